@@ -1,0 +1,13 @@
+"""Errors that cross layer boundaries."""
+
+from __future__ import annotations
+
+
+class ValidationError(ValueError):
+    """A resource failed validation; names the resource and the field path."""
+
+    def __init__(self, resource: str, field: str, message: str) -> None:
+        super().__init__(f"{resource}: {field}: {message}" if field else f"{resource}: {message}")
+        self.resource = resource
+        self.field = field
+        self.message = message

@@ -1,0 +1,40 @@
+"""Resource kinds and the keys that identify resources across the pipeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """Every kind of resource the core understands."""
+
+    NAMESPACE = "Namespace"
+    SERVICE_ACCOUNT = "ServiceAccount"
+    WORKLOAD_ENDPOINT = "WorkloadEndpoint"
+    NETWORK_SET = "NetworkSet"
+    GLOBAL_NETWORK_SET = "GlobalNetworkSet"
+    TIER = "Tier"
+    PROFILE = "Profile"
+    K8S_NETWORK_POLICY = "KubernetesNetworkPolicy"
+    NETWORK_POLICY = "NetworkPolicy"
+    GLOBAL_NETWORK_POLICY = "GlobalNetworkPolicy"
+
+
+POLICY_KINDS = frozenset(
+    {Kind.K8S_NETWORK_POLICY, Kind.NETWORK_POLICY, Kind.GLOBAL_NETWORK_POLICY}
+)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class ResourceKey:
+    """Identity of one resource: kind, namespace ("" when cluster-scoped) and name."""
+
+    kind: Kind
+    namespace: str
+    name: str
+
+    def __str__(self) -> str:
+        if self.namespace:
+            return f"{self.kind}({self.namespace}/{self.name})"
+        return f"{self.kind}({self.name})"

@@ -1,0 +1,35 @@
+# Two entry points for a fresh machine (Python 3.11 + gcc): `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint bench clean
+
+$(STAMP): pyproject.toml setup.py $(wildcard native/*.c native/*.h) dataplane/hns/_build_sim.py
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test,dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## The node agent on the embedded default: example manifests + the native HNS simulator.
+run: $(STAMP)
+	$(VENV)/bin/hns-dataplane run --datastore examples/cluster --node-name win-node-1 --hns sim --listen 127.0.0.1:9099
+
+## The full test suite (exit status non-zero when any test fails or none ran).
+test: $(STAMP)
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check dataplane tests bench
+	$(VENV)/bin/ruff format --check dataplane tests bench
+	$(VENV)/bin/mypy
+
+bench: $(STAMP)
+	$(PY) -m pytest bench --benchmark-only --benchmark-json=bench/results/latest.json
+	$(PY) -m bench.summary bench/results/latest.json > bench/results/latest.md
+
+clean:
+	rm -rf $(VENV) build *.egg-info dataplane/hns/_hcnsim*.so

@@ -1,0 +1,199 @@
+"""``Dataplane``: the embeddable async agent (anyio: asyncio or trio)."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AsyncExitStack
+from types import TracebackType
+from typing import Any
+
+import anyio
+from anyio.abc import TaskGroup
+
+from dataplane.apply.applier import Applier
+from dataplane.apply.simcni import SimulatedCni
+from dataplane.config import ApplierConfig
+from dataplane.engine import Engine, EngineConfig
+from dataplane.hns import HcnClient
+from dataplane.metrics import Metrics
+from dataplane.model import InSync, Update, Upsert
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DataplaneOptions:
+    """How a ``Dataplane`` programs HNS (all optional)."""
+
+    network_name: str = "hns-dataplane"
+    create_network: bool = False
+    manage_endpoints: bool = False
+    engine_overrides: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    applier: ApplierConfig = dataclasses.field(default_factory=ApplierConfig)
+
+
+class Dataplane:
+    """Programs HNS from a stream of model updates.
+
+    Use as ``async with Dataplane(node_name, client) as dp:`` then ``dp.feed(...)``
+    (or ``await dp.run_source(source)``) and ``await dp.programmed(generation)``.
+    It implements the sources' ``UpdateSink`` protocol. Leaving the context stops
+    the loops; programmed rules stay in place.
+    """
+
+    def __init__(
+        self,
+        node_name: str,
+        client: HcnClient,
+        options: DataplaneOptions | None = None,
+        metrics: Metrics | None = None,
+    ) -> None:
+        self.node_name = node_name
+        self.client = client
+        self.options = options or DataplaneOptions()
+        self.metrics = metrics or Metrics()
+        self.invalid_resources: dict[str, str] = {}
+        self.updates_received = 0
+        self._engine: Engine | None = None
+        self._applier: Applier | None = None
+        self._network_id = ""
+        self._stack: AsyncExitStack | None = None
+
+    # -- lifecycle --------------------------------------------------------------
+
+    async def __aenter__(self) -> Dataplane:
+        features = await self.client.features()
+        config = dataclasses.replace(
+            EngineConfig.for_features(features), **dict(self.options.engine_overrides)
+        )
+        self._engine = Engine(self.node_name, config)
+        self._network_id = await self._find_network()
+        cni = SimulatedCni(self._engine, self.client, self._network_id)
+        self._applier = Applier(
+            self._engine,
+            self.client,
+            self._network_id,
+            self.options.applier,
+            self.metrics,
+            before_cycle=cni.sync if self.options.manage_endpoints else None,
+        )
+        self.metrics.watch_core(self._engine.counters)
+        log.info(
+            "dataplane for node %s on HNS %s (network %s, %s)",
+            self.node_name, features.version, self._network_id,
+            "SetPolicy IP sets" if config.set_policy else "inline addresses",
+        )
+        async with AsyncExitStack() as stack:
+            tg: TaskGroup = await stack.enter_async_context(anyio.create_task_group())
+            tg.start_soon(self._applier.run)
+            stack.callback(tg.cancel_scope.cancel)
+            self._stack = stack.pop_all()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool | None:
+        assert self._stack is not None
+        return await self._stack.__aexit__(exc_type, exc, tb)
+
+    async def _find_network(self) -> str:
+        name = self.options.network_name
+        found = await self.client.enumerate_networks({"Name": name})
+        if found:
+            return found[0]
+        if not self.options.create_network:
+            raise LookupError(f"no HNS network named {name!r}")
+        return await self.client.create_network(name)
+
+    # -- feeding ----------------------------------------------------------------
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            raise RuntimeError("Dataplane is not started: use 'async with'")
+        return self._engine
+
+    @property
+    def applier(self) -> Applier:
+        if self._applier is None:
+            raise RuntimeError("Dataplane is not started: use 'async with'")
+        return self._applier
+
+    def feed(self, updates: Iterable[Update]) -> int:
+        """Apply updates to the core; return the generation to wait for."""
+        batch = list(updates)
+        self.updates_received += len(batch)
+        with self.metrics.calc_seconds.time():
+            self.engine.apply(batch)
+        for update in batch:
+            kind = (
+                update.value.key.kind
+                if isinstance(update, Upsert)
+                else "InSync" if isinstance(update, InSync) else update.key.kind
+            )
+            self.metrics.events.labels(str(kind)).inc()
+        self.applier.notify()
+        return self.applier.generation
+
+    async def updates(self, batch: Sequence[Update]) -> None:
+        """``UpdateSink``: a batch from a source."""
+        self.feed(batch)
+
+    def invalid(self, origin: str, error: Exception) -> None:
+        """``UpdateSink``: a resource failed validation; what was programmed stays."""
+        self.invalid_resources[origin] = str(error)
+        self.metrics.invalid.inc()
+        log.error("invalid resource %s: %s", origin, error)
+
+    async def run_source(self, source: Any) -> None:
+        """Run a source (``dataplane.sources``) into this dataplane until cancelled."""
+        await source.run(self)
+
+    async def programmed(self, generation: int | None = None, timeout: float = math.inf) -> None:
+        """Wait until the updates up to ``generation`` (default: all fed) are in HNS."""
+        target = self.applier.generation if generation is None else generation
+        with anyio.fail_after(timeout):
+            await self.applier.wait_programmed(target)
+
+    # -- reading ----------------------------------------------------------------
+
+    @property
+    def ready(self) -> bool:
+        """True after the first complete programming following the initial sync."""
+        return self._applier is not None and self._applier.ready.is_set()
+
+    def counters(self) -> dict[str, int]:
+        return dict(self.engine.counters())
+
+    def status(self) -> dict[str, Any]:
+        """Per local endpoint: HNS id, policies, ACL count and fail-closed notes."""
+        endpoints: dict[str, Any] = {}
+        ids = self.applier.endpoint_ids
+        for key in sorted(self.engine.local_endpoints()):
+            st = self.engine.endpoint_status(key)
+            endpoints[f"{key.namespace}/{key.name}"] = {
+                "hns_endpoint": ids.get(key),
+                "ingress": [str(p) for p in st.ingress] if st else [],
+                "egress": [str(p) for p in st.egress] if st else [],
+                "acls": st.acl_count if st else 0,
+                "fail_closed": list(st.notes) if st else [],
+            }
+        return {
+            "node": self.node_name,
+            "ready": self.ready,
+            "in_sync": self.engine.in_sync,
+            "network": self._network_id,
+            "updates_received": self.updates_received,
+            "generation": self.applier.generation,
+            "programmed_generation": self.applier.programmed_generation,
+            "endpoints": endpoints,
+            "invalid_resources": dict(self.invalid_resources),
+            "counters": self.counters(),
+        }
+

@@ -1,0 +1,141 @@
+"""Agent configuration: defaults, a YAML/JSON file, and validation."""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class ConfigError(ValueError):
+    """The configuration is invalid; names the key and says what is wrong."""
+
+
+@dataclass(frozen=True, slots=True)
+class ApplierConfig:
+    """How the applier talks to HNS."""
+
+    batch_window: float = 0.005
+    max_concurrency: int = 8
+    retry_base: float = 0.2
+    retry_max: float = 30.0
+    resync_interval: float = 60.0
+    endpoint_poll_interval: float = 2.0
+    progress_interval: float = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class SimulatorConfig:
+    """Settings of the embedded HNS simulator (``hns: sim``)."""
+
+    version: str = "15.0"
+    call_latency_us: int = 0
+    acl_latency_us: int = 0
+    manage_endpoints: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class AgentConfig:
+    """Everything ``hns-dataplane run`` needs; see docs/configuration.md."""
+
+    node_name: str = ""
+    datastore: str = "kubernetes"
+    hns: str = "auto"
+    kubeconfig: str | None = None
+    listen: str = "127.0.0.1:9099"
+    log_format: str = "text"
+    log_level: str = "info"
+    network_name: str = "hns-dataplane"
+    host_addresses: tuple[str, ...] = ()
+    allow_host: bool = True
+    set_policy: str = "auto"
+    max_addresses_per_acl: int = 4000
+    acl_update_mode: str = "incremental"
+    directory_poll_interval: float = 0.5
+    applier: ApplierConfig = field(default_factory=ApplierConfig)
+    simulator: SimulatorConfig = field(default_factory=SimulatorConfig)
+
+    def validate(self) -> AgentConfig:
+        """Return self, or raise ``ConfigError`` naming the first bad setting."""
+        if not self.node_name:
+            raise ConfigError("node_name: required (--node-name or the config file)")
+        _one_of("hns", self.hns, ("auto", "sim", "dll"))
+        _one_of("log_format", self.log_format, ("text", "json"))
+        _one_of("log_level", self.log_level, ("debug", "info", "warning", "error"))
+        _one_of("set_policy", self.set_policy, ("auto", "on", "off"))
+        _one_of("acl_update_mode", self.acl_update_mode, ("incremental", "replace"))
+        listen_address(self.listen)
+        for i, addr in enumerate(self.host_addresses):
+            try:
+                ipaddress.ip_address(addr)
+            except ValueError:
+                raise ConfigError(f"host_addresses[{i}]: not an IP address: {addr!r}") from None
+        if self.max_addresses_per_acl < 1:
+            raise ConfigError("max_addresses_per_acl: must be at least 1")
+        if self.applier.max_concurrency < 1:
+            raise ConfigError("applier.max_concurrency: must be at least 1")
+        if self.datastore != "kubernetes" and not Path(self.datastore).exists():
+            raise ConfigError(f"datastore: no such file or directory: {self.datastore}")
+        return self
+
+
+def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ConfigError(f"{name}: {value!r} is not one of {', '.join(allowed)}")
+
+
+def listen_address(text: str) -> tuple[str, int]:
+    """Split ``host:port`` (IPv6 as ``[::1]:9099``); raise ``ConfigError`` if malformed."""
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535 or not host:
+        raise ConfigError(f"listen: expected HOST:PORT, got {text!r}")
+    return host.strip("[]"), int(port)
+
+
+def _build(cls: type, data: Mapping[str, Any], path: str) -> Any:
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        name = str(key).replace("-", "_")
+        where = f"{path}{name}"
+        if name not in fields:
+            raise ConfigError(f"{where}: unknown setting")
+        default = fields[name].default_factory() if callable(fields[name].default_factory) else None
+        if dataclasses.is_dataclass(default):
+            if not isinstance(value, Mapping):
+                raise ConfigError(f"{where}: expected a mapping")
+            values[name] = _build(type(default), value, f"{where}.")
+        elif name == "host_addresses":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{where}: expected a list of IP addresses")
+            values[name] = tuple(value)
+        else:
+            expected = type(fields[name].default)
+            if fields[name].default is None:
+                expected = str
+            if expected is float and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+                raise ConfigError(f"{where}: expected {expected.__name__}, got {value!r}")
+            values[name] = value
+    return cls(**values)
+
+
+def load_config(path: str | Path | None, **overrides: Any) -> AgentConfig:
+    """Read the config file (if any), then apply non-None ``overrides`` (CLI flags)."""
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            loaded = yaml.safe_load(Path(path).read_text())
+        except (OSError, yaml.YAMLError) as err:
+            raise ConfigError(f"config file {path}: {err}") from None
+        if loaded is not None and not isinstance(loaded, dict):
+            raise ConfigError(f"config file {path}: expected a mapping at the top level")
+        data = dict(loaded or {})
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    return _build(AgentConfig, data, "").validate()  # type: ignore[no-any-return]

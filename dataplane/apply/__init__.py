@@ -1,0 +1,1 @@
+"""The async side that owns HNS: executor, applier, endpoint mapping, adoption."""

@@ -1,0 +1,29 @@
+"""Independent reference evaluator of policy semantics, and random-cluster strategies."""
+
+from tests.reference.cluster import Cluster
+from tests.reference.evaluator import (
+    DEFAULT_SOURCE_PORT,
+    Peer,
+    Verdict,
+    allowed,
+    egress_verdict,
+    evaluate,
+    ingress_verdict,
+    selects,
+)
+from tests.reference.matching import Packet, rule_matches, side_matches
+
+__all__ = [
+    "DEFAULT_SOURCE_PORT",
+    "Cluster",
+    "Packet",
+    "Peer",
+    "Verdict",
+    "allowed",
+    "egress_verdict",
+    "evaluate",
+    "ingress_verdict",
+    "rule_matches",
+    "selects",
+    "side_matches",
+]

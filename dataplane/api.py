@@ -83,7 +83,9 @@ class Dataplane:
         self.metrics.watch_core(self._engine.counters)
         log.info(
             "dataplane for node %s on HNS %s (network %s, %s)",
-            self.node_name, features.version, self._network_id,
+            self.node_name,
+            features.version,
+            self._network_id,
             "SetPolicy IP sets" if config.set_policy else "inline addresses",
         )
         async with AsyncExitStack() as stack:
@@ -135,7 +137,9 @@ class Dataplane:
             kind = (
                 update.value.key.kind
                 if isinstance(update, Upsert)
-                else "InSync" if isinstance(update, InSync) else update.key.kind
+                else "InSync"
+                if isinstance(update, InSync)
+                else update.key.kind
             )
             self.metrics.events.labels(str(kind)).inc()
         self.applier.notify()
@@ -196,4 +200,3 @@ class Dataplane:
             "invalid_resources": dict(self.invalid_resources),
             "counters": self.counters(),
         }
-

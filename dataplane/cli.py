@@ -26,16 +26,25 @@ def _add_run(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     run.add_argument("--config", help="YAML configuration file (flags override it)")
     run.add_argument("--listen", help="HOST:PORT for /healthz /readyz /metrics /status")
     run.add_argument("--log-format", dest="log_format", choices=("text", "json"))
-    run.add_argument("--log-level", dest="log_level",
-                     choices=("debug", "info", "warning", "error"))
+    run.add_argument("--log-level", dest="log_level", choices=("debug", "info", "warning", "error"))
     run.set_defaults(command=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     from dataplane.daemon import run_agent
 
-    flags = {k: getattr(args, k) for k in
-             ("datastore", "node_name", "hns", "kubeconfig", "listen", "log_format", "log_level")}
+    flags = {
+        k: getattr(args, k)
+        for k in (
+            "datastore",
+            "node_name",
+            "hns",
+            "kubeconfig",
+            "listen",
+            "log_format",
+            "log_level",
+        )
+    }
     try:
         config = load_config(args.config, **flags)
     except ConfigError as err:

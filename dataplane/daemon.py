@@ -99,15 +99,20 @@ async def run_agent(config: AgentConfig) -> int:
     )
     host, port = listen_address(config.listen)
     source = _make_source(config)
-    async with HcnClient(backend="sim" if sim else "dll") as client:
-        async with Dataplane(config.node_name, client, options) as dp, anyio.create_task_group() as tg:
-            tg.start_soon(dp.run_source, source)
-            tg.start_soon(HttpServer(_routes(dp)).serve, host, port)
-            tg.start_soon(_report_progress, dp, config.applier.progress_interval)
-            with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-                async for signum in signals:
-                    log.info("received %s: stopping (programmed rules stay in place)",
-                             signal.Signals(signum).name)
-                    tg.cancel_scope.cancel()
-                    break
+    async with (
+        HcnClient(backend="sim" if sim else "dll") as client,
+        Dataplane(config.node_name, client, options) as dp,
+        anyio.create_task_group() as tg,
+    ):
+        tg.start_soon(dp.run_source, source)
+        tg.start_soon(HttpServer(_routes(dp)).serve, host, port)
+        tg.start_soon(_report_progress, dp, config.applier.progress_interval)
+        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            async for signum in signals:
+                log.info(
+                    "received %s: stopping (programmed rules stay in place)",
+                    signal.Signals(signum).name,
+                )
+                tg.cancel_scope.cancel()
+                break
     return 0

@@ -12,8 +12,14 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[], tuple[int, str, bytes]]
 
-_REASONS = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 400: "Bad Request",
-            503: "Service Unavailable", 500: "Internal Server Error"}
+_REASONS = {
+    200: "OK",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    400: "Bad Request",
+    503: "Service Unavailable",
+    500: "Internal Server Error",
+}
 _MAX_HEAD = 16 * 1024
 
 
@@ -73,7 +79,9 @@ class HttpServer:
             return _response(500, "text/plain", b"internal error\n")
         return _response(status, content_type, body)
 
-    async def serve(self, host: str, port: int, started: Callable[[int], Awaitable[None] | None] | None = None) -> None:
+    async def serve(
+        self, host: str, port: int, started: Callable[[int], Awaitable[None] | None] | None = None
+    ) -> None:
         """Listen until cancelled; ``started`` receives the bound port."""
         listener = await anyio.create_tcp_listener(local_host=host, local_port=port)
         bound = listener.extra(anyio.abc.SocketAttribute.local_port)

@@ -39,15 +39,20 @@ class Metrics:
             "dataplane_invalid_resources", "Resources rejected by validation", registry=r
         )
         self.calc_seconds = Histogram(
-            "dataplane_calc_seconds", "Core time per cycle (graph, compile, plan)",
-            buckets=_LATENCY_BUCKETS, registry=r,
+            "dataplane_calc_seconds",
+            "Core time per cycle (graph, compile, plan)",
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
         )
         self.hns_calls = Counter(
             "dataplane_hns_calls", "HNS calls by call and result", ["call", "result"], registry=r
         )
         self.hns_seconds = Histogram(
-            "dataplane_hns_call_seconds", "HNS call latency", ["call"],
-            buckets=_LATENCY_BUCKETS, registry=r,
+            "dataplane_hns_call_seconds",
+            "HNS call latency",
+            ["call"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
         )
         self.acls_programmed = Gauge(
             "dataplane_acls_programmed", "ACLs currently programmed on local endpoints", registry=r

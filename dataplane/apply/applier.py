@@ -136,7 +136,9 @@ class Applier:
         if result.failures:
             self._failure_streak += 1
             self._metrics.retries.inc(result.failures)
-            delay = min(self._config.retry_max, self._config.retry_base * 2 ** (self._failure_streak - 1))
+            delay = min(
+                self._config.retry_max, self._config.retry_base * 2 ** (self._failure_streak - 1)
+            )
             self._retry_at = time.monotonic() + delay * random.uniform(0.5, 1.5)
             return
         self._failure_streak = 0
@@ -167,7 +169,9 @@ class Applier:
 
     async def _refresh_endpoints(self, adopt_all: bool) -> None:
         try:
-            infos = await self._timed("ListEndpoints", self._client.list_endpoints(self._network_id))
+            infos = await self._timed(
+                "ListEndpoints", self._client.list_endpoints(self._network_id)
+            )
         except HnsError as err:
             log.warning("listing HNS endpoints failed: %s", err)
             return
@@ -205,39 +209,47 @@ class Applier:
         failed_endpoints: set[ResourceKey] = set()
         limiter = anyio.CapacityLimiter(self._config.max_concurrency)
         for stage in plan.stages:
+            runnable = [r for r in stage if not self._blocked(r, failed_endpoints)]
+            skipped += len(stage) - len(runnable)
+            requests += len(runnable)
             outcomes: list[bool] = []
-
-            async def send(request: Request, limiter: anyio.CapacityLimiter = limiter) -> None:
-                async with limiter:
-                    outcomes.append(await self._send(request, failed_endpoints))
-
             async with anyio.create_task_group() as tg:
-                for request in stage:
-                    if isinstance(request, EndpointAclRequest) and (
-                        request.endpoint in failed_endpoints
-                        or self._endpoints.id_of(request.endpoint) is None
-                    ):
-                        skipped += 1
-                        continue
-                    requests += 1
-                    tg.start_soon(send, request)
-            stage_failures = outcomes.count(False)
-            failures += stage_failures
-            if stage_failures and any(
-                isinstance(r, NetworkSetRequest) for r in stage
-            ):
-                break
+                for request in runnable:
+                    tg.start_soon(self._send_limited, limiter, request, failed_endpoints, outcomes)
+            failures += outcomes.count(False)
+            if not all(outcomes) and any(isinstance(r, NetworkSetRequest) for r in runnable):
+                break  # ACLs of later stages may reference the sets that failed
         return CycleResult(requests, failures, skipped)
+
+    def _blocked(self, request: Request, failed_endpoints: set[ResourceKey]) -> bool:
+        """An endpoint request whose endpoint failed earlier or has no HNS endpoint yet."""
+        return isinstance(request, EndpointAclRequest) and (
+            request.endpoint in failed_endpoints or self._endpoints.id_of(request.endpoint) is None
+        )
+
+    async def _send_limited(
+        self,
+        limiter: anyio.CapacityLimiter,
+        request: Request,
+        failed_endpoints: set[ResourceKey],
+        outcomes: list[bool],
+    ) -> None:
+        async with limiter:
+            outcomes.append(await self._send(request, failed_endpoints))
 
     async def _send(self, request: Request, failed_endpoints: set[ResourceKey]) -> bool:
         modify = to_modify_request(request)
         try:
             if isinstance(request, NetworkSetRequest):
-                await self._timed("ModifyNetwork", self._client.modify_network(self._network_id, modify))
+                await self._timed(
+                    "ModifyNetwork", self._client.modify_network(self._network_id, modify)
+                )
             else:
                 endpoint_id = self._endpoints.id_of(request.endpoint)
                 assert endpoint_id is not None, "unmapped endpoints are skipped before sending"
-                await self._timed("ModifyEndpoint", self._client.modify_endpoint(endpoint_id, modify))
+                await self._timed(
+                    "ModifyEndpoint", self._client.modify_endpoint(endpoint_id, modify)
+                )
         except HnsError as err:
             self._engine.acknowledge(request, False)
             if isinstance(request, EndpointAclRequest):

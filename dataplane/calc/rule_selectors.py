@@ -45,7 +45,9 @@ def namespace_scope(namespace_selector: Selector) -> Selector:
     """Endpoint selector for "in a namespace whose labels match ``namespace_selector``"."""
     if namespace_selector == GLOBAL:
         return negation(has_label(NAMESPACE_LABEL))
-    return conjunction(has_label(NAMESPACE_LABEL), prefixed(namespace_selector, NAMESPACE_LABEL_PREFIX))
+    return conjunction(
+        has_label(NAMESPACE_LABEL), prefixed(namespace_selector, NAMESPACE_LABEL_PREFIX)
+    )
 
 
 def side_selectors(policy: Policy, side: EntityMatch) -> SideSelectors:

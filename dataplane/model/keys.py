@@ -21,9 +21,7 @@ class Kind(StrEnum):
     GLOBAL_NETWORK_POLICY = "GlobalNetworkPolicy"
 
 
-POLICY_KINDS = frozenset(
-    {Kind.K8S_NETWORK_POLICY, Kind.NETWORK_POLICY, Kind.GLOBAL_NETWORK_POLICY}
-)
+POLICY_KINDS = frozenset({Kind.K8S_NETWORK_POLICY, Kind.NETWORK_POLICY, Kind.GLOBAL_NETWORK_POLICY})
 
 
 @dataclass(frozen=True, slots=True, order=True)

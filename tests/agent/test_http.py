@@ -33,6 +33,7 @@ async def test_routes_methods_and_garbage() -> None:
     server = HttpServer({"/readyz": ready, "/broken": broken})
     bound: list[int] = []
     async with anyio.create_task_group() as tg:
+
         async def started(port: int) -> None:
             bound.append(port)
 

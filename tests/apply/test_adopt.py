@@ -5,8 +5,15 @@ from dataplane.plan.requests import AclSpec, IpSetSpec
 
 
 def test_acl_round_trips_through_hns_document() -> None:
-    acl = AclSpec(id="p1-in-0", action="Allow", direction="In", priority=1200, protocols="6",
-                  remote_addresses="s-abc", local_ports="80,8000-8080")
+    acl = AclSpec(
+        id="p1-in-0",
+        action="Allow",
+        direction="In",
+        priority=1200,
+        protocols="6",
+        remote_addresses="s-abc",
+        local_ports="80,8000-8080",
+    )
     assert acl_from_policy(acl.to_policy()) == acl
 
 
@@ -28,6 +35,10 @@ def test_foreign_and_malformed_policies_are_skipped() -> None:
 
 
 def test_missing_optional_fields_default_to_any() -> None:
-    acl = acl_from_policy({"Type": "ACL", "Settings": {"Id": "a", "Priority": 7, "Action": "Block",
-                                                      "Direction": "Out"}})
+    acl = acl_from_policy(
+        {
+            "Type": "ACL",
+            "Settings": {"Id": "a", "Priority": 7, "Action": "Block", "Direction": "Out"},
+        }
+    )
     assert acl == AclSpec(id="a", action="Block", direction="Out", priority=7)

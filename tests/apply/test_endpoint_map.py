@@ -16,7 +16,9 @@ def test_maps_by_any_address_and_reports_changes() -> None:
     assert change.mapped == {a.key: "e1"} and not change.unmapped
     assert emap.pending(pods) == [b.key]
 
-    change = emap.refresh(pods, [HnsEndpointRef("e1", ("10.0.0.1",)), HnsEndpointRef("e2", ("10.0.0.2",))])
+    change = emap.refresh(
+        pods, [HnsEndpointRef("e1", ("10.0.0.1",)), HnsEndpointRef("e2", ("10.0.0.2",))]
+    )
     assert change.mapped == {b.key: "e2"}, "only the newly mapped pod is reported"
     assert emap.pending(pods) == []
 

@@ -1,0 +1,446 @@
+"""Hypothesis strategies for small random clusters, as Kubernetes and Calico manifests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from hypothesis import strategies as st
+
+Manifest = dict[str, Any]
+
+LOCAL_NODE = "node-1"
+REMOTE_NODE = "node-2"
+HOST_ADDRESS = "10.0.0.1"
+NAMESPACES = ("x", "y", "z")
+POD_NAMES = ("a", "b", "c", "d", "e", "f")
+# Addresses that no pod owns, inside and outside the pod ranges.
+EXTERNAL_ADDRESSES = ("10.0.0.200", "10.0.1.200", "192.168.5.5", "172.16.0.9", "fd00::200")
+PROBE_PORTS = (53, 80, 81, 8080, 9090)
+PROBE_PROTOCOLS = ("TCP", "UDP", "SCTP")
+ICMP_ECHO_V4 = (8, 0)
+ICMP_ECHO_V6 = (128, 0)
+
+_LABEL_VALUES = {"app": ("a", "b", "c"), "role": ("web", "db")}
+_NS_LABEL_VALUES = {"env": ("prod", "dev"), "team": ("t1", "t2")}
+# (name, protocol, number) choices for container ports: one name can mean
+# different numbers on different pods.
+_NAMED_PORTS = (
+    ("http", "TCP", 80),
+    ("http", "TCP", 8080),
+    ("dns", "UDP", 53),
+    ("dns", "TCP", 53),
+    ("metrics", "TCP", 9090),
+    ("metrics", "SCTP", 81),
+)
+_CIDRS_WITH_EXCEPTS = {
+    "10.0.0.0/16": ("10.0.1.0/24", "10.0.0.0/28", "10.0.0.192/26"),
+    "10.0.0.0/24": ("10.0.0.0/28", "10.0.0.16/28"),
+    "10.0.1.0/24": ("10.0.1.10/31",),
+    "0.0.0.0/0": ("10.0.0.0/24", "192.168.0.0/16"),
+    "192.168.0.0/16": ("192.168.5.0/24",),
+    "fd00::/64": ("fd00::/124",),
+    "::/0": ("fd00::/64",),
+}
+_NETS = (*_CIDRS_WITH_EXCEPTS, "10.0.0.10/32", "10.0.1.11/32", "172.16.0.0/12", "fd00::11/128")
+
+
+@dataclass(frozen=True, slots=True)
+class RandomCluster:
+    """Manifests of a random cluster, plus the probes to check on it."""
+
+    manifests: tuple[Manifest, ...]
+    probes: tuple[tuple[int, str], ...]
+
+
+def _label_map(values: dict[str, tuple[str, ...]]) -> st.SearchStrategy[dict[str, str]]:
+    return st.fixed_dictionaries(
+        {}, optional={key: st.sampled_from(choices) for key, choices in values.items()}
+    )
+
+
+# -- selectors -----------------------------------------------------------------
+
+
+def _calico_term(values: dict[str, tuple[str, ...]]) -> st.SearchStrategy[str]:
+    keys = sorted(values)
+
+    def terms(key: str) -> st.SearchStrategy[str]:
+        choices = values[key]
+        one = st.sampled_from(choices)
+        subset = st.lists(one, min_size=1, max_size=2, unique=True).map(
+            lambda vs: "{" + ", ".join(f"'{v}'" for v in vs) + "}"
+        )
+        return st.one_of(
+            one.map(lambda v: f"{key} == '{v}'"),
+            one.map(lambda v: f"{key} != '{v}'"),
+            subset.map(lambda s: f"{key} in {s}"),
+            subset.map(lambda s: f"{key} not in {s}"),
+            st.just(f"has({key})"),
+            st.just(f"!has({key})"),
+            one.map(lambda v: f"{key} starts with '{v[0]}'"),
+        )
+
+    return st.sampled_from(keys).flatmap(terms)
+
+
+def calico_selector(values: dict[str, tuple[str, ...]] = _LABEL_VALUES) -> st.SearchStrategy[str]:
+    """A Calico selector over a small label vocabulary (``all()`` included)."""
+    term = _calico_term(values)
+    combined = st.tuples(term, st.sampled_from(("&&", "||")), term).map(
+        lambda t: f"({t[0]}) {t[1]} ({t[2]})"
+    )
+    return st.one_of(st.just("all()"), term, combined, term.map(lambda t: f"!({t})"))
+
+
+def namespace_selector_text() -> st.SearchStrategy[str]:
+    """A Calico namespaceSelector (namespace labels, names, ``all()``)."""
+    by_name = st.sampled_from(NAMESPACES).map(lambda n: f"kubernetes.io/metadata.name == '{n}'")
+    return st.one_of(calico_selector(_NS_LABEL_VALUES), by_name)
+
+
+def label_selector(values: dict[str, tuple[str, ...]]) -> st.SearchStrategy[dict[str, Any]]:
+    """A Kubernetes LabelSelector: ``{}``, matchLabels and/or matchExpressions."""
+    keys = sorted(values)
+
+    def expression(key: str) -> st.SearchStrategy[dict[str, Any]]:
+        listed = st.lists(st.sampled_from(values[key]), min_size=1, max_size=2, unique=True)
+        return st.one_of(
+            st.builds(
+                lambda op, vs: {"key": key, "operator": op, "values": vs},
+                st.sampled_from(("In", "NotIn")),
+                listed,
+            ),
+            st.sampled_from(("Exists", "DoesNotExist")).map(
+                lambda op: {"key": key, "operator": op}
+            ),
+        )
+
+    match_labels = _label_map(values).filter(bool)
+    expressions = st.lists(st.sampled_from(keys).flatmap(expression), min_size=1, max_size=2)
+    return st.one_of(
+        st.just({}),
+        match_labels.map(lambda m: {"matchLabels": m}),
+        expressions.map(lambda e: {"matchExpressions": e}),
+        st.tuples(match_labels, expressions).map(
+            lambda t: {"matchLabels": t[0], "matchExpressions": t[1]}
+        ),
+    )
+
+
+# -- cluster objects -----------------------------------------------------------
+
+
+def namespace_manifest(name: str) -> st.SearchStrategy[Manifest]:
+    """A Namespace with random labels (and its ``kubernetes.io/metadata.name``)."""
+    return _label_map(_NS_LABEL_VALUES).map(
+        lambda labels: {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {
+                "name": name,
+                "labels": {**labels, "kubernetes.io/metadata.name": name},
+            },
+        }
+    )
+
+
+def pod_address(index: int) -> tuple[str, str]:
+    """A pod's stable IPv4 and IPv6 addresses (the pod's index picks them)."""
+    return f"10.0.{index % 2}.{10 + index}", f"fd00::{10 + index:x}"
+
+
+def pod_manifest(index: int, namespace: str) -> st.SearchStrategy[Manifest]:
+    """A running pod: labels, named container ports, local or remote, maybe dual-stack."""
+    v4, v6 = pod_address(index)
+
+    def build(labels: dict[str, str], ports: list[Any], local: bool, dual: bool) -> Manifest:
+        ips = [v4, v6] if dual else [v4]
+        seen: set[tuple[str, str]] = set()
+        container_ports = []
+        for name, protocol, number in ports:
+            if (name, protocol) in seen:
+                continue
+            seen.add((name, protocol))
+            container_ports.append({"name": name, "protocol": protocol, "containerPort": number})
+        return {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": POD_NAMES[index], "namespace": namespace, "labels": labels},
+            "spec": {
+                "nodeName": LOCAL_NODE if local else REMOTE_NODE,
+                "containers": [{"name": "main", "ports": container_ports}],
+            },
+            "status": {
+                "phase": "Running",
+                "podIP": v4,
+                "podIPs": [{"ip": ip} for ip in ips],
+            },
+        }
+
+    return st.builds(
+        build,
+        _label_map(_LABEL_VALUES),
+        st.lists(st.sampled_from(_NAMED_PORTS), max_size=2),
+        st.booleans(),
+        st.integers(0, 3).map(lambda n: n == 0),
+    )
+
+
+def network_set_manifest(name: str, namespace: str) -> st.SearchStrategy[Manifest]:
+    """A NetworkSet (or a GlobalNetworkSet when ``namespace`` is "") with labels."""
+    metadata_base: dict[str, str] = {"name": name}
+    if namespace:
+        metadata_base["namespace"] = namespace
+    return st.builds(
+        lambda labels, nets: {
+            "apiVersion": "projectcalico.org/v3",
+            "kind": "NetworkSet" if namespace else "GlobalNetworkSet",
+            "metadata": {**metadata_base, "labels": labels},
+            "spec": {"nets": nets},
+        },
+        _label_map(_LABEL_VALUES),
+        st.lists(st.sampled_from(_NETS), min_size=1, max_size=2, unique=True),
+    )
+
+
+def tier_manifest(name: str, order: int) -> st.SearchStrategy[Manifest]:
+    """A Calico Tier with a Deny or Pass default action."""
+    return st.sampled_from(("Deny", "Pass")).map(
+        lambda action: {
+            "apiVersion": "projectcalico.org/v3",
+            "kind": "Tier",
+            "metadata": {"name": name},
+            "spec": {"order": order, "defaultAction": action},
+        }
+    )
+
+
+# -- Kubernetes NetworkPolicy ----------------------------------------------------
+
+
+def _ip_block() -> st.SearchStrategy[dict[str, Any]]:
+    def build(cidr: str) -> st.SearchStrategy[dict[str, Any]]:
+        excepts = st.lists(st.sampled_from(_CIDRS_WITH_EXCEPTS[cidr]), max_size=2, unique=True)
+        return excepts.map(lambda ex: {"cidr": cidr, "except": ex} if ex else {"cidr": cidr})
+
+    return st.sampled_from(sorted(_CIDRS_WITH_EXCEPTS)).flatmap(build)
+
+
+def k8s_peer() -> st.SearchStrategy[dict[str, Any]]:
+    """A NetworkPolicyPeer: pods, namespaces, both, or an ipBlock."""
+    pods = label_selector(_LABEL_VALUES)
+    namespaces = label_selector({**_NS_LABEL_VALUES, "kubernetes.io/metadata.name": NAMESPACES})
+    return st.one_of(
+        pods.map(lambda s: {"podSelector": s}),
+        namespaces.map(lambda s: {"namespaceSelector": s}),
+        st.tuples(pods, namespaces).map(lambda t: {"podSelector": t[0], "namespaceSelector": t[1]}),
+        _ip_block().map(lambda b: {"ipBlock": b}),
+    )
+
+
+def k8s_port() -> st.SearchStrategy[dict[str, Any]]:
+    """A NetworkPolicyPort: number, range (endPort) or name, with an optional protocol."""
+    protocol = st.one_of(st.none(), st.sampled_from(PROBE_PROTOCOLS))
+    number = st.sampled_from((53, 80, 81, 8080, 9090))
+    port = st.one_of(
+        st.none(),
+        number.map(lambda p: {"port": p}),
+        st.tuples(number, st.sampled_from((0, 1, 10, 9000))).map(
+            lambda t: {"port": t[0], "endPort": t[0] + t[1]}
+        ),
+        st.sampled_from(("http", "dns", "metrics")).map(lambda n: {"port": n}),
+    )
+    return st.builds(
+        lambda proto, p: {**({"protocol": proto} if proto else {}), **(p or {})},
+        protocol,
+        port,
+    ).filter(bool)
+
+
+def k8s_rule(peer_key: str) -> st.SearchStrategy[dict[str, Any]]:
+    """An ingress (``from``) or egress (``to``) rule; missing lists mean "all"."""
+    return st.fixed_dictionaries(
+        {},
+        optional={
+            peer_key: st.lists(k8s_peer(), max_size=2),
+            "ports": st.lists(k8s_port(), max_size=2),
+        },
+    )
+
+
+def k8s_network_policy(name: str, namespace: str) -> st.SearchStrategy[Manifest]:
+    """A networking.k8s.io/v1 NetworkPolicy."""
+    types = st.one_of(
+        st.none(),
+        st.lists(st.sampled_from(("Ingress", "Egress")), min_size=1, max_size=2, unique=True),
+    )
+
+    def build(selector: Any, policy_types: Any, ingress: Any, egress: Any) -> Manifest:
+        spec: dict[str, Any] = {"podSelector": selector}
+        if policy_types is not None:
+            spec["policyTypes"] = policy_types
+        if ingress is not None:
+            spec["ingress"] = ingress
+        if egress is not None:
+            spec["egress"] = egress
+        return {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {"name": name, "namespace": namespace},
+            "spec": spec,
+        }
+
+    rules_in = st.one_of(st.none(), st.lists(k8s_rule("from"), max_size=2))
+    rules_out = st.one_of(st.none(), st.lists(k8s_rule("to"), max_size=2))
+    return st.builds(build, label_selector(_LABEL_VALUES), types, rules_in, rules_out)
+
+
+# -- Calico policy -----------------------------------------------------------------
+
+
+def _calico_ports() -> st.SearchStrategy[list[Any]]:
+    entry = st.one_of(
+        st.sampled_from((53, 80, 81, 8080, 9090)),
+        st.sampled_from(("80:81", "8000:9000", "50:60")),
+        st.sampled_from(("http", "dns", "metrics")),
+    )
+    return st.lists(entry, min_size=1, max_size=2)
+
+
+def calico_entity(with_ports: bool, namespaced: bool) -> st.SearchStrategy[dict[str, Any]]:
+    """A rule side: nets, notNets, selector, notSelector, namespaceSelector, ports."""
+    ns_choices = st.one_of(namespace_selector_text(), st.just("global()"))
+    optional: dict[str, st.SearchStrategy[Any]] = {
+        "nets": st.lists(st.sampled_from(_NETS), min_size=1, max_size=2, unique=True),
+        "notNets": st.lists(st.sampled_from(_NETS), min_size=1, max_size=2, unique=True),
+        "selector": calico_selector(),
+        "notSelector": calico_selector(),
+        "namespaceSelector": ns_choices if namespaced else namespace_selector_text(),
+    }
+    if with_ports:
+        optional["ports"] = _calico_ports()
+        optional["notPorts"] = _calico_ports()
+    return st.fixed_dictionaries({}, optional=optional)
+
+
+def calico_rule(namespaced: bool, actions: tuple[str, ...]) -> st.SearchStrategy[dict[str, Any]]:
+    """A Calico rule: action, protocol or notProtocol, ICMP matches, two sides."""
+
+    def with_protocol(protocol: str | None) -> st.SearchStrategy[dict[str, Any]]:
+        has_ports = protocol in PROBE_PROTOCOLS
+        head: dict[str, st.SearchStrategy[Any]] = {"action": st.sampled_from(actions)}
+        if protocol is not None:
+            head["protocol"] = st.just(protocol)
+        optional: dict[str, st.SearchStrategy[Any]] = {
+            "source": calico_entity(has_ports, namespaced),
+            "destination": calico_entity(has_ports, namespaced),
+        }
+        if protocol is None:
+            optional["notProtocol"] = st.sampled_from(("TCP", "UDP", "ICMP"))
+        if protocol in ("ICMP", "ICMPv6"):
+            echo = ICMP_ECHO_V4 if protocol == "ICMP" else ICMP_ECHO_V6
+            icmp = st.one_of(
+                st.just({"type": echo[0]}),
+                st.just({"type": echo[0], "code": echo[1]}),
+                st.just({"type": 3, "code": 1}),
+            )
+            optional["icmp"] = icmp
+            optional["notICMP"] = icmp
+        return st.fixed_dictionaries(head, optional=optional)
+
+    return st.sampled_from((None, "TCP", "UDP", "SCTP", "ICMP", "ICMPv6")).flatmap(with_protocol)
+
+
+def calico_policy(
+    name: str, namespace: str, tier: str, order: int | None
+) -> st.SearchStrategy[Manifest]:
+    """A projectcalico.org/v3 NetworkPolicy, or a GlobalNetworkPolicy when namespace is ""."""
+    actions = ("Allow", "Deny", "Pass", "Log")
+    rules = st.lists(calico_rule(bool(namespace), actions), max_size=3)
+    types = st.lists(st.sampled_from(("Ingress", "Egress")), min_size=1, max_size=2, unique=True)
+    full_name = name if tier == "default" else f"{tier}.{name}"
+
+    def build(
+        selector: str, policy_types: list[str], ingress: Any, egress: Any, ns_sel: Any
+    ) -> Manifest:
+        metadata = {"name": full_name}
+        spec: dict[str, Any] = {"tier": tier, "selector": selector, "types": policy_types}
+        if order is not None:
+            spec["order"] = order
+        if namespace:
+            metadata["namespace"] = namespace
+        elif ns_sel is not None:
+            spec["namespaceSelector"] = ns_sel
+        if "Ingress" in policy_types:
+            spec["ingress"] = ingress
+        if "Egress" in policy_types:
+            spec["egress"] = egress
+        return {
+            "apiVersion": "projectcalico.org/v3",
+            "kind": "NetworkPolicy" if namespace else "GlobalNetworkPolicy",
+            "metadata": metadata,
+            "spec": spec,
+        }
+
+    return st.builds(
+        build,
+        calico_selector(),
+        types,
+        rules,
+        rules,
+        st.one_of(st.none(), namespace_selector_text()),
+    )
+
+
+# -- whole clusters -------------------------------------------------------------------
+
+
+@st.composite
+def random_clusters(draw: st.DrawFn, calico: bool = True) -> RandomCluster:
+    """A cluster of 1-3 namespaces, 1-6 pods and a handful of policies.
+
+    With ``calico`` False only Kubernetes NetworkPolicies are generated.
+    Calico policies get distinct orders so that ties never decide a verdict.
+    """
+    namespaces = draw(st.lists(st.sampled_from(NAMESPACES), min_size=1, max_size=3, unique=True))
+    manifests: list[Manifest] = [draw(namespace_manifest(ns)) for ns in namespaces]
+    pod_count = draw(st.integers(1, len(POD_NAMES)))
+    for i in range(pod_count):
+        manifests.append(draw(pod_manifest(i, draw(st.sampled_from(namespaces)))))
+    for i in range(draw(st.integers(0, 3))):
+        manifests.append(draw(k8s_network_policy(f"knp-{i}", draw(st.sampled_from(namespaces)))))
+    if calico:
+        manifests += draw(calico_objects(namespaces))
+    probes = draw(
+        st.lists(
+            st.tuples(st.sampled_from(PROBE_PORTS), st.sampled_from(PROBE_PROTOCOLS)),
+            min_size=1,
+            max_size=3,
+            unique=True,
+        )
+    )
+    return RandomCluster(tuple(manifests), tuple(probes))
+
+
+@st.composite
+def calico_objects(draw: st.DrawFn, namespaces: list[str]) -> list[Manifest]:
+    """Tiers, network sets, Calico NetworkPolicies and GlobalNetworkPolicies."""
+    manifests: list[Manifest] = []
+    tiers = ["default"]
+    tier_orders = draw(st.lists(st.sampled_from((10, 100, 2000)), max_size=2, unique=True))
+    for i in range(len(tier_orders)):
+        name = f"tier{i}"
+        manifests.append(draw(tier_manifest(name, tier_orders[i])))
+        tiers.append(name)
+    for i in range(draw(st.integers(0, 2))):
+        namespace = draw(st.sampled_from(["", *namespaces]))
+        manifests.append(draw(network_set_manifest(f"set-{i}", namespace)))
+    orders = draw(
+        st.lists(st.sampled_from((1, 5, 10, 50, 100, 500, 1500, 3000)), max_size=4, unique=True)
+    )
+    for i, order in enumerate(orders):
+        namespace = draw(st.sampled_from(["", *namespaces]))
+        tier = draw(st.sampled_from(tiers))
+        manifests.append(draw(calico_policy(f"cnp-{i}", namespace, tier, order)))
+    return manifests

@@ -1,0 +1,94 @@
+"""What a source has emitted per object, so that it emits only real changes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from dataplane.errors import ValidationError
+from dataplane.model import Delete, ResourceKey, Update, Upsert
+
+Converter = Callable[[Mapping[str, Any]], Upsert | Delete]
+Reporter = Callable[[str, Exception], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One version of one datastore object, as a source read it.
+
+    ``fingerprint`` identifies the version (a resourceVersion or a content hash);
+    ``origin`` names the object in error reports.
+    """
+
+    key: ResourceKey
+    fingerprint: str
+    obj: Mapping[str, Any]
+    origin: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    fingerprint: str
+    emitted: Upsert | Delete | None
+
+
+class ObjectMirror:
+    """The last version seen and the last update emitted for every known object.
+
+    ``observe`` converts an object only when its fingerprint changed and returns
+    an update only when the conversion differs from what was emitted before.
+    An object that fails validation is reported and emits nothing, so the
+    consumer keeps the previous valid version; deleting it emits a ``Delete``.
+    """
+
+    __slots__ = ("_convert", "_entries", "_report")
+
+    def __init__(self, convert: Converter, report: Reporter) -> None:
+        self._convert = convert
+        self._report = report
+        self._entries: dict[ResourceKey, _Entry] = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._entries
+
+    def observe(self, seen: Observation) -> Update | None:
+        """The update a new or changed object calls for (None when nothing changed)."""
+        previous = self._entries.get(seen.key)
+        if previous is not None and previous.fingerprint == seen.fingerprint:
+            return None
+        emitted = None if previous is None else previous.emitted
+        try:
+            update = self._convert(seen.obj)
+        except ValidationError as error:
+            self._entries[seen.key] = _Entry(seen.fingerprint, emitted)
+            self._report(seen.origin, error)
+            return None
+        self._entries[seen.key] = _Entry(seen.fingerprint, update)
+        if update == emitted or (emitted is None and isinstance(update, Delete)):
+            return None
+        return update
+
+    def forget(self, key: ResourceKey) -> Delete | None:
+        """The ``Delete`` an object's removal calls for (None if already gone)."""
+        entry = self._entries.pop(key, None)
+        if entry is None or isinstance(entry.emitted, Delete):
+            return None
+        return Delete(key)
+
+    def resync(self, snapshot: Iterable[Observation]) -> list[Update]:
+        """Updates that turn the mirrored state into ``snapshot`` (a complete listing)."""
+        latest = {seen.key: seen for seen in snapshot}
+        updates: list[Update] = []
+        for key in [key for key in self._entries if key not in latest]:
+            removal = self.forget(key)
+            if removal is not None:
+                updates.append(removal)
+        for seen in latest.values():
+            update = self.observe(seen)
+            if update is not None:
+                updates.append(update)
+        return updates

@@ -42,7 +42,19 @@ _CIDRS_WITH_EXCEPTS = {
     "fd00::/64": ("fd00::/124",),
     "::/0": ("fd00::/64",),
 }
-_NETS = (*_CIDRS_WITH_EXCEPTS, "10.0.0.10/32", "10.0.1.11/32", "172.16.0.0/12", "fd00::11/128")
+# Calico rules keep to one address family; notNets never holds a /0.
+_NETS_V4 = (
+    "10.0.0.0/16",
+    "10.0.0.0/24",
+    "10.0.1.0/24",
+    "0.0.0.0/0",
+    "192.168.0.0/16",
+    "10.0.0.10/32",
+    "10.0.1.11/32",
+    "172.16.0.0/12",
+)
+_NETS_V6 = ("fd00::/64", "::/0", "fd00::11/128", "fd00::/124")
+_NETS = {4: _NETS_V4, 6: _NETS_V6}
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +212,11 @@ def network_set_manifest(name: str, namespace: str) -> st.SearchStrategy[Manifes
             "spec": {"nets": nets},
         },
         _label_map(_LABEL_VALUES),
-        st.lists(st.sampled_from(_NETS), min_size=1, max_size=2, unique=True),
+        st.sampled_from((4, 4, 6)).flatmap(
+            lambda family: st.lists(
+                st.sampled_from(_NETS[family]), min_size=1, max_size=2, unique=True
+            )
+        ),
     )
 
 
@@ -308,12 +324,16 @@ def _calico_ports() -> st.SearchStrategy[list[Any]]:
     return st.lists(entry, min_size=1, max_size=2)
 
 
-def calico_entity(with_ports: bool, namespaced: bool) -> st.SearchStrategy[dict[str, Any]]:
+def calico_entity(
+    with_ports: bool, namespaced: bool, family: int
+) -> st.SearchStrategy[dict[str, Any]]:
     """A rule side: nets, notNets, selector, notSelector, namespaceSelector, ports."""
     ns_choices = st.one_of(namespace_selector_text(), st.just("global()"))
+    nets = _NETS[family]
+    not_nets = tuple(n for n in nets if not n.endswith("/0"))
     optional: dict[str, st.SearchStrategy[Any]] = {
-        "nets": st.lists(st.sampled_from(_NETS), min_size=1, max_size=2, unique=True),
-        "notNets": st.lists(st.sampled_from(_NETS), min_size=1, max_size=2, unique=True),
+        "nets": st.lists(st.sampled_from(nets), min_size=1, max_size=2, unique=True),
+        "notNets": st.lists(st.sampled_from(not_nets), min_size=1, max_size=2, unique=True),
         "selector": calico_selector(),
         "notSelector": calico_selector(),
         "namespaceSelector": ns_choices if namespaced else namespace_selector_text(),
@@ -327,14 +347,14 @@ def calico_entity(with_ports: bool, namespaced: bool) -> st.SearchStrategy[dict[
 def calico_rule(namespaced: bool, actions: tuple[str, ...]) -> st.SearchStrategy[dict[str, Any]]:
     """A Calico rule: action, protocol or notProtocol, ICMP matches, two sides."""
 
-    def with_protocol(protocol: str | None) -> st.SearchStrategy[dict[str, Any]]:
+    def with_protocol(protocol: str | None, family: int) -> st.SearchStrategy[dict[str, Any]]:
         has_ports = protocol in PROBE_PROTOCOLS
         head: dict[str, st.SearchStrategy[Any]] = {"action": st.sampled_from(actions)}
         if protocol is not None:
             head["protocol"] = st.just(protocol)
         optional: dict[str, st.SearchStrategy[Any]] = {
-            "source": calico_entity(has_ports, namespaced),
-            "destination": calico_entity(has_ports, namespaced),
+            "source": calico_entity(has_ports, namespaced, family),
+            "destination": calico_entity(has_ports, namespaced, family),
         }
         if protocol is None:
             optional["notProtocol"] = st.sampled_from(("TCP", "UDP", "ICMP"))
@@ -349,7 +369,9 @@ def calico_rule(namespaced: bool, actions: tuple[str, ...]) -> st.SearchStrategy
             optional["notICMP"] = icmp
         return st.fixed_dictionaries(head, optional=optional)
 
-    return st.sampled_from((None, "TCP", "UDP", "SCTP", "ICMP", "ICMPv6")).flatmap(with_protocol)
+    protocols = st.sampled_from((None, "TCP", "UDP", "SCTP", "ICMP", "ICMPv6"))
+    families = st.sampled_from((4, 4, 6))
+    return st.tuples(protocols, families).flatmap(lambda t: with_protocol(*t))
 
 
 def calico_policy(

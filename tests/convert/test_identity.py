@@ -1,0 +1,108 @@
+"""Resource keys from apiVersion/kind/metadata, and unknown kinds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from dataplane.convert import UnknownKindError, convert, resource_key
+from dataplane.errors import ValidationError
+from dataplane.model import Kind, ResourceKey
+
+
+def obj(api_version: Any, kind: Any, metadata: Any) -> dict[str, Any]:
+    return {"apiVersion": api_version, "kind": kind, "metadata": metadata, "spec": "garbage"}
+
+
+@pytest.mark.parametrize(
+    ("api_version", "kind", "expected"),
+    [
+        ("v1", "Namespace", ResourceKey(Kind.NAMESPACE, "", "n")),
+        ("v1", "Pod", ResourceKey(Kind.WORKLOAD_ENDPOINT, "ns", "n")),
+        ("v1", "ServiceAccount", ResourceKey(Kind.SERVICE_ACCOUNT, "ns", "n")),
+        ("networking.k8s.io/v1", "NetworkPolicy", ResourceKey(Kind.K8S_NETWORK_POLICY, "ns", "n")),
+        ("projectcalico.org/v3", "NetworkPolicy", ResourceKey(Kind.NETWORK_POLICY, "ns", "n")),
+        ("crd.projectcalico.org/v1", "NetworkPolicy", ResourceKey(Kind.NETWORK_POLICY, "ns", "n")),
+        (
+            "projectcalico.org/v3",
+            "GlobalNetworkPolicy",
+            ResourceKey(Kind.GLOBAL_NETWORK_POLICY, "", "n"),
+        ),
+        ("projectcalico.org/v3", "Tier", ResourceKey(Kind.TIER, "", "n")),
+        ("projectcalico.org/v3", "NetworkSet", ResourceKey(Kind.NETWORK_SET, "ns", "n")),
+        (
+            "crd.projectcalico.org/v1",
+            "GlobalNetworkSet",
+            ResourceKey(Kind.GLOBAL_NETWORK_SET, "", "n"),
+        ),
+    ],
+)
+def test_key_ignores_an_invalid_spec(api_version: str, kind: str, expected: ResourceKey) -> None:
+    assert resource_key(obj(api_version, kind, {"name": "n", "namespace": "ns"})) == expected
+
+
+def test_namespaced_kind_without_namespace_is_in_default() -> None:
+    key = resource_key(obj("v1", "Pod", {"name": "n"}))
+    assert key == ResourceKey(Kind.WORKLOAD_ENDPOINT, "default", "n")
+
+
+@pytest.mark.parametrize(
+    ("api_version", "kind", "field"),
+    [
+        ("v1", "ConfigMap", "kind"),
+        ("networking.k8s.io/v1", "Ingress", "kind"),
+        ("v1", "NetworkPolicy", "kind"),
+        ("projectcalico.org/v3", "Profile", "kind"),
+        ("projectcalico.org/v3", "Pod", "kind"),
+        ("v1", "List", "kind"),
+        (None, "Pod", "apiVersion"),
+        ("v1", None, "kind"),
+        ("v1", 5, "kind"),
+    ],
+)
+def test_unknown_kinds(api_version: Any, kind: Any, field: str) -> None:
+    thing = obj(api_version, kind, {"name": "n"})
+    for call in (resource_key, convert):
+        with pytest.raises(UnknownKindError) as info:
+            call(thing)
+        assert info.value.field == field
+        assert isinstance(info.value, ValidationError)
+
+
+@pytest.mark.parametrize(
+    ("metadata", "field", "fragment"),
+    [
+        (None, "metadata.name", "missing required field"),
+        ({}, "metadata.name", "missing required field"),
+        ({"name": ""}, "metadata.name", "must not be empty"),
+        ({"name": 3}, "metadata.name", "wrong type"),
+        ({"name": "n", "namespace": 3}, "metadata.namespace", "wrong type"),
+        ([], "metadata", "wrong type"),
+    ],
+)
+def test_bad_metadata(metadata: Any, field: str, fragment: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        resource_key(obj("v1", "Pod", metadata))
+    assert not isinstance(info.value, UnknownKindError)
+    assert (info.value.resource, info.value.field) == ("Pod", field)
+    assert fragment in info.value.message
+
+
+def test_a_non_mapping_is_a_validation_error() -> None:
+    with pytest.raises(ValidationError):
+        convert(["not", "an", "object"])  # type: ignore[arg-type]
+
+
+def test_error_text_names_resource_and_field() -> None:
+    thing = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {"podSelector": {}, "ingress": [{"ports": [{"port": 1, "endPort": 0}]}]},
+    }
+    with pytest.raises(ValidationError) as info:
+        convert(thing)
+    assert str(info.value).startswith(
+        "NetworkPolicy default/web: spec.ingress[0].ports[0].endPort: "
+    )

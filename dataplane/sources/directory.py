@@ -78,6 +78,7 @@ class DirectorySource:
                 "files": self._tree.file_count,
                 "objects": self._tree.object_count,
                 "polls": self._polls,
+                "reads": self._tree.reads,
                 "batches": self._batches,
                 "errors": self._errors,
                 "last_error": self._last_error,

@@ -75,10 +75,19 @@ class ManifestTree:
     skips the ``..data`` machinery of a mounted ConfigMap. ``poll`` re-reads only
     files whose ``stat`` changed (or that were written moments before the last
     read), re-parses only files whose content hash changed, and returns exactly
-    the differences against what earlier polls returned.
+    the differences against what earlier polls returned. ``reads`` counts the
+    files read so far.
     """
 
-    __slots__ = ("_duplicates", "_files", "_mirror", "_problems", "_racy_window_ns", "root")
+    __slots__ = (
+        "_duplicates",
+        "_files",
+        "_mirror",
+        "_problems",
+        "_racy_window_ns",
+        "reads",
+        "root",
+    )
 
     def __init__(self, root: Path, racy_window_ns: int = RACY_WINDOW_NS) -> None:
         self.root = root
@@ -87,6 +96,7 @@ class ManifestTree:
         self._duplicates: frozenset[str] = frozenset()
         self._problems: list[tuple[str, Exception]] = []
         self._mirror = ObjectMirror(convert, self._report)
+        self.reads = 0
 
     @property
     def file_count(self) -> int:
@@ -136,6 +146,7 @@ class ManifestTree:
             if previous is not None and previous.settled and previous.signature == signature:
                 return False
             data = path.read_bytes()
+            self.reads += 1
         except FileNotFoundError:
             return self._files.pop(path, None) is not None
         except OSError as error:

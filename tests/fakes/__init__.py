@@ -1,0 +1,1 @@
+"""Faithful fakes of services the tests cannot run for real."""

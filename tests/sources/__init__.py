@@ -1,0 +1,1 @@
+"""Tests of the update sources (directory and Kubernetes)."""

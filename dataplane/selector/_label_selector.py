@@ -52,7 +52,10 @@ def from_label_selector(obj: Mapping[str, Any] | None) -> Selector:
     match_labels = obj.get("matchLabels") or {}
     _check_mapping(match_labels, "matchLabels", None)
     for key, value in match_labels.items():
-        terms.append(_guarded(f"matchLabels[{key!r}]", label_equals, key, value))
+        where = f"matchLabels[{key!r}]"
+        if not isinstance(value, str):
+            raise SelectorError(f"{where}: expected a string value, got {_kind(value)}")
+        terms.append(_guarded(where, label_equals, key, value))
     expressions = obj.get("matchExpressions") or []
     if not isinstance(expressions, Sequence) or isinstance(expressions, str):
         raise SelectorError(f"matchExpressions: expected a list, got {_kind(expressions)}")
@@ -67,15 +70,19 @@ def _expression(where: str, expression: Any) -> Selector:
     if not isinstance(key, str):
         raise SelectorError(f"{where}.key: expected a label key, got {_kind(key)}")
     operator = expression.get("operator")
-    if operator not in _OPERATORS:
+    if not isinstance(operator, str) or operator not in _OPERATORS:
         raise SelectorError(
             f"{where}.operator: unknown operator {_show(operator)} "
             "(expected In, NotIn, Exists or DoesNotExist)"
         )
     takes_values, build = _OPERATORS[operator]
     values = expression.get("values") or []
-    if not isinstance(values, Sequence) or isinstance(values, str):
-        raise SelectorError(f"{where}.values: expected a list of strings, got {_kind(values)}")
+    if (
+        not isinstance(values, Sequence)
+        or isinstance(values, str)
+        or not all(isinstance(value, str) for value in values)
+    ):
+        raise SelectorError(f"{where}.values: expected a list of strings, got {_describe(values)}")
     if takes_values and not values:
         raise SelectorError(f"{where}.values: operator {operator} needs at least one value")
     if not takes_values and values:
@@ -98,6 +105,12 @@ def _check_mapping(obj: Any, where: str, fields: frozenset[str] | None) -> None:
         unknown = sorted(str(name) for name in obj if name not in fields)
         if unknown:
             raise SelectorError(f"{where}: unknown field {unknown[0]!r}")
+
+
+def _describe(values: Any) -> str:
+    if isinstance(values, Sequence) and not isinstance(values, str):
+        return f"a list holding {', '.join(sorted({_kind(value) for value in values}))}"
+    return _kind(values)
 
 
 def _show(value: Any) -> str:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 from dataplane.selector._error import SelectorError
 from dataplane.selector._syntax import KEY_PATTERN
@@ -28,8 +28,7 @@ class TokenKind(Enum):
     END = "end"
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     """One token: its kind, its text (a string's text without the quotes), its offset."""
 
     kind: TokenKind
@@ -37,12 +36,15 @@ class Token:
     position: int
 
 
+# Whitespace before each token is skipped; any other character that starts no
+# token is caught by ``bad`` so that nothing is ever silently skipped.
 _TOKEN = re.compile(
-    rf"""(?P<space>\s+)
-    |(?P<word>{KEY_PATTERN})
+    rf"""\s*(?:
+    (?P<word>{KEY_PATTERN})
     |(?P<punct>&&|\|\||==|!=|[!(){{}},])
     |"(?P<dq>[^"]*)"
-    |'(?P<sq>[^']*)'""",
+    |'(?P<sq>[^']*)'
+    |(?P<bad>\S))""",
     re.VERBOSE,
 )
 _PUNCTUATION = {
@@ -56,20 +58,20 @@ _HALF_OPERATORS = {"&": "&&", "|": "||", "=": "=="}
 def tokenize(text: str) -> list[Token]:
     """The tokens of ``text``, ending with an END token; raises ``SelectorError``."""
     tokens: list[Token] = []
-    position = 0
-    while position < len(text):
-        found = _TOKEN.match(text, position)
-        if found is None:
-            raise _lexical_error(text, position)
+    append = tokens.append
+    for found in _TOKEN.finditer(text):
         group = found.lastgroup
         if group == "word":
-            tokens.append(Token(TokenKind.WORD, found.group(), position))
+            append(Token(TokenKind.WORD, found.group(group), found.start(group)))
         elif group == "punct":
-            tokens.append(Token(_PUNCTUATION[found.group()], found.group(), position))
-        elif group in ("dq", "sq"):
-            tokens.append(Token(TokenKind.STRING, found.group(group), position))
-        position = found.end()
-    tokens.append(Token(TokenKind.END, "", len(text)))
+            punct = found.group(group)
+            append(Token(_PUNCTUATION[punct], punct, found.start(group)))
+        elif group == "bad":
+            raise _lexical_error(text, found.start(group))
+        else:
+            # A string: report the position of its opening quote.
+            append(Token(TokenKind.STRING, found.group(group), found.start(group) - 1))
+    append(Token(TokenKind.END, "", len(text)))
     return tokens
 
 

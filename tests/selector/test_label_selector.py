@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dataplane.selector import ALL, SelectorError, from_label_selector, parse
 
@@ -61,7 +63,13 @@ def test_not_in_and_does_not_exist_match_objects_without_the_key() -> None:
         ({"matchLabel": {}}, "label selector: unknown field 'matchLabel'"),
         ({"matchLabels": ["a"]}, "matchLabels: expected a mapping, got list"),
         ({"matchLabels": {"a b": "x"}}, "matchLabels['a b']: invalid label key"),
-        ({"matchLabels": {"a": 1}}, "matchLabels['a']: label value 1 is not a string"),
+        ({"matchLabels": {"a": 1}}, "matchLabels['a']: expected a string value, got int"),
+        ({"matchLabels": {"a": ["x"]}}, "matchLabels['a']: expected a string value, got list"),
+        ({"matchLabels": {3: "x"}}, "matchLabels[3]: invalid label key 3"),
+        (
+            {"matchExpressions": [{"key": "a", "operator": "In", "values": ["x", ["y"]]}]},
+            "matchExpressions[0].values: expected a list of strings, got a list holding list, str",
+        ),
         ({"matchExpressions": {"key": "a"}}, "matchExpressions: expected a list, got dict"),
         ({"matchExpressions": "a"}, "matchExpressions: expected a list, got str"),
         ({"matchExpressions": ["a"]}, "matchExpressions[0]: expected a mapping, got str"),
@@ -113,3 +121,35 @@ def test_invalid_shapes(obj: Any, message: str) -> None:
         from_label_selector(obj)
     assert str(caught.value).startswith(message)
     assert caught.value.position is None
+
+
+_OPERATOR_NAMES = st.sampled_from(["In", "NotIn", "Exists", "DoesNotExist"])
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.sampled_from(["", "a", "In", "x y", "Exists"]),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+_expressions = st.fixed_dictionaries(
+    {"key": st.sampled_from(["a", "b", "", "a b", 1]), "operator": _json | _OPERATOR_NAMES},
+    optional={"values": _json | st.lists(st.sampled_from(["x", "y", "", 1]), max_size=3)},
+)
+_label_selectors = st.fixed_dictionaries(
+    {},
+    optional={
+        "matchLabels": _json
+        | st.dictionaries(st.sampled_from(["a", "b", "?"]), _json | st.just("x")),
+        "matchExpressions": _json | st.lists(_expressions, max_size=3),
+    },
+)
+
+
+@given(_label_selectors | _json)
+def test_any_object_gives_a_selector_or_a_selector_error(obj: Any) -> None:
+    try:
+        selector = from_label_selector(obj)
+    except SelectorError as exc:
+        assert exc.position is None
+        return
+    assert parse(str(selector)) == selector

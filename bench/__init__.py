@@ -1,0 +1,1 @@
+"""Benchmarks of the dataplane under cluster churn, with baselines and a summary."""

@@ -1,0 +1,360 @@
+"""Policy manifests of the kinds real clusters carry, as Kubernetes/Calico objects."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from bench.workloads import Deployment
+from dataplane.model import Namespace
+
+Manifest = dict[str, Any]
+K8sTemplate = Callable[[str, Namespace, tuple[Deployment, ...], random.Random], Manifest]
+
+K8S_API = "networking.k8s.io/v1"
+CALICO_API = "projectcalico.org/v3"
+PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]
+SECURITY_TIER = "security"
+PLATFORM_TIER = "platform"
+
+
+def _meta(name: str, namespace: str = "") -> Mapping[str, str]:
+    return {"name": name, "namespace": namespace} if namespace else {"name": name}
+
+
+def _k8s_policy(name: str, namespace: str, spec: Mapping[str, Any]) -> Manifest:
+    return {
+        "apiVersion": K8S_API,
+        "kind": "NetworkPolicy",
+        "metadata": _meta(name, namespace),
+        "spec": spec,
+    }
+
+
+def _pick(deployments: tuple[Deployment, ...], tier: str, rng: random.Random) -> Deployment:
+    """A deployment of ``tier`` when the namespace has one, else any."""
+    candidates = [d for d in deployments if d.tier == tier] or list(deployments)
+    return rng.choice(candidates)
+
+
+def default_deny_ingress(
+    name: str, ns: Namespace, deployments: tuple[Deployment, ...], rng: random.Random
+) -> Manifest:
+    """Every pod of the namespace isolated for ingress."""
+    return _k8s_policy(name, ns.name, {"podSelector": {}, "policyTypes": ["Ingress"]})
+
+
+def frontend_to_backend(
+    name: str, ns: Namespace, deployments: tuple[Deployment, ...], rng: random.Random
+) -> Manifest:
+    """A backend app reachable from the namespace's frontends on its named http port."""
+    target = _pick(deployments, "backend", rng)
+    return _k8s_policy(
+        name,
+        ns.name,
+        {
+            "podSelector": {"matchLabels": {"app": target.app, "tier": target.tier}},
+            "ingress": [
+                {
+                    "from": [{"podSelector": {"matchLabels": {"tier": "frontend"}}}],
+                    "ports": [{"port": "http"}, {"port": "grpc"}],
+                }
+            ],
+        },
+    )
+
+
+def allow_monitoring(
+    name: str, ns: Namespace, deployments: tuple[Deployment, ...], rng: random.Random
+) -> Manifest:
+    """Prometheus (another namespace) scrapes managed apps on the named metrics port."""
+    return _k8s_policy(
+        name,
+        ns.name,
+        {
+            "podSelector": {
+                "matchExpressions": [
+                    {
+                        "key": "app.kubernetes.io/managed-by",
+                        "operator": "In",
+                        "values": ["helm", "argocd"],
+                    },
+                    {"key": "tier", "operator": "NotIn", "values": ["db"]},
+                ]
+            },
+            "ingress": [
+                {
+                    "from": [
+                        {
+                            "namespaceSelector": {
+                                "matchLabels": {"kubernetes.io/metadata.name": "monitoring"}
+                            },
+                            "podSelector": {"matchLabels": {"app": "prometheus"}},
+                        }
+                    ],
+                    "ports": [{"port": "metrics"}],
+                }
+            ],
+        },
+    )
+
+
+def backend_egress(
+    name: str, ns: Namespace, deployments: tuple[Deployment, ...], rng: random.Random
+) -> Manifest:
+    """Backends may reach the namespace's databases and cluster DNS, nothing else."""
+    return _k8s_policy(
+        name,
+        ns.name,
+        {
+            "podSelector": {"matchLabels": {"tier": "backend"}},
+            "policyTypes": ["Egress"],
+            "egress": [
+                {
+                    "to": [{"podSelector": {"matchLabels": {"tier": "db"}}}],
+                    "ports": [{"protocol": "TCP", "port": 5432}],
+                },
+                {
+                    "to": [
+                        {
+                            "namespaceSelector": {
+                                "matchLabels": {"kubernetes.io/metadata.name": "kube-system"}
+                            },
+                            "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+                        }
+                    ],
+                    "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+                },
+            ],
+        },
+    )
+
+
+def partner_ip_block(
+    name: str, ns: Namespace, deployments: tuple[Deployment, ...], rng: random.Random
+) -> Manifest:
+    """A frontend open to a partner range with holes, on 443 and a port range."""
+    target = _pick(deployments, "frontend", rng)
+    return _k8s_policy(
+        name,
+        ns.name,
+        {
+            "podSelector": {"matchLabels": {"app": target.app}},
+            "ingress": [
+                {
+                    "from": [
+                        {
+                            "ipBlock": {
+                                "cidr": "172.16.0.0/12",
+                                "except": ["172.16.5.0/24", "172.20.0.0/16"],
+                            }
+                        }
+                    ],
+                    "ports": [
+                        {"protocol": "TCP", "port": 443},
+                        {"protocol": "TCP", "port": 8443, "endPort": 8500},
+                    ],
+                }
+            ],
+        },
+    )
+
+
+def same_team(
+    name: str, ns: Namespace, deployments: tuple[Deployment, ...], rng: random.Random
+) -> Manifest:
+    """An app reachable from every namespace of its team (cross-namespace selector)."""
+    target = _pick(deployments, "backend", rng)
+    return _k8s_policy(
+        name,
+        ns.name,
+        {
+            "podSelector": {"matchLabels": {"app": target.app}},
+            "ingress": [
+                {
+                    "from": [
+                        {
+                            "namespaceSelector": {"matchLabels": {"team": ns.labels["team"]}},
+                            "podSelector": {
+                                "matchExpressions": [
+                                    {"key": "role", "operator": "Exists"},
+                                    {"key": "track", "operator": "NotIn", "values": ["canary"]},
+                                ]
+                            },
+                        }
+                    ],
+                    "ports": [{"port": "http"}],
+                }
+            ],
+        },
+    )
+
+
+def internet_egress(
+    name: str, ns: Namespace, deployments: tuple[Deployment, ...], rng: random.Random
+) -> Manifest:
+    """Frontends may reach the internet on 443 but no private range."""
+    return _k8s_policy(
+        name,
+        ns.name,
+        {
+            "podSelector": {"matchLabels": {"tier": "frontend"}},
+            "policyTypes": ["Egress"],
+            "egress": [
+                {
+                    "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": PRIVATE_RANGES}}],
+                    "ports": [{"protocol": "TCP", "port": 443}],
+                }
+            ],
+        },
+    )
+
+
+K8S_TEMPLATES: tuple[K8sTemplate, ...] = (
+    default_deny_ingress,
+    frontend_to_backend,
+    allow_monitoring,
+    backend_egress,
+    partner_ip_block,
+    same_team,
+    internet_egress,
+)
+
+
+def calico_tiers() -> tuple[Manifest, ...]:
+    """A security tier (Deny default) before a platform tier (Pass default)."""
+    return (
+        {
+            "apiVersion": CALICO_API,
+            "kind": "Tier",
+            "metadata": {"name": SECURITY_TIER},
+            "spec": {"order": 100},
+        },
+        {
+            "apiVersion": CALICO_API,
+            "kind": "Tier",
+            "metadata": {"name": PLATFORM_TIER},
+            "spec": {"order": 200, "defaultAction": "Pass"},
+        },
+    )
+
+
+def global_network_sets() -> tuple[Manifest, ...]:
+    """A blocklist and a partner list, selected by label from rules."""
+    return (
+        {
+            "apiVersion": CALICO_API,
+            "kind": "GlobalNetworkSet",
+            "metadata": {"name": "blocklist", "labels": {"blocklist": "true"}},
+            "spec": {"nets": ["198.51.100.0/24", "203.0.113.0/24", "192.0.2.0/24"]},
+        },
+        {
+            "apiVersion": CALICO_API,
+            "kind": "GlobalNetworkSet",
+            "metadata": {"name": "partners", "labels": {"partner": "true"}},
+            "spec": {"nets": ["100.64.0.0/16", "100.65.0.0/16"]},
+        },
+    )
+
+
+def calico_global_policies() -> tuple[Manifest, ...]:
+    """Cluster-wide policies: blocklist with Pass in the security tier, DNS in platform."""
+    blocklist = {
+        "apiVersion": CALICO_API,
+        "kind": "GlobalNetworkPolicy",
+        "metadata": {"name": f"{SECURITY_TIER}.blocklist"},
+        "spec": {
+            "tier": SECURITY_TIER,
+            "order": 10,
+            "selector": "all()",
+            "types": ["Ingress", "Egress"],
+            "ingress": [
+                {"action": "Deny", "source": {"selector": "blocklist == 'true'"}},
+                {"action": "Pass"},
+            ],
+            "egress": [
+                {"action": "Deny", "destination": {"selector": "blocklist == 'true'"}},
+                {"action": "Pass"},
+            ],
+        },
+    }
+    dns = {
+        "apiVersion": CALICO_API,
+        "kind": "GlobalNetworkPolicy",
+        "metadata": {"name": f"{PLATFORM_TIER}.dns"},
+        "spec": {
+            "tier": PLATFORM_TIER,
+            "order": 10,
+            "selector": "has(app)",
+            "types": ["Egress"],
+            "egress": [
+                {
+                    "action": "Allow",
+                    "protocol": "UDP",
+                    "destination": {
+                        "selector": "k8s-app == 'kube-dns'",
+                        "namespaceSelector": "kubernetes.io/metadata.name == 'kube-system'",
+                        "ports": [53],
+                    },
+                },
+                {"action": "Pass"},
+            ],
+        },
+    }
+    return blocklist, dns
+
+
+def calico_namespaced_policy(
+    name: str, ns: Namespace, deployments: tuple[Deployment, ...], rng: random.Random
+) -> Manifest:
+    """A Calico policy with ordered Allow/Deny/Log rules, notNets and port ranges."""
+    target = _pick(deployments, "backend", rng)
+    return {
+        "apiVersion": CALICO_API,
+        "kind": "NetworkPolicy",
+        "metadata": _meta(name, ns.name),
+        "spec": {
+            "order": rng.choice((100, 200, 500)),
+            "selector": f"app == '{target.app}' && version in {{'v1', 'v2'}}",
+            "types": ["Ingress", "Egress"],
+            "ingress": [
+                {"action": "Log", "source": {"selector": "track == 'canary'"}},
+                {
+                    "action": "Deny",
+                    "source": {"nets": ["10.0.0.0/8"], "notNets": ["10.128.0.0/9"]},
+                },
+                {
+                    "action": "Allow",
+                    "protocol": "TCP",
+                    "source": {"selector": "tier == 'frontend' && role != 'worker'"},
+                    "destination": {"ports": ["http", "9000:9100"]},
+                },
+                {
+                    "action": "Allow",
+                    "protocol": "TCP",
+                    "source": {
+                        "namespaceSelector": f"team == '{ns.labels['team']}'",
+                        "selector": "role == 'api'",
+                    },
+                    "destination": {"ports": [8443]},
+                },
+                {
+                    "action": "Allow",
+                    "source": {"selector": "partner == 'true'", "namespaceSelector": "global()"},
+                },
+            ],
+            "egress": [
+                {
+                    "action": "Allow",
+                    "protocol": "TCP",
+                    "destination": {"selector": "tier in {'db', 'cache'}", "ports": [5432, 6379]},
+                },
+                {
+                    "action": "Deny",
+                    "destination": {"nets": PRIVATE_RANGES},
+                },
+                {"action": "Allow", "protocol": "TCP", "destination": {"ports": [443]}},
+            ],
+        },
+    }

@@ -22,7 +22,9 @@ def convert_tier(identity: ObjectIdentity, obj: Field) -> Tier:
     order = order_field.optional_number()
     if name == DEFAULT_TIER.name:
         if order is not None and order != DEFAULT_TIER.order:
-            raise order_field.error(f"the default tier's order is fixed at {DEFAULT_TIER.order:.0f}")
+            raise order_field.error(
+                f"the default tier's order is fixed at {DEFAULT_TIER.order:.0f}"
+            )
         order = DEFAULT_TIER.order
     action_field = spec.get("defaultAction")
     action = action_field.text(Action.DENY)

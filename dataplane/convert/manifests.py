@@ -104,7 +104,9 @@ def _objects(document: Any, source: str, number: int) -> Iterable[Manifest]:
     kind = document.get("kind")
     if not (isinstance(kind, str) and kind.endswith("List") and "items" in document):
         return [Manifest(source, number, document)]
-    items = document["items"] or []
+    items = document["items"]
+    if items is None:
+        return []
     if not isinstance(items, list):
         raise ManifestError(source, number, f"items: expected a list, got {type_name(items)}")
     for index, item in enumerate(items):

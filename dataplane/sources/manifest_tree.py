@@ -46,14 +46,22 @@ class FileSignature:
 class LoadedFile:
     """A manifest file as last read: its signature, content digest and objects.
 
-    After a read or parse failure ``observations`` are those of the last good
-    version, so a half-saved file does not delete what it defined.
+    ``digest`` and ``observations`` belong to the content in effect. After a
+    parse failure ``observations`` are those of the last good version, so a
+    half-saved file does not delete what it defined. ``unconfirmed`` is the
+    digest of newer content seen once and not yet in effect.
     """
 
     signature: FileSignature
     settled: bool
     digest: str
     observations: tuple[Observation, ...]
+    unconfirmed: str | None = None
+
+    @property
+    def quiet(self) -> bool:
+        """Nothing to re-check while ``stat`` stays the same."""
+        return self.settled and self.unconfirmed is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,16 +83,22 @@ class ManifestTree:
     skips the ``..data`` machinery of a mounted ConfigMap. ``poll`` re-reads only
     files whose ``stat`` changed (or that were written moments before the last
     read), re-parses only files whose content hash changed, and returns exactly
-    the differences against what earlier polls returned. ``reads`` counts the
-    files read so far.
+    the differences against what earlier polls returned.
+
+    After the first poll, new or changed content takes effect only when the
+    next poll reads it unchanged, so a file caught half-written (truncated, a
+    prefix of its documents) is never applied; deleting a file takes effect at
+    once. ``reads`` counts the files read so far.
     """
 
     __slots__ = (
         "_duplicates",
         "_files",
         "_mirror",
+        "_polls",
         "_problems",
         "_racy_window_ns",
+        "_unreadable",
         "reads",
         "root",
     )
@@ -95,6 +109,8 @@ class ManifestTree:
         self._files: dict[Path, LoadedFile] = {}
         self._duplicates: frozenset[str] = frozenset()
         self._problems: list[tuple[str, Exception]] = []
+        self._unreadable: set[Path] = set()
+        self._polls = 0
         self._mirror = ObjectMirror(convert, self._report)
         self.reads = 0
 
@@ -117,6 +133,7 @@ class ManifestTree:
             if self._refresh(path):
                 changed.add(path)
         updates = self._mirror.resync(self._snapshot()) if changed else []
+        self._polls += 1
         return TreeChanges(tuple(updates), tuple(self._problems))
 
     def _report(self, origin: str, error: Exception) -> None:
@@ -138,29 +155,38 @@ class ManifestTree:
         yield from sorted(found)
 
     def _refresh(self, path: Path) -> bool:
-        """Bring one file up to date; True when its content changed."""
+        """Bring one file up to date; True when the objects it defines changed."""
         previous = self._files.get(path)
         started = time.time_ns()
         try:
             signature = FileSignature.of(path.stat())
-            if previous is not None and previous.settled and previous.signature == signature:
+            if previous is not None and previous.quiet and previous.signature == signature:
                 return False
             data = path.read_bytes()
             self.reads += 1
         except FileNotFoundError:
             return self._files.pop(path, None) is not None
         except OSError as error:
-            self._report(str(path), error)
+            if path not in self._unreadable:
+                self._unreadable.add(path)
+                self._report(str(path), error)
             return False
+        self._unreadable.discard(path)
         settled = started - signature.mtime_ns > self._racy_window_ns
         digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-        if previous is not None and previous.digest == digest:
-            self._files[path] = LoadedFile(signature, settled, digest, previous.observations)
+        applied = LoadedFile(signature, settled, "", ()) if previous is None else previous
+        if digest == applied.digest:
+            self._files[path] = LoadedFile(signature, settled, digest, applied.observations)
             return False
-        kept = () if previous is None else previous.observations
-        self._files[path] = LoadedFile(
-            signature, settled, digest, self._parse(path, data, digest, kept)
-        )
+        if self._polls and applied.unconfirmed != digest:
+            # Changed since the last poll: it may be half-written. Use it once it
+            # has held still for one poll interval.
+            self._files[path] = LoadedFile(
+                signature, settled, applied.digest, applied.observations, unconfirmed=digest
+            )
+            return False
+        observations = self._parse(path, data, digest, applied.observations)
+        self._files[path] = LoadedFile(signature, settled, digest, observations)
         return True
 
     def _parse(

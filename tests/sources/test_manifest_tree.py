@@ -30,6 +30,12 @@ def deleted(changes: TreeChanges) -> set[ResourceKey]:
     return {u.key for u in changes.updates if isinstance(u, Delete)}
 
 
+def poll_edited(tree: ManifestTree) -> TreeChanges:
+    """Poll after an edit: the first poll defers new content, the next one applies it."""
+    assert tree.poll() == TreeChanges((), ())
+    return tree.poll()
+
+
 def ns_key(name: str) -> ResourceKey:
     return ResourceKey(Kind.NAMESPACE, "", name)
 
@@ -73,10 +79,10 @@ def test_add_edit_and_delete_files_yield_only_the_differences(tmp_path: Path) ->
     tree.poll()
 
     write(tmp_path / "b.yaml", pod("shop", "web-2", "10.0.0.2"))
-    assert tree.poll().updates == model_updates(pod("shop", "web-2", "10.0.0.2"))
+    assert poll_edited(tree).updates == model_updates(pod("shop", "web-2", "10.0.0.2"))
 
     write(tmp_path / "a.yaml", namespace("shop"), pod("shop", "web-1", "10.0.0.9"))
-    changes = tree.poll()
+    changes = poll_edited(tree)
     assert changes.updates == model_updates(pod("shop", "web-1", "10.0.0.9"))
 
     (tmp_path / "b.yaml").unlink()
@@ -89,7 +95,7 @@ def test_removing_a_document_from_a_file_deletes_only_its_object(tmp_path: Path)
     tree = ManifestTree(tmp_path)
     tree.poll()
     write(tmp_path / "a.yaml", namespace("one"), namespace("three"))
-    assert tree.poll().updates == (Delete(ns_key("two")),)
+    assert poll_edited(tree).updates == (Delete(ns_key("two")),)
 
 
 def test_atomic_rename_save_is_seen_and_the_temporary_file_is_not(tmp_path: Path) -> None:
@@ -100,7 +106,7 @@ def test_atomic_rename_save_is_seen_and_the_temporary_file_is_not(tmp_path: Path
     write(temporary, namespace("ghost"))
     assert tree.poll().updates == ()
     os.replace(temporary, tmp_path / "a.yaml")
-    changes = tree.poll()
+    changes = poll_edited(tree)
     assert deleted(changes) == {ns_key("shop")}
     assert upserted(changes) == {ns_key("ghost")}
 
@@ -114,7 +120,7 @@ def test_same_size_edit_within_timestamp_granularity_is_seen(tmp_path: Path) -> 
     write(path, namespace("bbbb"))
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert path.stat().st_size == before.st_size
-    changes = tree.poll()
+    changes = poll_edited(tree)
     assert deleted(changes) == {ns_key("aaaa")}
     assert upserted(changes) == {ns_key("bbbb")}
 
@@ -153,14 +159,14 @@ def test_parse_error_is_reported_and_keeps_the_files_previous_objects(tmp_path: 
     tree = ManifestTree(tmp_path)
     tree.poll()
     path.write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: [unclosed\n")
-    changes = tree.poll()
+    changes = poll_edited(tree)
     assert changes.updates == ()
     assert [origin for origin, _ in changes.problems] == [str(path)]
     assert isinstance(changes.problems[0][1], ManifestError)
     assert tree.poll() == TreeChanges((), ()), "a broken file is reported once, not every poll"
 
     write(path, namespace("shop"))
-    assert tree.poll().updates == (Delete(ns_key("web")),)
+    assert poll_edited(tree).updates == (Delete(ns_key("web")),)
 
 
 def test_file_broken_from_the_start_loads_the_others(tmp_path: Path) -> None:
@@ -194,19 +200,19 @@ def test_invalid_edit_keeps_the_previous_version_and_deleting_it_emits_delete(
     key = ResourceKey(Kind.K8S_NETWORK_POLICY, "shop", "p")
 
     write(path, k8s_policy("shop", "p", port=70000))
-    changes = tree.poll()
+    changes = poll_edited(tree)
     assert changes.updates == ()
     assert [origin for origin, _ in changes.problems] == [
         f"{path}: document 1: NetworkPolicy shop/p"
     ]
 
     write(path, k8s_policy("shop", "p", port=443))
-    assert tree.poll().updates == model_updates(k8s_policy("shop", "p", port=443))
+    assert poll_edited(tree).updates == model_updates(k8s_policy("shop", "p", port=443))
 
     write(path, k8s_policy("shop", "p", port=70000))
-    tree.poll()
+    poll_edited(tree)
     write(path, namespace("other"))
-    assert deleted(tree.poll()) == {key}
+    assert deleted(poll_edited(tree)) == {key}
 
 
 def test_unknown_kind_is_reported_and_skipped(tmp_path: Path) -> None:
@@ -226,11 +232,11 @@ def test_document_losing_its_name_mid_edit_keeps_the_objects_of_its_file(tmp_pat
     tree.poll()
     nameless = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ""}}
     write(path, namespace("shop"), nameless)
-    changes = tree.poll()
+    changes = poll_edited(tree)
     assert changes.updates == ()
     assert len(changes.problems) == 1
     write(path, namespace("shop"), namespace("web2"))
-    changes = tree.poll()
+    changes = poll_edited(tree)
     assert deleted(changes) == {ns_key("web")}
     assert upserted(changes) == {ns_key("web2")}
 
@@ -245,6 +251,44 @@ def test_duplicate_definition_is_reported_and_the_first_file_wins(tmp_path: Path
     assert changes.problems[0][0].startswith(str(tmp_path / "b.yaml"))
     (tmp_path / "a.yaml").unlink()
     assert tree.poll().updates == model_updates(namespace("shop", owner="b"))
+
+
+def test_content_changing_between_polls_is_not_applied_until_it_holds_still(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "a.yaml"
+    write(path, namespace("one"), namespace("two"))
+    tree = ManifestTree(tmp_path)
+    tree.poll()
+    write(path, namespace("one"))  # a writer caught half-way
+    assert tree.poll() == TreeChanges((), ())
+    write(path, namespace("one"), namespace("two"), namespace("three"))
+    assert tree.poll() == TreeChanges((), ())
+    assert tree.poll().updates == model_updates(namespace("three"))
+
+
+def test_deleting_a_file_takes_effect_at_once(tmp_path: Path) -> None:
+    write(tmp_path / "a.yaml", namespace("one"))
+    tree = ManifestTree(tmp_path)
+    tree.poll()
+    (tmp_path / "a.yaml").unlink()
+    assert tree.poll().updates == (Delete(ns_key("one")),)
+
+
+def test_unreadable_file_is_reported_once_and_keeps_its_objects(tmp_path: Path) -> None:
+    path = tmp_path / "a.yaml"
+    write(path, namespace("one"))
+    tree = ManifestTree(tmp_path)
+    tree.poll()
+    path.unlink()
+    path.symlink_to(path.name)  # a symlink loop: stat fails with ELOOP, even for root
+    changes = tree.poll()
+    assert changes.updates == ()
+    assert [origin for origin, _ in changes.problems] == [str(path)]
+    assert tree.poll() == TreeChanges((), ())
+    path.unlink()
+    write(path, namespace("one"))
+    assert poll_edited(tree) == TreeChanges((), ())
 
 
 def test_missing_root_raises(tmp_path: Path) -> None:

@@ -1,0 +1,26 @@
+"""The incremental calculation graph: updates in, one ordered Delta out per flush."""
+
+from dataplane.calc.counters import CalcCounters
+from dataplane.calc.delta import (
+    Delta,
+    EndpointPolicies,
+    IpSetDelta,
+    IpSetKey,
+    Member,
+    TierPolicies,
+)
+from dataplane.calc.graph import CalcGraph
+from dataplane.calc.ipsets import IpSetCalculator, NotAcquiredError
+
+__all__ = [
+    "CalcCounters",
+    "CalcGraph",
+    "Delta",
+    "EndpointPolicies",
+    "IpSetCalculator",
+    "IpSetDelta",
+    "IpSetKey",
+    "Member",
+    "NotAcquiredError",
+    "TierPolicies",
+]

@@ -1,0 +1,31 @@
+"""Operation counters that show how much work the calculation graph did."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(slots=True)
+class CalcCounters:
+    """Monotonic counts of the graph's unit operations (never reset by the graph).
+
+    Tests and benchmarks read them to assert that the cost of an update follows
+    what it changes, not the size of the cluster.
+    """
+
+    selector_evaluations: int = 0
+    """Calls of ``Selector.matches`` on one label map."""
+    items_scanned: int = 0
+    """Items visited by full scans (unrestricted selectors, building a key's index)."""
+    set_member_changes: int = 0
+    """Members that entered or left an acquired address set."""
+    endpoints_dirtied: int = 0
+    """Local endpoints marked for re-resolution of their tiers and policies."""
+    policies_dirtied: int = 0
+    """Policies marked for re-checking whether they are active or changed."""
+    endpoints_resolved: int = 0
+    """Local endpoints whose tiers and policies were recomputed at a flush."""
+
+    def snapshot(self) -> dict[str, int]:
+        """The current counts as a plain dict."""
+        return asdict(self)

@@ -1,0 +1,289 @@
+"""The calculation graph: wires the stages from updates in to one Delta per flush."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from dataplane.calc.active_policies import ActivePolicies
+from dataplane.calc.counters import CalcCounters
+from dataplane.calc.delta import Delta, EndpointPolicies
+from dataplane.calc.ipsets import IpSetCalculator
+from dataplane.calc.resolver import resolve
+from dataplane.calc.selector_labels import SelectorLabeler, changed_keys
+from dataplane.calc.sequencer import DeltaSequencer
+from dataplane.model import (
+    POLICY_KINDS,
+    Delete,
+    Direction,
+    InSync,
+    Kind,
+    LabelInterner,
+    Labels,
+    Namespace,
+    NetworkSet,
+    Policy,
+    Profile,
+    Resource,
+    ResourceKey,
+    ServiceAccount,
+    Tier,
+    Update,
+    Upsert,
+    WorkloadEndpoint,
+)
+from dataplane.model.wellknown import (
+    NAMESPACE_LABEL,
+    NAMESPACE_LABEL_PREFIX,
+    SERVICE_ACCOUNT_LABEL_PREFIX,
+)
+
+Item = WorkloadEndpoint | NetworkSet
+
+# The interner is rebuilt from the live maps when it holds this many times more.
+_INTERNER_SLACK = 2
+_INTERNER_FLOOR = 256
+
+
+class CalcGraph:
+    """Incremental policy calculation for one node (sans-IO, single-threaded).
+
+    Feed ``apply`` typed updates; ``flush`` returns what changed since the last
+    flush. ``ipsets`` computes address sets on demand. The read accessors give
+    the state the emitted deltas describe (as of the last flush).
+    """
+
+    def __init__(self, node_name: str) -> None:
+        self.node_name = node_name
+        self.counters = CalcCounters()
+        self._labeler = SelectorLabeler()
+        self._items: dict[ResourceKey, Item] = {}
+        self._local_labels: dict[ResourceKey, Labels] = {}
+        self._interner = LabelInterner()
+        self.ipsets = IpSetCalculator(self._items, self._item_labels, self.counters)
+        self._active = ActivePolicies(self._local_labels, self.counters)
+        self._sequencer = DeltaSequencer()
+        self._saw_in_sync = False
+        self._in_sync = False
+
+    # -- input ------------------------------------------------------------------
+
+    def apply(self, update: Update) -> None:
+        """Apply one update (deleting an unknown key is a no-op)."""
+        match update:
+            case Upsert(value=value):
+                self._upsert(value)
+            case Delete(key=key):
+                self._delete(key)
+            case InSync():
+                self._saw_in_sync = True
+
+    def apply_all(self, updates: Iterable[Update]) -> None:
+        """Apply updates in order."""
+        for update in updates:
+            self.apply(update)
+
+    def flush(self) -> Delta:
+        """Everything that changed since the last flush, in application order."""
+        local = self._local_labels
+        endpoints = {
+            key: self._resolve(key) if key in local else None
+            for key in self._active.take_dirty_endpoints()
+        }
+        policies = {
+            key: self._active.active_policy(key) for key in self._active.take_dirty_policies()
+        }
+        self._in_sync = self._in_sync or self._saw_in_sync
+        return self._sequencer.sequence(
+            self.ipsets.take_deltas(), endpoints, policies, self._in_sync
+        )
+
+    # -- reads (as of the last flush) ---------------------------------------------
+
+    @property
+    def in_sync(self) -> bool:
+        """True from the first flush after an ``InSync`` update on."""
+        return self._in_sync
+
+    def local_endpoints(self) -> Mapping[ResourceKey, EndpointPolicies]:
+        """Every local endpoint with its tiers and policies."""
+        return self._sequencer.endpoints
+
+    def endpoint_policies(self, key: ResourceKey) -> EndpointPolicies | None:
+        """One local endpoint's tiers and policies (None when not local)."""
+        return self._sequencer.endpoints.get(key)
+
+    def active_policies(self) -> Mapping[ResourceKey, Policy]:
+        """Every policy that applies to at least one local endpoint."""
+        return self._sequencer.policies
+
+    def policy(self, key: ResourceKey) -> Policy | None:
+        """An active policy's definition (None when not active)."""
+        return self._sequencer.policies.get(key)
+
+    # -- dispatch -------------------------------------------------------------------
+
+    def _upsert(self, value: Resource) -> None:
+        match value:
+            case WorkloadEndpoint():
+                self._set_endpoint(value.key, value)
+            case NetworkSet():
+                self._set_network_set(value.key, value)
+            case Policy():
+                self._active.set_policy(value)
+            case Namespace():
+                self._set_namespace(value.name, value.labels)
+            case ServiceAccount():
+                self._set_service_account(value.namespace, value.name, value.labels)
+            case Tier():
+                self._active.set_tier(value)
+            case Profile():
+                pass  # Kubernetes profiles only allow; their labels reach us as pcns./pcsa.
+            case _:
+                raise TypeError(f"CalcGraph cannot apply a {type(value).__name__}")
+
+    def _delete(self, key: ResourceKey) -> None:
+        kind = key.kind
+        if kind is Kind.WORKLOAD_ENDPOINT:
+            self._set_endpoint(key, None)
+        elif kind is Kind.NETWORK_SET or kind is Kind.GLOBAL_NETWORK_SET:
+            self._set_network_set(key, None)
+        elif kind in POLICY_KINDS:
+            self._active.delete_policy(key)
+        elif kind is Kind.NAMESPACE:
+            self._set_namespace(key.name, None)
+        elif kind is Kind.SERVICE_ACCOUNT:
+            self._set_service_account(key.namespace, key.name, None)
+        elif kind is Kind.TIER:
+            self._active.delete_tier(key.name)
+
+    # -- endpoints and network sets ------------------------------------------------------
+
+    def _item_labels(self, key: ResourceKey) -> dict[str, str]:
+        item = self._items[key]
+        if isinstance(item, WorkloadEndpoint):
+            return self._labeler.endpoint(item)
+        return self._labeler.network_set(item)
+
+    def _set_item(self, key: ResourceKey, new: Item | None) -> Item | None:
+        """Store an endpoint or network set and keep the cluster index current."""
+        old = self._items.get(key)
+        if old == new:
+            return old
+        index = self.ipsets.index
+        if old is None:
+            self._items[key] = new  # type: ignore[assignment]
+            index.add_item(key, self._item_labels(key))
+        elif new is None or _members_differ(old, new):
+            index.remove_item(key, self._item_labels(key))
+            del self._items[key]
+            if new is not None:
+                self._items[key] = new
+                index.add_item(key, self._item_labels(key))
+        elif _labels_differ(old, new):
+            before = self._item_labels(key)
+            self._items[key] = new
+            index.update_item(key, before, self._item_labels(key))
+        else:
+            self._items[key] = new
+        return old
+
+    def _set_network_set(self, key: ResourceKey, new: NetworkSet | None) -> None:
+        self._set_item(key, new)
+
+    def _set_endpoint(self, key: ResourceKey, new: WorkloadEndpoint | None) -> None:
+        old = self._set_item(key, new)
+        if old == new:
+            return
+        was_local = key in self._local_labels
+        is_local = new is not None and new.node == self.node_name
+        if not is_local:
+            if was_local:
+                self._active.remove_endpoint(key, self._local_labels[key])
+                del self._local_labels[key]
+            return
+        labels = self._intern(self._item_labels(key))
+        previous = self._local_labels.get(key)
+        self._local_labels[key] = labels
+        if previous is None:
+            self._active.add_endpoint(key, labels)
+        else:
+            self._active.update_endpoint(key, previous, labels)
+
+    # -- namespaces and service accounts ---------------------------------------------------
+
+    def _set_namespace(self, name: str, labels: Labels | None) -> None:
+        changed = changed_keys(self._labeler.namespace(name), labels, NAMESPACE_LABEL_PREFIX)
+        if not changed:
+            self._labeler.set_namespace(name, labels)
+            return
+        members = list(self.ipsets.index.items_with(NAMESPACE_LABEL, name))
+        before = [self._item_labels(key) for key in members]
+        self._labeler.set_namespace(name, labels)
+        self._relabel(members, before)
+
+    def _set_service_account(self, namespace: str, name: str, labels: Labels | None) -> None:
+        old = self._labeler.service_account(namespace, name)
+        if not changed_keys(old, labels, SERVICE_ACCOUNT_LABEL_PREFIX):
+            self._labeler.set_service_account(namespace, name, labels)
+            return
+        members = [
+            key
+            for key in self.ipsets.index.items_with(NAMESPACE_LABEL, namespace)
+            if isinstance(item := self._items[key], WorkloadEndpoint)
+            and item.service_account == name
+        ]
+        before = [self._item_labels(key) for key in members]
+        self._labeler.set_service_account(namespace, name, labels)
+        self._relabel(members, before)
+
+    def _relabel(self, keys: list[ResourceKey], before: list[dict[str, str]]) -> None:
+        """Parent labels changed: update each item's matches (and local endpoints')."""
+        index = self.ipsets.index
+        for key, old in zip(keys, before, strict=True):
+            new = self._item_labels(key)
+            index.update_item(key, old, new)
+            previous = self._local_labels.get(key)
+            if previous is not None:
+                labels = self._intern(new)
+                self._local_labels[key] = labels
+                self._active.update_endpoint(key, previous, labels)
+
+    def _intern(self, labels: Mapping[str, str]) -> Labels:
+        """The shared Labels for a local endpoint; drops maps no endpoint uses any more."""
+        interner = self._interner
+        if len(interner) > _INTERNER_SLACK * len(self._local_labels) + _INTERNER_FLOOR:
+            interner = self._interner = LabelInterner()
+            for key, live in self._local_labels.items():
+                self._local_labels[key] = interner.intern(live)
+        return interner.intern(labels)
+
+    # -- flush --------------------------------------------------------------------------
+
+    def _resolve(self, key: ResourceKey) -> EndpointPolicies:
+        self.counters.endpoints_resolved += 1
+        endpoint = self._items[key]
+        assert isinstance(endpoint, WorkloadEndpoint)
+        policies = self._active.policies_of(key)
+        tiers = self._active.tiers
+        return EndpointPolicies(
+            endpoint=endpoint,
+            selector_labels=self._local_labels[key],
+            ingress=resolve(policies, tiers, Direction.INGRESS),
+            egress=resolve(policies, tiers, Direction.EGRESS),
+        )
+
+
+def _labels_differ(old: Item, new: Item) -> bool:
+    """Whether an item's own label inputs changed (labels or service account)."""
+    if old.labels != new.labels:
+        return True
+    return getattr(old, "service_account", "") != getattr(new, "service_account", "")
+
+
+def _members_differ(old: Item, new: Item) -> bool:
+    """Whether an item's set contributions (not its labels) changed."""
+    if isinstance(old, WorkloadEndpoint) and isinstance(new, WorkloadEndpoint):
+        return old.addresses != new.addresses or old.ports != new.ports
+    if isinstance(old, NetworkSet) and isinstance(new, NetworkSet):
+        return old.nets != new.nets
+    return True

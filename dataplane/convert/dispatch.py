@@ -38,5 +38,5 @@ def convert(obj: Mapping[str, Any]) -> Upsert | Delete:
     the resource and the field path) for anything invalid.
     """
     identity = identify(obj)
-    result = CONVERTERS[identity.key.kind](identity, Field(identity.label, "", obj))
+    result = CONVERTERS[identity.key.kind](identity, Field(identity.label, obj))
     return result if isinstance(result, Delete) else Upsert(result)

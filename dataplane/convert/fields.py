@@ -32,20 +32,38 @@ def type_name(value: Any) -> str:
     return type(value).__name__
 
 
+def _is_mapping(value: Any) -> bool:
+    return type(value) is dict or isinstance(value, Mapping)
+
+
 @dataclass(frozen=True, slots=True)
 class Field:
-    """A value inside a resource, with the resource it belongs to and its field path.
+    """A value inside a resource, with the resource it belongs to and where it sits.
 
     A missing field and an explicit ``null`` are the same: ``value is None``.
+    The field path (``spec.ingress[0].ports``) is only built for error messages.
     """
 
     resource: str
-    path: str
     value: Any
+    parent: Field | None = None
+    key: str | int | None = None
 
     @property
     def missing(self) -> bool:
         return self.value is None
+
+    @property
+    def path(self) -> str:
+        """Where this field sits, e.g. ``spec.ingress[0].from[1].ipBlock.cidr``."""
+        if self.parent is None or self.key is None:
+            return ""
+        outer = self.parent.path
+        if isinstance(self.key, int):
+            return f"{outer}[{self.key}]"
+        if _IDENTIFIER.fullmatch(self.key):
+            return f"{outer}.{self.key}" if outer else self.key
+        return f'{outer}["{self.key}"]'
 
     def error(self, message: str) -> ValidationError:
         """A ValidationError about this field."""
@@ -56,26 +74,22 @@ class Field:
 
     def get(self, name: str) -> Field:
         """The child field ``name`` of this object (missing if this field is missing)."""
-        if self.value is None:
-            return Field(self.resource, self._child_path(name), None)
-        if not isinstance(self.value, Mapping):
+        value = self.value
+        if value is None:
+            return Field(self.resource, None, self, name)
+        if not _is_mapping(value):
             raise self._expect("an object")
-        return Field(self.resource, self._child_path(name), self.value.get(name))
-
-    def _child_path(self, name: str) -> str:
-        if _IDENTIFIER.fullmatch(name):
-            return f"{self.path}.{name}" if self.path else name
-        return f'{self.path}["{name}"]'
+        return Field(self.resource, value.get(name), self, name)
 
     def known(self, names: Collection[str]) -> Field:
         """Check that this object (if present) has no field outside ``names``; return self."""
         if self.value is None:
             return self
-        if not isinstance(self.value, Mapping):
+        if not _is_mapping(self.value):
             raise self._expect("an object")
         for key in self.value:
             if key not in names:
-                bad = Field(self.resource, self._child_path(str(key)), None)
+                bad = Field(self.resource, None, self, str(key))
                 raise bad.error(f"unknown field (expected one of: {', '.join(sorted(names))})")
         return self
 
@@ -85,7 +99,7 @@ class Field:
             return []
         if not isinstance(self.value, list | tuple):
             raise self._expect("a list")
-        return [Field(self.resource, f"{self.path}[{i}]", v) for i, v in enumerate(self.value)]
+        return [Field(self.resource, v, self, i) for i, v in enumerate(self.value)]
 
     def text(self, default: str | None = None) -> str:
         """A string; ``default`` when missing, else the field is required."""
@@ -144,7 +158,7 @@ class Field:
         """An object whose values are all strings (e.g. labels); empty when missing."""
         if self.value is None:
             return {}
-        if not isinstance(self.value, Mapping):
+        if not _is_mapping(self.value):
             raise self._expect("an object")
         result: dict[str, str] = {}
         for key, value in self.value.items():

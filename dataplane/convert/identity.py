@@ -74,7 +74,7 @@ def identify(obj: Any) -> ObjectIdentity:
     object_type = OBJECT_TYPES.get((api_version, kind))
     if object_type is None:
         raise UnknownKindError(kind, "kind", f"unknown kind {kind!r} in apiVersion {api_version!r}")
-    metadata = Field(kind, "metadata", obj.get("metadata"))
+    metadata = Field(kind, obj).get("metadata")
     name = metadata.get("name").text()
     if not name:
         raise metadata.get("name").error("must not be empty")

@@ -69,8 +69,9 @@ def tokenize(text: str) -> list[Token]:
         elif group == "bad":
             raise _lexical_error(text, found.start(group))
         else:
-            # A string: report the position of its opening quote.
-            append(Token(TokenKind.STRING, found.group(group), found.start(group) - 1))
+            # A string: its text without quotes, at the position of its opening quote.
+            quoted = "dq" if group == "dq" else "sq"
+            append(Token(TokenKind.STRING, found.group(quoted), found.start(quoted) - 1))
     append(Token(TokenKind.END, "", len(text)))
     return tokens
 

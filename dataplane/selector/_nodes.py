@@ -138,9 +138,6 @@ class SubstringNode(Selector):
         return frozenset((self.key,))
 
 
-SUBSTRING_OPERATORS = ("contains", "starts with", "ends with")
-
-
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class NotNode(Selector):
     """``!operand`` (never around another negation, ``==`` or ``in``: those flip instead)."""

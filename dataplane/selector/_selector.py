@@ -7,6 +7,8 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from dataplane.selector._matcher import compiled_matcher
+
 if TYPE_CHECKING:
     from dataplane.selector._matcher import MatcherSource
 
@@ -40,8 +42,6 @@ class Selector(ABC):
         """Whether a label map is selected."""
         matcher = self._matcher
         if matcher is None:
-            from dataplane.selector._matcher import compiled_matcher
-
             matcher = compiled_matcher(self)
             object.__setattr__(self, "_matcher", matcher)
         return matcher(labels)
@@ -81,6 +81,7 @@ class Selector(ABC):
         return self._hash
 
     def __reduce__(self) -> tuple[Any, ...]:
+        # Imported here: the parser builds selectors, so it imports this module.
         from dataplane.selector._parser import parse
 
         return (parse, (self._text,))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from hypothesis import strategies as st
 
@@ -21,7 +22,7 @@ class Tree:
     """One selector construct: ``op`` names it, ``args`` holds keys, values or subtrees."""
 
     op: str
-    args: tuple[object, ...] = ()
+    args: tuple[Any, ...] = ()
 
 
 def evaluate(tree: Tree, labels: Mapping[str, str]) -> bool:
@@ -32,14 +33,14 @@ def evaluate(tree: Tree, labels: Mapping[str, str]) -> bool:
     if op == "global":
         return NAMESPACE not in labels
     if op == "not":
-        return not evaluate(args[0], labels)  # type: ignore[arg-type]
+        return not evaluate(args[0], labels)
     if op == "and":
-        return all(evaluate(a, labels) for a in args)  # type: ignore[arg-type]
+        return all(evaluate(a, labels) for a in args)
     if op == "or":
-        return any(evaluate(a, labels) for a in args)  # type: ignore[arg-type]
+        return any(evaluate(a, labels) for a in args)
     key = args[0]
     present = key in labels
-    value = labels.get(key)  # type: ignore[call-overload]
+    value = labels.get(key, "")
     if op == "has":
         return present
     if op == "==":
@@ -47,15 +48,15 @@ def evaluate(tree: Tree, labels: Mapping[str, str]) -> bool:
     if op == "!=":
         return not present or value != args[1]
     if op == "in":
-        return present and value in args[1]  # type: ignore[operator]
+        return present and value in args[1]
     if op == "not in":
-        return not present or value not in args[1]  # type: ignore[operator]
+        return not present or value not in args[1]
     if op == "contains":
-        return present and args[1] in value  # type: ignore[operator]
+        return present and args[1] in value
     if op == "starts with":
-        return present and value.startswith(args[1])  # type: ignore[union-attr, arg-type]
+        return present and value.startswith(args[1])
     if op == "ends with":
-        return present and value.endswith(args[1])  # type: ignore[union-attr, arg-type]
+        return present and value.endswith(args[1])
     raise AssertionError(op)
 
 
@@ -106,26 +107,26 @@ def rendered(draw: st.DrawFn, tree: Tree) -> str:
         op, args = node.op, node.args
         if op in ("and", "or"):
             joiner = "&&" if op == "and" else "||"
-            body = f"{space()}{joiner}{space()}".join(text(a, op) for a in args)  # type: ignore[arg-type]
+            body = f"{space()}{joiner}{space()}".join(text(a, op) for a in args)
             # || inside && and any compound after ! need parentheses.
             needs = context == "not" or (op == "or" and context == "and")
             return f"({space()}{body}{space()})" if needs or draw(st.booleans()) else body
         if op == "not":
-            return f"!{space()}{text(args[0], 'not')}"  # type: ignore[arg-type]
+            return f"!{space()}{text(args[0], 'not')}"
         if op in ("all", "global"):
             return f"{op}({space()})"
         if op == "has":
             return f"has({space()}{args[0]}{space()})"
         key = args[0]
         if op in ("==", "!="):
-            body = f"{key}{space()}{op}{space()}{literal(args[1])}"  # type: ignore[arg-type]
+            body = f"{key}{space()}{op}{space()}{literal(args[1])}"
         elif op in ("in", "not in"):
-            items = f"{space()},{space()}".join(literal(v) for v in args[1])  # type: ignore[attr-defined]
+            items = f"{space()},{space()}".join(literal(v) for v in args[1])
             word = "in" if op == "in" else f"not{gap()}in"
             body = f"{key}{gap()}{word}{space()}{{{space()}{items}{space()}}}"
         else:
             word = op.replace(" ", gap())
-            body = f"{key}{gap()}{word}{space()}{literal(args[1])}"  # type: ignore[arg-type]
+            body = f"{key}{gap()}{word}{space()}{literal(args[1])}"
         # A comparison after ! needs parentheses to be read as one term by a human;
         # the grammar accepts it either way (``!a == 'x'`` is ``!(a == 'x')``).
         return f"({body})" if draw(st.booleans()) else body

@@ -38,7 +38,7 @@ SCENARIO_TEXT: Mapping[str, str] = MappingProxyType(
         "pod_churn": "a remote pod joins / leaves an address set local rules use",
         "policy_churn": "one Allow rule of a policy applying locally gets another port",
         "namespace_churn": "a local pod's namespace changes a label",
-        "e2e_latency": "through `Dataplane`: event fed -> HNS request completed (simulated latency)",
+        "e2e_latency": "through `Dataplane`: event fed -> HNS request done (simulated HNS latency)",
     }
 )
 

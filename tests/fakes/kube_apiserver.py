@@ -65,6 +65,7 @@ class ApiRequest:
     verb: str
     path: str
     params: Mapping[str, str]
+    authorization: str | None
 
 
 @dataclass(slots=True)
@@ -114,6 +115,7 @@ class FakeKubeApiServer:
         self._snapshots: dict[str, tuple[int, list[dict[str, Any]]]] = {}
         self._snapshot_ids = itertools.count()
         self._streams: list[_Stream] = []
+        self._failures: list[int] = []
         self._wakeup = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -175,6 +177,10 @@ class FakeKubeApiServer:
         resource = self._by_kind[(api_version, kind)]
         return [copy.deepcopy(obj) for obj in self._objects[resource.path].values()]
 
+    def all_objects(self) -> list[dict[str, Any]]:
+        """Every current object of every collection (copies)."""
+        return [copy.deepcopy(obj) for objs in self._objects.values() for obj in objs.values()]
+
     def compact(self) -> None:
         """Forget every event so far, like an etcd compaction at the current version."""
         self._compacted = self._version
@@ -196,6 +202,18 @@ class FakeKubeApiServer:
         self._notify()
 
     # -- test hooks on open watch streams ----------------------------------------------
+
+    def fail_next(self, count: int, code: int = 500) -> None:
+        """Answer the next ``count`` requests with an error Status of ``code``."""
+        self._failures.extend([code] * count)
+
+    def end_watches(self, plural: str | None = None, group_version: str | None = None) -> int:
+        """End open streams normally, as when their ``timeoutSeconds`` runs out."""
+        streams = list(self._streams_of(self._path(plural, group_version)))
+        for stream in streams:
+            stream.ended = True
+        self._notify()
+        return len(streams)
 
     def watch_count(self, plural: str | None = None, group_version: str | None = None) -> int:
         """Open watch streams (of one collection, or of all)."""
@@ -302,7 +320,11 @@ class FakeKubeApiServer:
         resource = self._types.get(request.path)
         params = dict(request.query)
         watching = params.get("watch") in ("true", "1")
-        self.requests.append(ApiRequest("watch" if watching else "list", request.path, params))
+        verb = "watch" if watching else "list"
+        authorization = request.headers.get("Authorization")
+        self.requests.append(ApiRequest(verb, request.path, params, authorization))
+        if self._failures:
+            return _status(self._failures.pop(0), "InternalError", "injected failure")
         if resource is None or not self._present[resource.path]:
             return _status(404, "NotFound", f"the server could not find {request.path}")
         if watching:

@@ -1,0 +1,69 @@
+"""Watch stream parsing: line reassembly and event validation."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dataplane.sources.kube_errors import MalformedEventError
+from dataplane.sources.watch_events import LineSplitter, parse_event
+
+
+@given(
+    lines=st.lists(st.binary(min_size=1).filter(lambda b: b"\n" not in b and b.strip())),
+    cuts=st.lists(st.integers(min_value=0, max_value=10_000)),
+)
+def test_splitter_returns_every_line_whatever_the_chunking(
+    lines: list[bytes], cuts: list[int]
+) -> None:
+    stream = b"".join(line + b"\n" for line in lines)
+    points = sorted({cut % (len(stream) + 1) for cut in cuts} | {0, len(stream)})
+    splitter = LineSplitter()
+    seen: list[bytes] = []
+    for start, end in itertools.pairwise(points):
+        seen.extend(splitter.feed(stream[start:end]))
+    assert seen == lines
+    assert splitter.pending == b""
+
+
+def test_splitter_keeps_a_partial_line_pending() -> None:
+    splitter = LineSplitter()
+    assert splitter.feed(b'{"a":1}\n{"b"') == [b'{"a":1}']
+    assert splitter.pending == b'{"b"'
+    assert splitter.feed(b":2}\n\n") == [b'{"b":2}']
+
+
+def test_parse_event_reads_type_object_and_version() -> None:
+    event = parse_event("pods", b'{"type":"ADDED","object":{"metadata":{"resourceVersion":"7"}}}')
+    assert (event.type, event.resource_version) == ("ADDED", "7")
+
+
+def test_error_event_needs_no_version() -> None:
+    event = parse_event("pods", b'{"type":"ERROR","object":{"kind":"Status","code":410}}')
+    assert (event.type, event.obj["code"], event.resource_version) == ("ERROR", 410, "")
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        (b"{not json", "not JSON"),
+        (b"[1, 2]", "not a JSON object"),
+        (b'{"type": "ADDED"}', "missing object"),
+        (b'{"type": "ADDED", "object": "pod"}', "missing object"),
+        (b'{"type": "RENAMED", "object": {}}', "unknown event type"),
+        (b'{"object": {}}', "unknown event type"),
+        (b'{"type": "DELETED", "object": {"metadata": {}}}', "resourceVersion"),
+        (
+            b'{"type": "BOOKMARK", "object": {"metadata": {"resourceVersion": 5}}}',
+            "resourceVersion",
+        ),
+    ],
+)
+def test_malformed_lines_raise_naming_the_resource(line: bytes, problem: str) -> None:
+    with pytest.raises(MalformedEventError, match=problem) as info:
+        parse_event("pods", line)
+    assert info.value.resource == "pods"
+    assert str(info.value).startswith("pods watch: ")

@@ -466,3 +466,76 @@ def calico_objects(draw: st.DrawFn, namespaces: list[str]) -> list[Manifest]:
         tier = draw(st.sampled_from(tiers))
         manifests.append(draw(calico_policy(f"cnp-{i}", namespace, tier, order)))
     return manifests
+
+
+# -- edits for incremental runs ------------------------------------------------------------
+
+Edit = tuple[str, Manifest]  # ("upsert" | "delete", manifest)
+
+
+def identity(manifest: Manifest) -> tuple[str, str, str]:
+    """(kind, namespace, name) of a manifest."""
+    metadata = manifest["metadata"]
+    return manifest["kind"], metadata.get("namespace", ""), metadata["name"]
+
+
+def _calico_orders(state: list[Manifest]) -> set[float]:
+    return {
+        m["spec"]["order"]
+        for m in state
+        if m["kind"] in ("NetworkPolicy", "GlobalNetworkPolicy") and "order" in m["spec"]
+    }
+
+
+def _with_free_tier_order(
+    tier: Manifest, present: dict[tuple[str, str, str], Manifest]
+) -> Manifest:
+    """The tier with its existing order (a replacement) or one no other tier uses."""
+    name = tier["metadata"]["name"]
+    taken = {m["spec"]["order"] for k, m in present.items() if k[0] == "Tier" and k[2] != name}
+    existing = present.get(("Tier", "", name))
+    order = existing["spec"]["order"] if existing else tier["spec"]["order"]
+    while order in taken:
+        order += 1
+    return {**tier, "spec": {**tier["spec"], "order": order}}
+
+
+@st.composite
+def cluster_edit(draw: st.DrawFn, state: list[Manifest]) -> list[Edit]:
+    """One change to a cluster: create or replace an object (taken from another random
+    cluster over the same names), or delete one (never a namespace or a tier).
+
+    Fix-ups keep the cluster realistic: one pod per name (so one owner per address),
+    tiers exist before their policies, Calico orders stay distinct.
+    """
+    deletable = [m for m in state if m["kind"] not in ("Namespace", "Tier")]
+    if deletable and draw(st.integers(0, 3)) == 0:
+        return [("delete", draw(st.sampled_from(deletable)))]
+    donor = draw(random_clusters())
+    manifest = draw(st.sampled_from(donor.manifests))
+    edits: list[Edit] = []
+    kind, namespace, name = identity(manifest)
+    present = {identity(m): m for m in state}
+    if kind == "Pod":
+        edits += [
+            ("delete", m)
+            for key, m in present.items()
+            if key[0] == "Pod" and key[2] == name and key[1] != namespace
+        ]
+    elif kind == "Tier":
+        manifest = _with_free_tier_order(manifest, present)
+    elif kind in ("NetworkPolicy", "GlobalNetworkPolicy") and manifest["apiVersion"].startswith(
+        "projectcalico"
+    ):
+        tier = manifest["spec"]["tier"]
+        if tier != "default" and ("Tier", "", tier) not in present:
+            edits += [
+                ("upsert", _with_free_tier_order(m, present))
+                for m in donor.manifests
+                if identity(m) == ("Tier", "", tier)
+            ]
+        order = max(_calico_orders(state), default=0) + 1
+        if order == 1000:  # the order of Kubernetes policies
+            order += 1
+        manifest = {**manifest, "spec": {**manifest["spec"], "order": order}}
+    return [*edits, ("upsert", manifest)]

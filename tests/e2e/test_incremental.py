@@ -1,0 +1,52 @@
+"""Incremental programming equals the semantics after every update of a random sequence."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from hypothesis import given, note, settings
+from hypothesis import strategies as st
+
+from dataplane.convert import convert, resource_key
+from dataplane.model import Delete, Update
+from tests.e2e.agreement import disagreements
+from tests.e2e.pipeline import programmed, step
+from tests.reference.strategies import (
+    HOST_ADDRESS,
+    Edit,
+    Manifest,
+    RandomCluster,
+    cluster_edit,
+    identity,
+    random_clusters,
+)
+
+
+def _apply_edits(state: list[Manifest], edits: list[Edit]) -> tuple[list[Manifest], list[Update]]:
+    by_id = {identity(m): m for m in state}
+    updates: list[Update] = []
+    for op, manifest in edits:
+        if op == "delete":
+            by_id.pop(identity(manifest), None)
+            updates.append(Delete(resource_key(manifest)))
+        else:
+            by_id[identity(manifest)] = manifest
+            updates.append(convert(manifest))
+    return list(by_id.values()), updates
+
+
+@pytest.mark.parametrize("set_policy", [True, False], ids=["setpolicy", "inline"])
+@settings(max_examples=settings.default.max_examples // 2)
+@given(cluster=random_clusters(), data=st.data())
+def test_every_step_of_an_update_sequence_matches(
+    cluster: RandomCluster, data: st.DataObject, set_policy: bool
+) -> None:
+    note(yaml.safe_dump_all(cluster.manifests))
+    node, reference = programmed(cluster.manifests, set_policy)
+    state = list(cluster.manifests)
+    for number in range(data.draw(st.integers(1, 5), label="steps")):
+        edits = data.draw(cluster_edit(state), label=f"edit {number}")
+        state, updates = _apply_edits(state, edits)
+        reference = step(node, reference, updates)
+        found = disagreements(node, reference, cluster.probes, (HOST_ADDRESS,))
+        assert not found, f"after edit {number}:\n" + "\n".join(str(d) for d in found[:12])

@@ -1,0 +1,35 @@
+"""Random clusters through the whole pipeline agree with the reference evaluator."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from hypothesis import given, note, settings
+
+from tests.e2e.agreement import disagreements
+from tests.e2e.pipeline import programmed
+from tests.reference.strategies import HOST_ADDRESS, RandomCluster, random_clusters
+
+MODES = [pytest.param(True, id="setpolicy"), pytest.param(False, id="inline")]
+
+
+def _check(cluster: RandomCluster, set_policy: bool) -> None:
+    note(yaml.safe_dump_all(cluster.manifests))
+    node, reference = programmed(cluster.manifests, set_policy)
+    found = disagreements(node, reference, cluster.probes, (HOST_ADDRESS,))
+    assert not found, "\n".join(str(d) for d in found[:12])
+
+
+@pytest.mark.parametrize("set_policy", MODES)
+@settings(max_examples=2 * settings.default.max_examples)
+@given(cluster=random_clusters())
+def test_programmed_acls_match_the_reference(cluster: RandomCluster, set_policy: bool) -> None:
+    _check(cluster, set_policy)
+
+
+@pytest.mark.parametrize("set_policy", MODES)
+@given(cluster=random_clusters(calico=False))
+def test_kubernetes_only_clusters_match_the_reference(
+    cluster: RandomCluster, set_policy: bool
+) -> None:
+    _check(cluster, set_policy)

@@ -122,6 +122,7 @@ EXCEPT_XB = (
 metadata: {name: egress-except-xb, namespace: x}
 spec:
   podSelector: {matchLabels: {pod: a}}
+  policyTypes: [Egress]
   egress:
   - to: [{ipBlock: {cidr: 10.1.0.0/16, except: [10.1.1.2/32]}}]
 """
@@ -535,6 +536,7 @@ spec:
 metadata: {name: allow-egress-80-by-name, namespace: x}
 spec:
   podSelector: {}
+  policyTypes: [Egress]
   egress: [{ports: [{port: serve-80-tcp}]}]
 """,
         ),
@@ -727,6 +729,7 @@ z/c  ... XX. ...
 metadata: {name: allow-to-y-a, namespace: x}
 spec:
   podSelector: {matchLabels: {pod: a}}
+  policyTypes: [Egress]
   egress:
   - to:
     - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: y}}
@@ -766,6 +769,7 @@ z/c  ... ... ...
 metadata: {name: allow-to-y-a, namespace: x}
 spec:
   podSelector: {matchLabels: {pod: a}}
+  policyTypes: [Egress]
   egress:
   - to:
     - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: y}}
@@ -812,7 +816,7 @@ spec: {podSelector: {}, ingress: [{}]}
             apply=NP
             + """
 metadata: {name: allow-egress-port-80, namespace: x}
-spec: {podSelector: {}, egress: [{ports: [{port: 80}]}]}
+spec: {podSelector: {}, policyTypes: [Egress], egress: [{ports: [{port: 80}]}]}
 """,
         ),
         Step(
@@ -820,7 +824,7 @@ spec: {podSelector: {}, egress: [{ports: [{port: 80}]}]}
             apply=NP
             + """
 metadata: {name: allow-egress, namespace: x}
-spec: {podSelector: {}, egress: [{}]}
+spec: {podSelector: {}, policyTypes: [Egress], egress: [{}]}
 """,
         ),
     ),
@@ -850,6 +854,7 @@ z/c  ... ... ...
 metadata: {name: allow-to-y-b-cidr, namespace: x}
 spec:
   podSelector: {matchLabels: {pod: a}}
+  policyTypes: [Egress]
   egress: [{to: [{ipBlock: {cidr: 10.1.2.2/32}}]}]
 """,
         ),
@@ -865,6 +870,7 @@ spec:
 metadata: {name: egress-to-xb, namespace: x}
 spec:
   podSelector: {matchLabels: {pod: a}}
+  policyTypes: [Egress]
   egress: [{to: [{ipBlock: {cidr: 10.1.1.2/32}}]}]
 """,
         ),
@@ -942,6 +948,7 @@ spec:
 metadata: {name: egress-79-80, namespace: x}
 spec:
   podSelector: {}
+  policyTypes: [Egress]
   egress: [{ports: [{protocol: TCP, port: 79, endPort: 80}]}]
 """,
         ),

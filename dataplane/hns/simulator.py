@@ -1,0 +1,135 @@
+"""Python access to the simulator-only controls: reset, config, faults, counters, classifier."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from dataplane.hns._backend import load_backend
+from dataplane.hns.errors import HnsError
+
+DIRECTIONS = {"In": 0, "Out": 1}
+_ACL_ID_BUFFER = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the simulated VFP decides for one packet; ``acl_id`` is "" when no ACL decided."""
+
+    allowed: bool
+    acl_id: str
+
+
+def _sim() -> Any:
+    return load_backend("sim")
+
+
+def reset() -> None:
+    """Forget every network, endpoint, handle, fault and counter; configuration back to defaults."""
+    _sim().lib.HcnSimReset()
+
+
+def configure(
+    version: tuple[int, int] = (15, 0), call_latency_us: int = 0, acl_latency_us: int = 0
+) -> None:
+    """Set the reported HNS version (<13.0: no SetPolicy; <15.0: no NESTEDIPSET) and the latency
+    each call sleeps: ``call_latency_us``, plus ``acl_latency_us`` per policy in the request."""
+    major, minor = version
+    if min(major, minor, call_latency_us, acl_latency_us) < 0:
+        raise ValueError("version and latencies must be non-negative")
+    lib = _sim().lib
+    lib.HcnSimSetVersion(major, minor)
+    lib.HcnSimSetLatency(call_latency_us, acl_latency_us)
+
+
+def version() -> tuple[int, int]:
+    """The version the simulator reports."""
+    sim = _sim()
+    major, minor = sim.ffi.new("int *"), sim.ffi.new("int *")
+    sim.lib.HcnSimGetVersion(major, minor)
+    return int(major[0]), int(minor[0])
+
+
+def invalidate_handles() -> None:
+    """Make every open handle stale, as an HNS service restart does (objects are kept)."""
+    _sim().lib.HcnSimInvalidateHandles()
+
+
+def function_names() -> tuple[str, ...]:
+    """The names ``inject_fault`` and ``counters()["calls"]`` use."""
+    sim = _sim()
+    return tuple(
+        sim.ffi.string(sim.lib.HcnSimFunctionName(i)).decode()
+        for i in range(sim.lib.HcnSimFunctionCount())
+    )
+
+
+def inject_fault(function: str, nth: int, hresult: int, repeat: bool = False) -> None:
+    """Fail the ``nth`` next call of ``function`` (1 = the next one) with ``hresult``,
+    or that call and every later one when ``repeat``; the failing call changes nothing."""
+    if function not in function_names():
+        raise ValueError(f"unknown function {function!r}; one of {function_names()}")
+    if nth < 1 or not 0x80000000 <= hresult <= 0xFFFFFFFF:
+        raise ValueError("nth must be >= 1 and hresult a failure code (0x80000000..0xffffffff)")
+    signed = hresult - (1 << 32)
+    if _sim().lib.HcnSimInjectFault(function.encode(), nth, signed, int(repeat)) != 0:
+        raise RuntimeError("too many faults injected; call clear_faults()")
+
+
+def clear_faults() -> None:
+    _sim().lib.HcnSimClearFaults()
+
+
+def counters() -> dict[str, Any]:
+    """``{"calls": {function: n}, "acls_added", "acls_removed", "set_policies_written",
+    "set_policies_removed", "request_bytes", "faults_triggered"}``."""
+    sim = _sim()
+    raw = sim.ffi.new("HcnSimCounters *")
+    sim.lib.HcnSimGetCounters(raw)
+    return {
+        "calls": {name: int(raw.calls[i]) for i, name in enumerate(function_names())},
+        "acls_added": int(raw.acls_added),
+        "acls_removed": int(raw.acls_removed),
+        "set_policies_written": int(raw.set_policies_written),
+        "set_policies_removed": int(raw.set_policies_removed),
+        "request_bytes": int(raw.request_bytes),
+        "faults_triggered": int(raw.faults_triggered),
+    }
+
+
+def classify(
+    endpoint_id: str,
+    direction: str,
+    protocol: int,
+    local_ip: str | None,
+    local_port: int,
+    remote_ip: str,
+    remote_port: int,
+) -> Verdict:
+    """Would the endpoint's ACLs let this packet through? ``direction`` ``"In"`` (remote is
+    the source) or ``"Out"`` (remote is the destination); ``local_ip`` None = the endpoint's
+    own address of the remote's family. Ports only count for TCP, UDP and SCTP."""
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction must be 'In' or 'Out', not {direction!r}")
+    sim = _sim()
+    ffi = sim.ffi
+    value = uuid.UUID(endpoint_id)
+    guid = ffi.new("GUID *")
+    guid.Data1, guid.Data2, guid.Data3 = value.fields[0], value.fields[1], value.fields[2]
+    ffi.memmove(guid.Data4, value.bytes[8:], 8)
+    acl_id = ffi.new("char[]", _ACL_ID_BUFFER)
+    result = sim.lib.HcnSimClassify(
+        guid,
+        DIRECTIONS[direction],
+        protocol,
+        local_ip.encode() if local_ip else ffi.NULL,
+        local_port,
+        remote_ip.encode(),
+        remote_port,
+        acl_id,
+        _ACL_ID_BUFFER,
+    )
+    if result < 0:
+        raise HnsError("HcnSimClassify", result)
+    return Verdict(bool(result), ffi.string(acl_id).decode())

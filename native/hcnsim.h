@@ -1,0 +1,34 @@
+/* Simulator-only controls: classifier, reset, version, latency, faults and counters. */
+#ifndef HCNSIM_HCNSIM_H
+#define HCNSIM_HCNSIM_H
+
+#include "hcn.h"
+
+#define HCNSIM_MAX_FUNCTIONS 32
+
+typedef struct {
+    uint64_t calls[HCNSIM_MAX_FUNCTIONS]; /* indexed like HcnSimFunctionName */
+    uint64_t acls_added;
+    uint64_t acls_removed;
+    uint64_t set_policies_written;
+    uint64_t set_policies_removed;
+    uint64_t request_bytes; /* UTF-16 bytes of every JSON argument received */
+    uint64_t faults_triggered;
+} HcnSimCounters;
+
+/* 1 allowed, 0 blocked, negative HRESULT on error; writes the deciding ACL's Id ("" if none). */
+int HcnSimClassify(const GUID *endpoint, int direction, int protocol, const char *local_ip, int local_port,
+                   const char *remote_ip, int remote_port, char *acl_id, size_t acl_id_len);
+
+void HcnSimReset(void);
+void HcnSimInvalidateHandles(void);
+void HcnSimSetVersion(int major, int minor);
+void HcnSimGetVersion(int *major, int *minor);
+void HcnSimSetLatency(uint32_t call_us, uint32_t acl_us);
+int HcnSimInjectFault(const char *function, int nth, HRESULT hresult, int repeat);
+void HcnSimClearFaults(void);
+void HcnSimGetCounters(HcnSimCounters *out);
+int HcnSimFunctionCount(void);
+const char *HcnSimFunctionName(int index);
+
+#endif

@@ -1,0 +1,119 @@
+/* The simulated HNS service: global state, handle table, call bookkeeping and JSON I/O helpers. */
+#ifndef HCNSIM_SIM_H
+#define HCNSIM_SIM_H
+
+#include <pthread.h>
+
+#include "hcnsim.h"
+#include "model.h"
+
+enum {
+    FN_ENUMERATE_NETWORKS,
+    FN_CREATE_NETWORK,
+    FN_OPEN_NETWORK,
+    FN_MODIFY_NETWORK,
+    FN_QUERY_NETWORK,
+    FN_DELETE_NETWORK,
+    FN_CLOSE_NETWORK,
+    FN_ENUMERATE_ENDPOINTS,
+    FN_CREATE_ENDPOINT,
+    FN_OPEN_ENDPOINT,
+    FN_MODIFY_ENDPOINT,
+    FN_QUERY_ENDPOINT,
+    FN_DELETE_ENDPOINT,
+    FN_CLOSE_ENDPOINT,
+    FN_HNS_CALL,
+    FN_CLASSIFY,
+    FN_COUNT
+};
+
+enum { HANDLE_FREE, HANDLE_NETWORK, HANDLE_ENDPOINT };
+
+typedef struct {
+    int kind;
+    uint32_t generation;
+    uint64_t serial; /* of the object opened; a re-created object gets a new serial */
+    char key[GUID_TEXT_LEN + 1];
+    size_t next_free;
+} handle_slot;
+
+typedef struct {
+    int fn;
+    int nth;
+    int repeat;
+    HRESULT hr;
+    int seen;
+} fault;
+
+#define MAX_FAULTS 64
+
+typedef struct {
+    pthread_mutex_t lock;
+    int initialised;
+    network **networks; /* creation order */
+    size_t n_networks, cap_networks;
+    endpoint **endpoints;
+    size_t n_endpoints, cap_endpoints;
+    strmap network_by_id, endpoint_by_id;
+    handle_slot *handles;
+    size_t n_handles, cap_handles, free_handle; /* free_handle == SIZE_MAX: none */
+    uint64_t next_serial;
+    uint64_t rng;
+    int version;
+    uint32_t call_latency_us, acl_latency_us;
+    fault faults[MAX_FAULTS];
+    size_t n_faults;
+    HcnSimCounters counters;
+} sim_state;
+
+extern sim_state g_sim;
+
+/* One exported call: latency, lock, counters and fault injection around the body. */
+typedef struct {
+    int fn;
+    HRESULT fault;
+    size_t work; /* policies processed, for the per-policy latency */
+} sim_call;
+
+/* The service lock (initialising the state on first use). */
+void sim_lock(void);
+void sim_unlock(void);
+void sim_enter(sim_call *c, int fn);
+void sim_leave(sim_call *c);
+
+/* Writes an ErrorRecord (when rec is not NULL) and returns err->hr. */
+HRESULT sim_fail(char16_t **rec, const sim_error *err);
+/* Reads a UTF-16 JSON argument; NULL or "" gives *out = NULL when optional. */
+int sim_read_json(const char16_t *s, int optional, json_value **out, sim_error *err);
+/* Hands the UTF-8 text to the caller as a UTF-16 string (and frees the buffer). */
+void sim_write(char16_t **out, strbuf *sb);
+/* The Filter of a query document: a JSON string holding an object (or an object); NULL = none. */
+int sim_query_filter(const json_value *query, json_value **filter, sim_error *err);
+
+/* Whether filter[key], when present, equals value (GUIDs compare in any case and brace style). */
+int filter_allows(const json_value *filter, const char *key, const char *value);
+int filter_allows_int(const json_value *filter, const char *key, int64_t value);
+
+/* Copy of doc without the listed fields (NULL-terminated), which are written from live state. */
+json_value *strip_managed(const json_value *doc, const char *const *fields);
+/* Writes each member of doc followed by a comma. */
+void write_members(strbuf *sb, const json_value *doc);
+/* Writes "Policies":[...] and "SchemaVersion", closing the object. */
+void write_policies(strbuf *sb, const policy_list *l);
+
+void *handle_open(int kind, const char *key, uint64_t serial);
+int handle_close(void *h, int kind);
+network *network_from_handle(void *h, sim_error *err);
+endpoint *endpoint_from_handle(void *h, sim_error *err);
+void handles_invalidate_all(void);
+
+network *network_find(const GUID *id);
+endpoint *endpoint_find(const GUID *id);
+void network_destroy(network *net);
+void endpoint_destroy(endpoint *ep);
+/* The id to create with: the argument, else the document's "ID", else a random one. */
+int choose_id(const GUID *arg, const json_value *doc, GUID *out, sim_error *err);
+void forget_network(network *net);
+void forget_endpoint(endpoint *ep);
+
+#endif

@@ -144,15 +144,15 @@ class ResourceWatcher:
             return
         self._stats.errors += 1
         self._stats.last_error = str(error)
-        if isinstance(error, ApiStatusError) and (
+        relist = isinstance(error, ApiStatusError) and (
             error.gone or (error.status == 404 and self.resource.optional)
-        ):
+        )
+        if relist:
             self._version = None
-            if self._backoff.failures == 0:
-                self._backoff.next_delay()
-                log.info("%s: relisting", error)
-                return
         delay = self._backoff.next_delay()
+        if relist and self._backoff.failures == 1:
+            log.info("%s: relisting", error)
+            return
         log.warning("%s (retrying in %.1f s)", error, delay)
         await anyio.sleep(delay)
 

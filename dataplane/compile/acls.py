@@ -1,0 +1,102 @@
+"""Flattened entries as HNS ACL specs with priorities, set references and stable ids."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+
+from dataplane.compile import ports
+from dataplane.compile.catalog import TermCatalog, set_id
+from dataplane.compile.matches import Match
+from dataplane.compile.terms import AddressTerm
+from dataplane.plan.requests import AclSpec
+
+
+def acl_id(origin: str, spec: AclSpec) -> str:
+    """``origin`` plus a short hash of every other field: equal content, equal id."""
+    content = "|".join(
+        (
+            spec.action,
+            spec.direction,
+            str(spec.priority),
+            spec.protocols,
+            spec.local_addresses,
+            spec.remote_addresses,
+            spec.local_ports,
+            spec.remote_ports,
+            spec.rule_type,
+        )
+    )
+    return f"{origin}-{hashlib.blake2b(content.encode(), digest_size=4).hexdigest()}"
+
+
+@dataclass(slots=True)
+class AclBuilder:
+    """Builds one endpoint's ACLs, recording the sets they reference."""
+
+    catalog: TermCatalog
+    set_policy: bool
+    max_addresses: int
+    acls: dict[str, AclSpec] = field(default_factory=dict)
+    set_ids: set[str] = field(default_factory=set)
+    overflowed: list[str] = field(default_factory=list)
+
+    def add(
+        self, action: str, direction: str, priority: int, match: Match, origin: str, label: str
+    ) -> None:
+        """Add the ACLs for one entry (none when its addresses are empty right now)."""
+        for remote_addresses, remote_ports in self._remotes(action, match, label):
+            spec = AclSpec(
+                id="",
+                action=action,
+                direction=direction,
+                priority=priority,
+                protocols="" if match.protocol is None else str(match.protocol),
+                local_addresses=",".join(match.local_addresses or ()),
+                remote_addresses=remote_addresses,
+                local_ports=ports.text(match.local_ports),
+                remote_ports=remote_ports,
+            )
+            spec = replace(spec, id=acl_id(origin, spec))
+            self.acls[spec.id] = spec
+
+    def _chunks(self, cidrs: tuple[str, ...], remote_ports: str) -> list[tuple[str, str]]:
+        size = self.max_addresses
+        return [(",".join(cidrs[i : i + size]), remote_ports) for i in range(0, len(cidrs), size)]
+
+    def _remotes(self, action: str, match: Match, label: str) -> list[tuple[str, str]]:
+        term = match.remote
+        numeric_ports = ports.text(match.remote_ports)
+        if term.is_any:
+            return [("", numeric_ports)]
+        if term.is_static:
+            assert term.cidrs is not None
+            return self._chunks(term.cidrs, numeric_ports)
+        value = self.catalog.value(term)
+        if value.overflow:
+            self.overflowed.append(
+                f"{label} ({action}): complement of a selector exceeds "
+                f"{self.max_addresses} addresses: {'dropped' if action == 'Allow' else 'widened'}"
+            )
+            if action == "Allow":
+                return []
+            return self._chunks(term.cidrs, numeric_ports) if term.cidrs else [("", numeric_ports)]
+        out: list[tuple[str, str]] = []
+        for port, cidrs in value.groups:
+            if port is None:
+                group_ports = numeric_ports
+            elif ports.contains(match.remote_ports, port):
+                group_ports = str(port)
+            else:
+                continue
+            if self.set_policy:
+                out.append((self._reference(term, port), group_ports))
+            else:
+                out.extend(self._chunks(cidrs, group_ports))
+        return out
+
+    def _reference(self, term: AddressTerm, port: int | None) -> str:
+        sid = set_id(term, port)
+        self.catalog.register(sid, term, port)
+        self.set_ids.add(sid)
+        return sid

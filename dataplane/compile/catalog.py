@@ -1,0 +1,155 @@
+"""Address terms in use: who uses them, their current values, and the HNS sets they need."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+from dataplane.calc.delta import IpSetKey, Member
+from dataplane.compile.counters import CompileCounters
+from dataplane.compile.evaluate import TermValue, evaluate
+from dataplane.compile.terms import AddressTerm
+from dataplane.model import ResourceKey
+from dataplane.plan.requests import IpSetSpec
+
+
+class IpSetSource(Protocol):
+    """Where computed address sets come from (the calc graph's ``ipsets``)."""
+
+    def acquire(self, key: IpSetKey) -> frozenset[Member]: ...
+
+    def release(self, key: IpSetKey) -> None: ...
+
+    def members(self, key: IpSetKey) -> frozenset[Member]: ...
+
+
+def set_id(term: AddressTerm, port: int | None) -> str:
+    """HNS SetPolicy id for one group of a term."""
+    return term.id if port is None else f"{term.id}-p{port}"
+
+
+class TermCatalog:
+    """Reference-counts terms by endpoint and calc-graph sets by term.
+
+    A term stays acquired while an endpoint's rules mention it, even when it is
+    empty (no ACL is emitted then), so a new member makes the rule appear.
+    """
+
+    def __init__(
+        self, source: IpSetSource, ipv6: bool, limit: int, counters: CompileCounters
+    ) -> None:
+        self._source = source
+        self._ipv6 = ipv6
+        self._limit = limit
+        self._counters = counters
+        self._users: dict[AddressTerm, set[ResourceKey]] = {}
+        self._key_terms: dict[IpSetKey, set[AddressTerm]] = {}
+        self._values: dict[AddressTerm, TermValue] = {}
+        self._set_refs: dict[str, int] = {}
+        self._set_groups: dict[str, tuple[AddressTerm, int | None]] = {}
+        self._touched: set[str] = set()
+        self._emitted: dict[str, IpSetSpec] = {}
+
+    def track(
+        self, user: ResourceKey, old: Iterable[AddressTerm], new: Iterable[AddressTerm]
+    ) -> None:
+        """Move ``user`` from the terms ``old`` to the terms ``new`` (acquire, then release)."""
+        old_set, new_set = set(old), set(new)
+        for term in new_set - old_set:
+            users = self._users.get(term)
+            if users is None:
+                users = self._users[term] = set()
+                for key in term.keys:
+                    terms = self._key_terms.get(key)
+                    if terms is None:
+                        self._source.acquire(key)
+                        terms = self._key_terms[key] = set()
+                    terms.add(term)
+            users.add(user)
+        for term in old_set - new_set:
+            users = self._users[term]
+            users.discard(user)
+            if users:
+                continue
+            del self._users[term]
+            self._values.pop(term, None)
+            for key in term.keys:
+                terms = self._key_terms[key]
+                terms.discard(term)
+                if not terms:
+                    del self._key_terms[key]
+                    self._source.release(key)
+
+    def value(self, term: AddressTerm) -> TermValue:
+        """The term's current value (evaluated once per membership change)."""
+        found = self._values.get(term)
+        if found is None:
+            self._counters.term_evaluations += 1
+            found = evaluate(
+                term.cidrs, term.sets, term.excluded, self._source.members, self._ipv6, self._limit
+            )
+            self._values[term] = found
+        return found
+
+    def refer(self, old: Iterable[str], new: Iterable[str]) -> None:
+        """One endpoint's ACLs now reference the sets ``new`` instead of ``old``."""
+        old_set, new_set = set(old), set(new)
+        for sid in new_set - old_set:
+            self._set_refs[sid] = self._set_refs.get(sid, 0) + 1
+            self._touched.add(sid)
+        for sid in old_set - new_set:
+            refs = self._set_refs[sid] - 1
+            if refs:
+                self._set_refs[sid] = refs
+            else:
+                del self._set_refs[sid]
+            self._touched.add(sid)
+
+    def register(self, sid: str, term: AddressTerm, port: int | None) -> None:
+        """Remember which term group a set id stands for."""
+        self._set_groups[sid] = (term, port)
+
+    def membership_changed(self, keys: Iterable[IpSetKey], sets_by_id: bool) -> set[ResourceKey]:
+        """Re-evaluate terms over changed sets; returns the endpoints whose ACLs change.
+
+        With ``sets_by_id`` (SetPolicy mode) an endpoint is affected only when a
+        group appears, disappears or overflows; otherwise only set values change.
+        """
+        affected: set[ResourceKey] = set()
+        terms = {t for key in keys for t in self._key_terms.get(key, ())}
+        for term in terms:
+            before = self._values.pop(term, None)
+            after = self.value(term)
+            if not sets_by_id or before is None or before.shape != after.shape:
+                affected |= self._users[term]
+            for port, _ in after.groups:
+                self._touched.add(set_id(term, port))
+        return affected
+
+    def take_set_changes(self) -> dict[str, IpSetSpec | None]:
+        """Referenced sets whose value changed since the last call (None: no longer needed)."""
+        changes: dict[str, IpSetSpec | None] = {}
+        for sid in sorted(self._touched):
+            spec = self._spec(sid) if sid in self._set_refs else None
+            previous = self._emitted.get(sid)
+            if spec == previous:
+                continue
+            if spec is None:
+                del self._emitted[sid]
+            else:
+                self._emitted[sid] = spec
+            changes[sid] = spec
+        for sid in self._touched:
+            if sid not in self._set_refs:
+                self._set_groups.pop(sid, None)
+        self._touched.clear()
+        return changes
+
+    def _spec(self, sid: str) -> IpSetSpec | None:
+        term, port = self._set_groups[sid]
+        if term not in self._users:
+            return None
+        values = dict(self.value(term).groups).get(port)
+        if not values:
+            return None
+        return IpSetSpec(sid, term.canonical[:128], values)

@@ -1,0 +1,27 @@
+"""Operation counters that show how much work the compiler did."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(slots=True)
+class CompileCounters:
+    """Monotonic counts of the compiler's unit operations."""
+
+    policy_renders: int = 0
+    """Policies rendered (once per policy version, shared by its endpoints)."""
+    endpoint_compiles: int = 0
+    """Endpoints whose ACL lists were rebuilt."""
+    term_evaluations: int = 0
+    """Address terms evaluated against set members."""
+    acls_compiled: int = 0
+    """ACLs built by endpoint compiles."""
+    fail_closed: int = 0
+    """Distinct cases compiled fail-closed (narrowed allows, widened denies)."""
+    priority_rebalances: int = 0
+    """Times an endpoint's priority blocks had to be re-spread."""
+
+    def snapshot(self) -> dict[str, int]:
+        """The current counts as a plain dict."""
+        return asdict(self)

@@ -1,0 +1,99 @@
+"""The current value of an address term: CIDR lists grouped by named-port number."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from dataplane.calc.delta import IpSetKey, Member
+from dataplane.compile.cidrs import AddressSet, family
+
+# Port None: a plain address group; an int: addresses whose named port is that number.
+Group = tuple[int | None, tuple[str, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class TermValue:
+    """Non-empty groups in port order (None first); ``overflow``: a complement too large."""
+
+    groups: tuple[Group, ...]
+    overflow: bool = False
+
+    @property
+    def shape(self) -> tuple[object, ...]:
+        """What ACLs depend on in SetPolicy mode: which groups exist, not their members."""
+        return (self.overflow, *(port for port, _ in self.groups))
+
+
+EMPTY_VALUE = TermValue(())
+MembersOf = Callable[[IpSetKey], frozenset[Member]]
+
+
+def _grouped(key: IpSetKey, members: frozenset[Member], ipv6: bool) -> dict[int | None, list[str]]:
+    groups: dict[int | None, list[str]] = {}
+    for member in members:
+        cidr, port = (member, None) if isinstance(member, str) else member
+        if ipv6 or family(cidr) == 4:
+            groups.setdefault(port, []).append(cidr)
+    return groups
+
+
+def _sorted_groups(groups: dict[int | None, tuple[str, ...]]) -> tuple[Group, ...]:
+    return tuple(
+        (port, cidrs)
+        for port, cidrs in sorted(groups.items(), key=lambda g: -1 if g[0] is None else g[0])
+        if cidrs
+    )
+
+
+def evaluate(
+    cidrs: tuple[str, ...] | None,
+    sets: tuple[IpSetKey, ...],
+    excluded: tuple[IpSetKey, ...],
+    members_of: MembersOf,
+    ipv6: bool,
+    limit: int,
+) -> TermValue:
+    """Evaluate ``cidrs and sets minus excluded`` against the current set members.
+
+    One set alone keeps its members as given (sorted); anything derived is
+    normalized to the fewest CIDRs. A result with ``excluded`` larger than
+    ``limit`` addresses entries is reported as ``overflow`` instead.
+    """
+    if len(sets) == 1 and cidrs is None and not excluded:
+        raw = _grouped(sets[0], members_of(sets[0]), ipv6)
+        return TermValue(_sorted_groups({p: tuple(sorted(c)) for p, c in raw.items()}))
+    current: dict[int | None, AddressSet] | None = None
+    if cidrs is not None:
+        current = {None: AddressSet.of(c for c in cidrs if ipv6 or family(c) == 4)}
+    for key in sets:
+        found = {p: AddressSet.of(c) for p, c in _grouped(key, members_of(key), ipv6).items()}
+        current = found if current is None else _intersect_groups(current, found)
+    assert current is not None, "a term with no sets has static cidrs"
+    if excluded:
+        removed = AddressSet()
+        for key in excluded:
+            removed = removed | AddressSet.of(
+                c for cs in _grouped(key, members_of(key), ipv6).values() for c in cs
+            )
+        current = {port: value - removed for port, value in current.items()}
+    groups = _sorted_groups({port: value.cidrs() for port, value in current.items()})
+    if excluded and any(len(values) > limit for _, values in groups):
+        return TermValue((), overflow=True)
+    return TermValue(groups)
+
+
+def _intersect_groups(
+    a: dict[int | None, AddressSet], b: dict[int | None, AddressSet]
+) -> dict[int | None, AddressSet]:
+    """Group-wise intersection; a plain group combines with every port group."""
+    out: dict[int | None, AddressSet] = {}
+    for pa, va in a.items():
+        for pb, vb in b.items():
+            if pa is not None and pb is not None and pa != pb:
+                continue
+            port = pa if pa is not None else pb
+            value = va & vb
+            if value:
+                out[port] = out[port] | value if port in out else value
+    return out

@@ -1,0 +1,80 @@
+"""Stable priority blocks per segment: an edit to one segment leaves the others alone.
+
+HNS priorities run 1..65500, a lower number winning. Priority 1 is kept for the
+host allow and 65500 for the final allow-all; segments live in between, each
+in its own block, with gaps so a new segment fits between its neighbours and a
+growing one can expand. Only when a gap is exhausted is everything re-spread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+HOST_PRIORITY = 1
+FINAL_PRIORITY = 65500
+LOWEST = HOST_PRIORITY + 1
+HIGHEST = FINAL_PRIORITY - 1
+
+
+@dataclass(frozen=True, slots=True)
+class Allocation:
+    """Segment key -> first priority; ``rebalanced``: earlier blocks had to move."""
+
+    bases: Mapping[str, int]
+    rebalanced: bool
+
+
+def _spread(segments: Sequence[tuple[str, int]], low: int, high: int, out: dict[str, int]) -> None:
+    """Place segments in order within [low, high] with equal gaps around them."""
+    if not segments:
+        return
+    space = high - low + 1
+    needed = sum(size for _, size in segments)
+    gap = (space - needed) // (len(segments) + 1)
+    cursor = low + gap
+    for key, size in segments:
+        out[key] = cursor
+        cursor += size + gap
+
+
+def allocate(previous: Mapping[str, int], segments: Sequence[tuple[str, int]]) -> Allocation | None:
+    """Bases for ``segments`` (ordered (key, size)), keeping ``previous`` bases where possible.
+
+    Returns None when the segments need more priorities than exist.
+    """
+    total = sum(size for _, size in segments)
+    if total > HIGHEST - LOWEST + 1:
+        return None
+    kept: dict[str, int] = {}
+    last = LOWEST - 1
+    for key, _ in segments:
+        base = previous.get(key)
+        if base is not None and base > last and LOWEST <= base <= HIGHEST:
+            kept[key] = last = base
+    # Walk backwards: a kept block must end, with the new blocks after it, before the next.
+    limit = HIGHEST + 1
+    pending = 0
+    for key, size in reversed(segments):
+        base = kept.get(key)
+        if base is not None and base + size + pending <= limit:
+            limit, pending = base, 0
+        else:
+            kept.pop(key, None)
+            pending += size
+    rebalanced = LOWEST + pending > limit and any(key in previous for key, _ in segments)
+    if LOWEST + pending > limit:
+        kept = {}
+    out: dict[str, int] = {}
+    run: list[tuple[str, int]] = []
+    low = LOWEST
+    for key, size in segments:
+        base = kept.get(key)
+        if base is None:
+            run.append((key, size))
+            continue
+        _spread(run, low, base - 1, out)
+        out[key] = base
+        low, run = base + size, []
+    _spread(run, low, HIGHEST, out)
+    return Allocation(out, rebalanced)

@@ -1,0 +1,49 @@
+"""What the compiler reports about one local endpoint, and its configuration."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from dataplane.model import ResourceKey
+from dataplane.plan.requests import AclSpec, IpSetSpec
+
+
+@dataclass(frozen=True, slots=True)
+class CompileConfig:
+    """How policies are compiled for the HNS at hand.
+
+    ``set_policy``: reference network SetPolicies (HNS >= 13.0) instead of
+    inlining addresses. ``ipv6``: the node carries IPv6 traffic.
+    ``max_inlined_acls``: above this, a Pass that needs inlining is compiled
+    as a deny of its match instead (fail-closed).
+    """
+
+    set_policy: bool = False
+    ipv6: bool = True
+    max_addresses_per_acl: int = 4000
+    host_addresses: tuple[str, ...] = ()
+    allow_host: bool = True
+    max_inlined_acls: int = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointStatus:
+    """Policies per direction in evaluation order, ACL count and fail-closed notes."""
+
+    ingress: tuple[ResourceKey, ...]
+    egress: tuple[ResourceKey, ...]
+    acl_count: int
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CompileResult:
+    """Desired HNS state that changed in one ``apply``.
+
+    ``endpoints``: full ACL map per recompiled endpoint (None: endpoint gone).
+    ``sets``: SetPolicies created or changed (None: no longer needed).
+    """
+
+    endpoints: Mapping[ResourceKey, Mapping[str, AclSpec] | None] = field(default_factory=dict)
+    sets: Mapping[str, IpSetSpec | None] = field(default_factory=dict)

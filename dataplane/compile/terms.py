@@ -1,0 +1,106 @@
+"""Remote address conditions: static CIDRs intersected with and minus computed sets."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from dataplane.calc.delta import IpSetKey
+from dataplane.compile.cidrs import AddressSet
+
+
+@dataclass(frozen=True, slots=True)
+class AddressTerm:
+    """Addresses: ``cidrs`` (None: any), within every ``sets`` key, outside every ``excluded`` key.
+
+    Build with ``address_term`` (normalizes: static CIDRs are folded into the
+    sets' ``nets`` filters so one selector stays one calc-graph set).
+    """
+
+    cidrs: tuple[str, ...] | None = None
+    sets: tuple[IpSetKey, ...] = ()
+    excluded: tuple[IpSetKey, ...] = ()
+
+    @property
+    def is_any(self) -> bool:
+        return self.cidrs is None and not self.sets and not self.excluded
+
+    @property
+    def is_static(self) -> bool:
+        """No computed set involved: the value never changes."""
+        return not self.sets and not self.excluded
+
+    @property
+    def direct_key(self) -> IpSetKey | None:
+        """The one calc-graph set this term is exactly, if any."""
+        if len(self.sets) == 1 and self.cidrs is None and not self.excluded:
+            return self.sets[0]
+        return None
+
+    @property
+    def keys(self) -> tuple[IpSetKey, ...]:
+        return self.sets + self.excluded
+
+    @property
+    def canonical(self) -> str:
+        cidrs = "*" if self.cidrs is None else ",".join(self.cidrs)
+        sets = "&".join(k.canonical for k in self.sets)
+        excluded = "&".join(k.canonical for k in self.excluded)
+        return f"{cidrs}#{sets}#{excluded}"
+
+    @property
+    def id(self) -> str:
+        """HNS set id of this term when it is not one calc-graph set."""
+        if (key := self.direct_key) is not None:
+            return key.id
+        return "d-" + hashlib.blake2b(self.canonical.encode(), digest_size=8).hexdigest()
+
+
+ANY_ADDRESS = AddressTerm()
+
+
+def _restrict_key(key: IpSetKey, cidrs: AddressSet) -> IpSetKey | None:
+    nets = cidrs if key.nets is None else cidrs & AddressSet.of(key.nets)
+    if not nets:
+        return None
+    return IpSetKey(key.selector, nets.cidrs(), key.named_port)
+
+
+def address_term(
+    cidrs: AddressSet | None,
+    sets: tuple[IpSetKey, ...] = (),
+    excluded: tuple[IpSetKey, ...] = (),
+) -> AddressTerm | None:
+    """The normalized term, or None when it statically matches no address.
+
+    ``excluded`` without ``sets`` needs ``cidrs`` (the universe to complement in).
+    """
+    if cidrs is not None and not cidrs:
+        return None
+    if sets and cidrs is not None:
+        restricted = [_restrict_key(k, cidrs) for k in sets]
+        if any(k is None for k in restricted):
+            return None
+        sets = tuple(k for k in restricted if k is not None)
+        cidrs = None
+    if excluded and not sets and cidrs is None:
+        raise ValueError("an excluded-only address term needs a CIDR universe")
+    return AddressTerm(
+        None if cidrs is None else cidrs.cidrs(),
+        tuple(sorted(set(sets), key=lambda k: k.canonical)),
+        tuple(sorted(set(excluded), key=lambda k: k.canonical)),
+    )
+
+
+def intersect_terms(a: AddressTerm, b: AddressTerm) -> AddressTerm | None:
+    """Addresses in both terms (exact), or None when statically empty."""
+    if a.is_any:
+        return b
+    if b.is_any:
+        return a
+    cidrs: AddressSet | None = None
+    for side in (a, b):
+        if side.cidrs is not None:
+            static = AddressSet.of(side.cidrs)
+            cidrs = static if cidrs is None else cidrs & static
+    return address_term(cidrs, a.sets + b.sets, a.excluded + b.excluded)

@@ -1,0 +1,124 @@
+"""The sans-IO pipeline: updates in, calc graph, compiler and planner, HNS requests out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from dataplane.calc import CalcGraph
+from dataplane.compile import AclCompiler, CompileConfig, EndpointStatus
+from dataplane.model import InSync, ResourceKey, Update, WorkloadEndpoint
+from dataplane.plan import AclSpec, AclUpdateMode, IpSetSpec, Plan, Planner, Request
+
+SET_POLICY_VERSION = (13, 0)
+DUAL_STACK_VERSION = (11, 10)
+
+
+@dataclass(frozen=True, slots=True)
+class EngineConfig:
+    """Compiler and planner settings (see docs/compiler.md)."""
+
+    set_policy: bool = False
+    ipv6: bool = True
+    max_addresses_per_acl: int = 4000
+    host_addresses: tuple[str, ...] = ()
+    allow_host: bool = True
+    acl_update_mode: AclUpdateMode = "merge"
+    max_inlined_acls: int = 1000
+
+    @classmethod
+    def for_features(cls, features: Any) -> EngineConfig:
+        """Defaults for an HNS: SetPolicy from 13.0, IPv6 from 11.10 (dual stack).
+
+        ``features`` is an ``HnsFeatures``: its ``set_policy`` flag and its
+        ``version`` (major, minor) decide.
+        """
+        version = tuple(getattr(features, "version", (0, 0)))[:2]
+        ipv6 = getattr(features, "dual_stack", None)
+        return cls(
+            set_policy=bool(features.set_policy),
+            ipv6=bool(version >= DUAL_STACK_VERSION if ipv6 is None else ipv6),
+        )
+
+    @property
+    def compile_config(self) -> CompileConfig:
+        return CompileConfig(
+            set_policy=self.set_policy,
+            ipv6=self.ipv6,
+            max_addresses_per_acl=self.max_addresses_per_acl,
+            host_addresses=self.host_addresses,
+            allow_host=self.allow_host,
+            max_inlined_acls=self.max_inlined_acls,
+        )
+
+
+class Engine:
+    """Everything between the sources and HNS, synchronous and deterministic.
+
+    ``apply`` feeds updates; ``plan`` flushes the graph, compiles what changed
+    and returns the requests that take HNS from what is programmed to what is
+    desired (retrying anything not yet acknowledged). Callers must not plan
+    (program) before ``in_sync``: a partial snapshot would remove working
+    rules. The applier enforces this.
+    """
+
+    def __init__(self, node_name: str, config: EngineConfig | None = None) -> None:
+        self.config = config or EngineConfig()
+        self.graph = CalcGraph(node_name)
+        self.compiler = AclCompiler(self.config.compile_config, self.graph.ipsets)
+        self.planner = Planner(self.config.acl_update_mode)
+        self._saw_in_sync = False
+
+    def apply(self, updates: Iterable[Update]) -> None:
+        """Feed updates to the calculation graph (nothing is compiled until ``plan``)."""
+        for update in updates:
+            if isinstance(update, InSync):
+                self._saw_in_sync = True
+            self.graph.apply(update)
+
+    @property
+    def in_sync(self) -> bool:
+        """True once every source has delivered its snapshot (an ``InSync`` update)."""
+        return self._saw_in_sync
+
+    def plan(self) -> Plan:
+        """Flush, compile and diff: the requests to send now, in stages."""
+        result = self.compiler.apply(self.graph.flush())
+        for key, acls in result.endpoints.items():
+            self.planner.set_desired_endpoint(key, acls)
+        for set_id, spec in result.sets.items():
+            self.planner.set_desired_set(set_id, spec)
+        return self.planner.plan()
+
+    def acknowledge(self, request: Request, ok: bool) -> None:
+        """Report a request's outcome (only successes change programmed state)."""
+        self.planner.acknowledge(request, ok)
+
+    def set_programmed_endpoint(self, key: ResourceKey, acls: Iterable[AclSpec] | None) -> None:
+        """Adopt the ACLs HNS really has on one endpoint (None: no HNS endpoint)."""
+        self.planner.set_programmed_endpoint(key, acls)
+
+    def set_programmed_sets(self, sets: Iterable[IpSetSpec]) -> None:
+        """Adopt the SetPolicies HNS really has on the network."""
+        self.planner.set_programmed_sets(sets)
+
+    def local_endpoints(self) -> Mapping[ResourceKey, WorkloadEndpoint]:
+        """Every local endpoint, as of the last ``plan``."""
+        return self.compiler.endpoints()
+
+    def endpoint_status(self, key: ResourceKey) -> EndpointStatus | None:
+        """One local endpoint's policies, ACL count and fail-closed notes."""
+        return self.compiler.status(key)
+
+    def take_notes(self) -> tuple[str, ...]:
+        """Fail-closed notes not reported before (for the daemon to log once)."""
+        return self.compiler.take_notes()
+
+    def counters(self) -> dict[str, int]:
+        """Deterministic operation counters of graph, compiler and planner."""
+        return {
+            **self.graph.counters.snapshot(),
+            **self.compiler.counters.snapshot(),
+            **self.planner.counters.snapshot(),
+        }

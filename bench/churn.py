@@ -25,6 +25,7 @@ from dataplane.model import (
     WorkloadEndpoint,
 )
 from dataplane.model.wellknown import (
+    K8S_NAMESPACE_NAME_LABEL,
     K8S_ORCHESTRATOR,
     NAMESPACE_LABEL,
     NAMESPACE_LABEL_PREFIX,
@@ -34,6 +35,8 @@ from dataplane.model.wellknown import (
 
 EDITED_PORT = 9999
 SCALED_POD_NODE = "node-scaled"
+# The API server sets it to the namespace's name; it never changes.
+IMMUTABLE_NAMESPACE_LABEL = NAMESPACE_LABEL_PREFIX + K8S_NAMESPACE_NAME_LABEL
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,11 +139,39 @@ def policy_churn(cluster: Cluster) -> ChurnEvent:
     raise LookupError("no policy with an Allow rule applies to a local endpoint")
 
 
+def _namespace_label_read_by_rules(cluster: Cluster) -> tuple[str, str] | None:
+    """(namespace, label) such that changing the label moves the namespace's pods out of
+    an address set some local endpoint's rules use."""
+    for policy, _ in _local_targets(cluster):
+        for direction, _, rule in _rules_of(policy):
+            side = rule.source if direction is Direction.INGRESS else rule.destination
+            selector = side_selectors(policy, side).positive
+            if selector is None:
+                continue
+            keys = sorted(
+                k
+                for k in selector.label_keys
+                if k.startswith(NAMESPACE_LABEL_PREFIX) and k != IMMUTABLE_NAMESPACE_LABEL
+            )
+            if not keys:
+                continue
+            for endpoint in cluster.endpoints:
+                if selector.matches(selector_labels(cluster, endpoint)):
+                    return endpoint.namespace, keys[0].removeprefix(NAMESPACE_LABEL_PREFIX)
+    return None
+
+
 def namespace_churn(cluster: Cluster) -> ChurnEvent:
-    """The namespace of a local pod changes its ``team`` (or ``tenant``) label, and back."""
-    endpoint = min(cluster.local_endpoints(), key=lambda e: e.key)
-    namespace = cluster.namespace(endpoint.namespace)
-    key = "team" if "team" in namespace.labels else "tenant"
+    """A namespace label that a rule's namespaceSelector reads changes, and back.
+
+    When no rule in use reads namespace labels (the isolated shape), the
+    namespace of a local pod changes its ``tenant`` label instead.
+    """
+    found = _namespace_label_read_by_rules(cluster)
+    if found is None:
+        found = min(cluster.local_endpoints(), key=lambda e: e.key).namespace, "tenant"
+    name, key = found
+    namespace = cluster.namespace(name)
     changed = dataclasses.replace(
         namespace, labels=Labels({**namespace.labels, key: namespace.labels[key] + "-reorg"})
     )

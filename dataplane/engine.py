@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from dataplane.calc import CalcGraph
 from dataplane.compile import AclCompiler, CompileConfig, EndpointStatus
 from dataplane.model import InSync, ResourceKey, Update, WorkloadEndpoint
 from dataplane.plan import AclSpec, AclUpdateMode, IpSetSpec, Plan, Planner, Request
 
-SET_POLICY_VERSION = (13, 0)
-DUAL_STACK_VERSION = (11, 10)
+if TYPE_CHECKING:
+    from dataplane.hns.features import HnsFeatures
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,18 +28,9 @@ class EngineConfig:
     max_inlined_acls: int = 1000
 
     @classmethod
-    def for_features(cls, features: Any) -> EngineConfig:
-        """Defaults for an HNS: SetPolicy from 13.0, IPv6 from 11.10 (dual stack).
-
-        ``features`` is an ``HnsFeatures``: its ``set_policy`` flag and its
-        ``version`` (major, minor) decide.
-        """
-        version = tuple(getattr(features, "version", (0, 0)))[:2]
-        ipv6 = getattr(features, "dual_stack", None)
-        return cls(
-            set_policy=bool(features.set_policy),
-            ipv6=bool(version >= DUAL_STACK_VERSION if ipv6 is None else ipv6),
-        )
+    def for_features(cls, features: HnsFeatures) -> EngineConfig:
+        """Defaults for an HNS: SetPolicy IP sets from 13.0, IPv6 from 11.10 (dual stack)."""
+        return cls(set_policy=features.set_policy, ipv6=features.ipv6)
 
     @property
     def compile_config(self) -> CompileConfig:

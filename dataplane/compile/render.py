@@ -31,11 +31,13 @@ from dataplane.model import (
 from dataplane.selector import ALL
 
 PORT_PROTOCOLS = tuple(sorted(Protocol.WITH_PORTS))
+HNS_PORT_PROTOCOLS = frozenset({Protocol.TCP, Protocol.UDP, Protocol.SCTP})
 NAMED_PROTOCOLS = tuple(sorted(Protocol.BY_NAME.values()))
 V4_ONLY = family_universe(4)
 
 # (ranges, named port, excluded named ports) of one side; ranges None = any port.
 PortOption = tuple[ports.PortRanges | None, str | None, tuple[str, ...]]
+NO_PORTS: PortOption = (None, None, ())
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +101,8 @@ class _Renderer:
         )
         found: list[RuleMatch] = []
         selectors = side_selectors(self.policy, self.local)
-        for protocol, (l_ranges, l_named, l_not), (r_ranges, r_named, _) in product(
-            self._protocols(has_ports, under), local_options, remote_options
+        for protocol, (l_ranges, l_named, l_not), (r_ranges, r_named, _) in self._combinations(
+            has_ports, under, local_options, remote_options
         ):
             term = self._remote_term(remote_nets, r_named, protocol, under)
             if term is None:
@@ -117,6 +119,28 @@ class _Renderer:
                 )
             )
         return tuple(dict.fromkeys(found))
+
+    def _combinations(
+        self,
+        has_ports: bool,
+        under: bool,
+        local_options: list[PortOption],
+        remote_options: list[PortOption],
+    ) -> list[tuple[int | None, PortOption, PortOption]]:
+        """Protocol x local port option x remote port option.
+
+        HNS matches ports only for TCP, UDP and SCTP: a port condition on any
+        other protocol is dropped (allows) or ignored (denies).
+        """
+        out: list[tuple[int | None, PortOption, PortOption]] = []
+        for protocol in self._protocols(has_ports, under):
+            if has_ports and protocol not in HNS_PORT_PROTOCOLS:
+                self.reasons.append(f"ports of protocol {protocol} cannot be matched")
+                if not under:
+                    out.append((protocol, NO_PORTS, NO_PORTS))
+                continue
+            out.extend((protocol, lo, ro) for lo, ro in product(local_options, remote_options))
+        return out
 
     def _local_condition_nets(self) -> tuple[str, ...] | None:
         """The local endpoint's allowed addresses as CIDRs (None: any; (): none)."""
@@ -149,7 +173,7 @@ class _Renderer:
 
     def _port_options(self, side: EntityMatch, remote: bool, under: bool) -> list[PortOption]:
         if not side.ports and not side.not_ports:
-            return [(None, None, ())]
+            return [NO_PORTS]
         numeric = ports.normalize(p for p in side.ports if isinstance(p, PortRange))
         named = [p.name for p in side.ports if isinstance(p, NamedPortRef)]
         not_numeric = [p for p in side.not_ports if isinstance(p, PortRange)]

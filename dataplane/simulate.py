@@ -4,22 +4,27 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from dataplane.apply.executor import execute_plan_sync
+from dataplane.compile.flatten import tag
 from dataplane.convert import ManifestError, UnknownKindError, convert, iter_manifests
 from dataplane.convert.manifests import MANIFEST_SUFFIXES
 from dataplane.engine import Engine, EngineConfig
 from dataplane.errors import ValidationError
 from dataplane.hns import HcnApi, simulator
 from dataplane.model import (
+    DEFAULT_TIER,
     Delete,
     InSync,
+    Kind,
     Protocol,
     ResourceKey,
+    Tier,
     Update,
     Upsert,
     WorkloadEndpoint,
@@ -29,6 +34,13 @@ SIMULATED_NODE = "simulated-node"
 SOURCE_PORT = 40000
 _ICMP_ECHO = {4: (Protocol.ICMP, 8), 6: (Protocol.ICMPV6, 128)}
 _PORT_PROTOCOLS = ("TCP", "UDP", "SCTP")
+
+
+_MAX_PLAN_ROUNDS = 4
+
+
+class SimulationError(RuntimeError):
+    """The pipeline could not program the simulator."""
 
 
 class ProbeError(ValueError):
@@ -315,16 +327,19 @@ class SimulatedNode:
         host_addresses: Sequence[str] = (),
     ) -> None:
         simulator.reset()
+        simulator.configure()
         self.node_name = node_name
-        self._api = HcnApi()
-        config = EngineConfig.for_features(self._api.features())
+        self._api = HcnApi(backend="sim")
+        config = EngineConfig.for_features(self._api.features)
         overrides: dict[str, Any] = {"host_addresses": tuple(host_addresses)}
         if set_policy is not None:
             overrides["set_policy"] = set_policy
         self.engine = Engine(node_name, dataclasses.replace(config, **overrides))
         self._network_id = self._api.create_network("simulate")
         self._endpoint_ids: dict[ResourceKey, str] = {}
+        self._addresses: dict[ResourceKey, tuple[str, ...]] = {}
         self._pods: dict[str, WorkloadEndpoint] = {}
+        self._tiers = {DEFAULT_TIER.name}
         self._synced = False
 
     @property
@@ -339,30 +354,50 @@ class SimulatedNode:
         """Feed updates to the engine and program the resulting plan into the simulator."""
         batch = list(updates)
         for update in batch:
-            if isinstance(update, Upsert) and isinstance(update.value, WorkloadEndpoint):
-                self._pods[pod_name(update.key)] = update.value
-            elif isinstance(update, Delete):
-                self._pods.pop(pod_name(update.key), None)
+            self._track(update)
         if not self._synced:
             batch.append(InSync())
             self._synced = True
         self.engine.apply(batch)
-        self._sync_endpoints()
-        execute_plan_sync(
-            self.engine, self.engine.plan(), self._api, self._endpoint_ids, self._network_id
-        )
+        for _ in range(_MAX_PLAN_ROUNDS):
+            plan = self.engine.plan()
+            self._sync_endpoints()
+            if not plan:
+                return
+            result = execute_plan_sync(
+                self.engine, plan, self._api, self._endpoint_ids, self._network_id
+            )
+            if not result.ok:
+                raise SimulationError(f"programming the simulator failed: {result.errors}")
+        raise SimulationError(f"the plan did not settle after {_MAX_PLAN_ROUNDS} rounds")
+
+    def _track(self, update: Update) -> None:
+        if isinstance(update, Upsert):
+            value = update.value
+            if isinstance(value, WorkloadEndpoint):
+                self._pods[pod_name(update.key)] = value
+            elif isinstance(value, Tier):
+                self._tiers.add(value.name)
+        elif isinstance(update, Delete) and update.key.kind is Kind.WORKLOAD_ENDPOINT:
+            self._pods.pop(pod_name(update.key), None)
 
     def _sync_endpoints(self) -> None:
         """Play the CNI: one simulator endpoint per local pod, following its addresses."""
         local = self.engine.local_endpoints()
         for key in [k for k in self._endpoint_ids if k not in local]:
             self._api.delete_endpoint(self._endpoint_ids.pop(key))
+            self._addresses.pop(key)
+            self.engine.set_programmed_endpoint(key, None)
         for key, pod in local.items():
+            if key in self._endpoint_ids and self._addresses[key] != pod.addresses:
+                self._api.delete_endpoint(self._endpoint_ids.pop(key))
             if key not in self._endpoint_ids:
                 name = f"{key.namespace}_{key.name}"
                 self._endpoint_ids[key] = self._api.create_endpoint(
                     self._network_id, name, list(pod.addresses)
                 )
+                self._addresses[key] = pod.addresses
+                self.engine.set_programmed_endpoint(key, ())
 
     def notes(self, pod: str) -> tuple[str, ...]:
         """The engine's fail-closed notes for a local pod (empty when exact)."""
@@ -388,8 +423,32 @@ class SimulatedNode:
         verdict = simulator.classify(
             endpoint_id, direction, protocol, local_ip, local_port, remote_ip, remote_port
         )
-        origin = self.engine.acl_origin(key, verdict.acl_id) if verdict.acl_id else "no policy"
+        origin = self._origin(key, verdict.acl_id) if verdict.acl_id else "no policy"
         return SideVerdict(pod, label, verdict.allowed, verdict.acl_id, origin)
+
+    def _origin(self, key: ResourceKey, acl_id: str) -> str:
+        """What an ACL was compiled from, read from its id (``<origin>-<content hash>``)."""
+        origin = acl_id.rsplit("-", 1)[0]
+        if origin == "h":
+            return "host traffic (allowed by configuration)"
+        if origin in ("zi", "ze"):
+            return "no policy decides: allowed"
+        if origin in ("xi", "xe"):
+            return "fail-closed block (too many addresses)"
+        status = self.engine.endpoint_status(key)
+        policies = (*status.ingress, *status.egress) if status is not None else ()
+        for policy in policies:
+            prefix = tag(str(policy))
+            if origin.startswith(prefix) and len(origin) > len(prefix):
+                direction = "ingress" if origin[len(prefix)] == "i" else "egress"
+                rest = origin[len(prefix) + 1 :]
+                index = "".join(itertools.takewhile(str.isdigit, rest))
+                rule = f"rule {index}" if index else "missing definition"
+                return f"policy {policy} {direction} {rule}"
+        for tier in sorted(self._tiers):
+            if origin.startswith(f"t{tag(tier)}"):
+                return f"default deny (tier {tier})"
+        return "unknown origin"
 
 
 def simulate_node(

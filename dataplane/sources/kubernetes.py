@@ -23,23 +23,23 @@ log = logging.getLogger(__name__)
 class SnapshotPublisher:
     """Delivers batches one at a time and appends ``InSync()`` once every collection listed."""
 
-    __slots__ = ("_lock", "_sink", "_unlisted", "in_sync")
+    __slots__ = ("_in_sync", "_lock", "_sink", "_unlisted")
 
     def __init__(self, sink: UpdateSink, names: Iterable[str]) -> None:
         self._sink = sink
         self._unlisted = set(names)
         self._lock = anyio.Lock()
-        self.in_sync = False
+        self._in_sync = False
 
     async def publish(self, name: str, updates: Sequence[Update], listed: bool) -> None:
         """Deliver ``updates`` from collection ``name``; ``listed`` marks a completed list."""
         async with self._lock:
             batch = list(updates)
-            if listed and not self.in_sync:
+            if listed and not self._in_sync:
                 self._unlisted.discard(name)
                 if not self._unlisted:
                     batch.append(InSync())
-                    self.in_sync = True
+                    self._in_sync = True
             if batch:
                 await self._sink.updates(batch)
 
@@ -73,12 +73,6 @@ class KubernetesSource:
         self.resources = tuple(resources)
         self._rng = rng or random.Random()
         self._stats = {resource.name: WatchStats() for resource in self.resources}
-        self._publisher: SnapshotPublisher | None = None
-
-    @property
-    def in_sync(self) -> bool:
-        """True once every collection has been listed."""
-        return self._publisher is not None and self._publisher.in_sync
 
     async def run(self, sink: UpdateSink) -> None:
         """Mirror every collection into ``sink`` until cancelled."""
@@ -89,7 +83,6 @@ class KubernetesSource:
                 "KubernetesSource needs asyncio (kubernetes-asyncio is asyncio-only)"
             ) from None
         publisher = SnapshotPublisher(sink, self._stats)
-        self._publisher = publisher
         async with await open_api_client(self.access) as api_client:
             api = KubeApi(api_client, self.settings.request_timeout)
             async with anyio.create_task_group() as tasks:

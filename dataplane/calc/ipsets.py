@@ -61,12 +61,14 @@ class IpSetCalculator:
     def acquire(self, key: IpSetKey) -> frozenset[Member]:
         """Take a reference to ``key``; returns its current members.
 
-        Later changes appear in ``take_deltas``; consumers apply them as set
-        operations (an acquire between flushes may already include them).
+        Every acquire, first or repeated, restarts the key's delta: the next
+        ``take_deltas`` reports changes relative to the members returned here,
+        so a consumer replaces what it holds for the key with them.
         """
         refs = self._refs.get(key, 0)
         self._refs[key] = refs + 1
         if refs:
+            self._pending.pop(key, None)
             return frozenset(self._members[key])
         selector = key.selector
         self.index.add_selector(selector)

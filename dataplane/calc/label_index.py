@@ -208,7 +208,7 @@ class LabelIndex(Generic[ItemT]):
             self._unrestricted.add(selector)
         elif placement.values is None:
             self._selectors_by_key.setdefault(placement.key, set()).add(selector)
-        else:
+        elif placement.values:
             by_value = self._selectors_by_value.setdefault(placement.key, Buckets())
             for value in placement.values:
                 by_value.add(value, selector)
@@ -221,7 +221,7 @@ class LabelIndex(Generic[ItemT]):
             filed.discard(selector)
             if not filed:
                 del self._selectors_by_key[placement.key]
-        else:
+        elif placement.values:
             by_value = self._selectors_by_value[placement.key]
             for value in placement.values:
                 by_value.discard(value, selector)

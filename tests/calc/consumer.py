@@ -1,0 +1,54 @@
+"""A faithful delta consumer: rebuilds the graph's state from acquires and deltas alone."""
+
+from __future__ import annotations
+
+from dataplane.calc import Delta, EndpointPolicies, IpSetKey, Member
+from dataplane.model import Policy, ResourceKey
+
+
+class Consumer:
+    """What a compiler knows after applying every delta in order."""
+
+    def __init__(self) -> None:
+        self.endpoints: dict[ResourceKey, EndpointPolicies] = {}
+        self.policies: dict[ResourceKey, Policy] = {}
+        self.sets: dict[IpSetKey, set[Member]] = {}
+        self.refs: dict[IpSetKey, int] = {}
+
+    def acquired(self, key: IpSetKey, members: frozenset[Member]) -> None:
+        self.refs[key] = self.refs.get(key, 0) + 1
+        self.sets[key] = set(members)
+
+    def released(self, key: IpSetKey) -> None:
+        self.refs[key] -= 1
+        if not self.refs[key]:
+            del self.refs[key], self.sets[key]
+
+    def apply(self, delta: Delta) -> None:
+        for change in delta.ipsets:
+            assert change.added or change.removed, "empty ip set delta"
+            assert not change.added & change.removed
+            members = self.sets[change.key]
+            members |= change.added
+            members -= change.removed
+        for key, policy in delta.policies.items():
+            assert self.policies.get(key) != policy, f"{key} re-sent unchanged"
+            self.policies[key] = policy
+        for key, endpoint in delta.endpoints.items():
+            assert self.endpoints.get(key) != endpoint, f"{key} re-sent unchanged"
+            self.endpoints[key] = endpoint
+        for key in delta.endpoints_removed:
+            assert key not in delta.endpoints
+            del self.endpoints[key]
+        for key in delta.policies_removed:
+            assert key not in delta.policies
+            del self.policies[key]
+        self._check_references()
+
+    def _check_references(self) -> None:
+        """Every policy an endpoint names was sent and not removed."""
+        for endpoint in self.endpoints.values():
+            for tiers in (endpoint.ingress, endpoint.egress):
+                for tier in tiers:
+                    for key in tier.policies:
+                        assert key in self.policies, f"{key} used before it was sent"

@@ -67,6 +67,7 @@ class Applier:
         self._next_poll = 0.0
         self._next_resync = 0.0
         self._adopted_sets = False
+        self._known_local: set[ResourceKey] = set()
         self.cycles = 0
         self.ready = anyio.Event()
         self.programmed_generation = 0
@@ -108,31 +109,53 @@ class Applier:
         return max(0.0, next_due - now)
 
     async def cycle(self) -> CycleResult:
-        """One programming pass: refresh the endpoint map if due, plan, execute."""
+        """One programming pass: plan, refresh the HNS view where needed, execute."""
         if not self._engine.in_sync:
             return CycleResult(0, 0, 0)
         generation = self.generation
-        now = time.monotonic()
-        if self._before_cycle is not None:
-            await self._before_cycle()
-        resync = now >= self._next_resync
-        if resync or now >= self._next_poll or self._endpoints_pending():
-            await self._refresh_endpoints(adopt_all=resync)
-            self._next_poll = now + self._config.endpoint_poll_interval
-        if resync or not self._adopted_sets:
-            await self._adopt_network_sets()
-            self._next_resync = now + self._config.resync_interval
-            if resync:
-                self._metrics.resyncs.inc()
         started = time.perf_counter()
-        plan = self._engine.plan()
+        plan = self._engine.plan()  # flushes the core: local endpoints are now current
         self._metrics.calc_seconds.observe(time.perf_counter() - started)
+        if await self._refresh_hns_view():
+            plan = self._engine.plan()  # programmed state was re-read: diff again
         result = await self._execute(plan)
         self.cycles += 1
         self._after_cycle(result, generation)
         return result
 
+    async def _refresh_hns_view(self) -> bool:
+        """Re-read HNS endpoints and sets when due; True if anything was read."""
+        if self._before_cycle is not None:
+            await self._before_cycle()
+        now = time.monotonic()
+        local = set(self._engine.local_endpoints())
+        resync = now >= self._next_resync
+        refresh = (
+            resync
+            or now >= self._next_poll
+            or local != self._known_local
+            or bool(self._endpoints.pending(local))
+        )
+        if refresh:
+            await self._refresh_endpoints(adopt_all=resync)
+            self._next_poll = now + self._config.endpoint_poll_interval
+            self._known_local = local
+        if resync or not self._adopted_sets:
+            await self._adopt_network_sets()
+            self._next_resync = now + self._config.resync_interval
+            if resync:
+                self._metrics.resyncs.inc()
+        return refresh or resync
+
     def _after_cycle(self, result: CycleResult, generation: int) -> None:
+        if result.requests:
+            log.info(
+                "programmed generation %d: %d HNS requests, %d failed, %d waiting for endpoints",
+                generation,
+                result.requests,
+                result.failures,
+                result.skipped,
+            )
         if result.failures:
             self._failure_streak += 1
             self._metrics.retries.inc(result.failures)

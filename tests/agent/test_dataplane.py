@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
@@ -83,6 +84,7 @@ def options(**kw: Any) -> DataplaneOptions:
     )
 
 
+@asynccontextmanager
 async def started(opts: DataplaneOptions | None = None) -> AsyncIterator[Dataplane]:
     async with (
         HcnClient(backend="sim") as client,
@@ -102,7 +104,7 @@ async def eventually(check: Callable[[], bool], timeout: float = 5.0) -> None:
 async def test_programs_policy_under_both_event_loops(
     fresh_simulator: None, anyio_backend: str
 ) -> None:
-    async for dp in started():
+    async with started() as dp:
         await dp.programmed(dp.feed(updates(CLUSTER)), timeout=10)
         assert dp.ready
         assert allowed_in(dp, "api", "10.2.0.7", 443), "remote web pod may reach api:443"
@@ -116,7 +118,7 @@ async def test_programs_policy_under_both_event_loops(
 
 @pytest.mark.anyio
 async def test_nothing_is_programmed_before_in_sync(fresh_simulator: None) -> None:
-    async for dp in started():
+    async with started() as dp:
         dp.feed([convert(o) for o in CLUSTER])
         result = await dp.applier.cycle()
         assert result.requests == 0
@@ -129,7 +131,7 @@ async def test_nothing_is_programmed_before_in_sync(fresh_simulator: None) -> No
 @pytest.mark.anyio
 async def test_transient_hns_failure_is_retried(fresh_simulator: None) -> None:
     simulator.inject_fault("HcnModifyEndpoint", 1, 0x80070005)  # E_ACCESSDENIED, once
-    async for dp in started():
+    async with started() as dp:
         await dp.programmed(dp.feed(updates(CLUSTER)), timeout=10)
         assert simulator.counters()["faults_triggered"] == 1
         assert allowed_in(dp, "api", "10.2.0.7", 443)
@@ -143,7 +145,7 @@ async def test_failed_set_request_blocks_acls_that_need_it_then_recovers(
     fresh_simulator: None,
 ) -> None:
     simulator.inject_fault("HcnModifyNetwork", 1, 0x803B0020)  # HNS manager stopped, once
-    async for dp in started():
+    async with started() as dp:
         await dp.programmed(dp.feed(updates(CLUSTER)), timeout=10)
         assert allowed_in(dp, "api", "10.2.0.7", 443)
         assert not allowed_in(dp, "api", "10.2.0.8", 443)
@@ -152,7 +154,7 @@ async def test_failed_set_request_blocks_acls_that_need_it_then_recovers(
 @pytest.mark.anyio
 async def test_drift_is_repaired_on_resync(fresh_simulator: None) -> None:
     opts = options(applier=dataclasses.replace(FAST, resync_interval=0.05))
-    async for dp in started(opts):
+    async with started(opts) as dp:
         await dp.programmed(dp.feed(updates(CLUSTER)), timeout=10)
         api_id = dp.status()["endpoints"]["demo/api"]["hns_endpoint"]
         # Someone wipes the endpoint's ACLs behind our back: everything is allowed.
@@ -164,10 +166,10 @@ async def test_drift_is_repaired_on_resync(fresh_simulator: None) -> None:
 
 @pytest.mark.anyio
 async def test_restart_adopts_programmed_state_without_rewriting(fresh_simulator: None) -> None:
-    async for dp in started():
+    async with started() as dp:
         await dp.programmed(dp.feed(updates(CLUSTER)), timeout=10)
     before = simulator.counters()
-    async for dp in started():
+    async with started() as dp:
         await dp.programmed(dp.feed(updates(CLUSTER)), timeout=10)
         assert allowed_in(dp, "api", "10.2.0.7", 443)
     after = simulator.counters()
@@ -178,7 +180,7 @@ async def test_restart_adopts_programmed_state_without_rewriting(fresh_simulator
 
 @pytest.mark.anyio
 async def test_endpoint_deleted_mid_update_is_remapped(fresh_simulator: None) -> None:
-    async for dp in started():
+    async with started() as dp:
         await dp.programmed(dp.feed(updates(CLUSTER)), timeout=10)
         old_id = dp.status()["endpoints"]["demo/api"]["hns_endpoint"]
         await dp.client.delete_endpoint(old_id)  # the CNI re-creates it on the next cycle
@@ -191,7 +193,7 @@ async def test_endpoint_deleted_mid_update_is_remapped(fresh_simulator: None) ->
 
 @pytest.mark.anyio
 async def test_invalid_resource_keeps_programmed_rules(fresh_simulator: None) -> None:
-    async for dp in started():
+    async with started() as dp:
         await dp.programmed(dp.feed(updates(CLUSTER)), timeout=10)
         dp.invalid("demo/api-from-web", ValueError("spec.ingress[0].ports[0].port: 0 out of range"))
         assert "demo/api-from-web" in dp.status()["invalid_resources"]

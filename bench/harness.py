@@ -98,6 +98,13 @@ def per_event(before: Mapping[str, float], after: Mapping[str, float], events: i
     return {name: (after[name] - before[name]) / max(1, events) for name in after}
 
 
+def percentile(data: Sequence[float], fraction: float) -> float:
+    """The ``fraction`` quantile (inclusive method; the only value when there is one)."""
+    if len(data) == 1:
+        return data[0]
+    return statistics.quantiles(data, n=100, method="inclusive")[round(fraction * 100) - 1]
+
+
 def record(
     benchmark: Any,
     *,
@@ -109,14 +116,12 @@ def record(
     **extra: float,
 ) -> None:
     """Store the scenario metadata, counters and p99 in ``benchmark.extra_info``."""
-    data = sorted(benchmark.stats.stats.data)
-    p99 = statistics.quantiles(data, n=100, method="inclusive")[98] if len(data) > 1 else data[0]
     benchmark.extra_info.update(
         scenario=scenario,
         shape=shape,
         pods=pods,
         engine=engine,
-        p99_s=p99,
+        p99_s=percentile(benchmark.stats.stats.data, 0.99),
         counters=dict(counters),
         **extra,
     )

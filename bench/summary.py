@@ -30,7 +30,16 @@ COUNTER_ORDER = (
     "selector_evaluations",
     "policy_renders",
 )
-EXTRA_COLUMNS = ("latency_median_us", "latency_p99_us", "peak_memory_mb")
+EXTRA_COLUMNS = (
+    "cpu_median_us",
+    "cpu_p99_us",
+    "execute_median_us",
+    "latency_median_us",
+    "latency_p99_us",
+    "peak_memory_mb",
+    "retained_memory_mb",
+    "max_rss_mb",
+)
 SCENARIO_TEXT: Mapping[str, str] = MappingProxyType(
     {
         "snapshot": "initial sync: every resource fed, then InSync, planned and programmed",
@@ -103,9 +112,11 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
 
 
 def _ratio(base: Result | None, result: Result) -> str:
-    if base is None or base is result or result.median <= 0:
+    """How many times faster than the baseline (blank on baseline rows)."""
+    if base is None or result.engine in BASELINES or result.median <= 0:
         return ""
-    return f"{base.median / result.median:.1f}x"
+    ratio = base.median / result.median
+    return f"{ratio:,.0f}x" if ratio >= 100 else f"{ratio:.2g}x"
 
 
 def scenario_table(results: Sequence[Result]) -> list[str]:

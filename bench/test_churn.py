@@ -18,6 +18,7 @@ from bench.harness import (
     counters_now,
     make_engine,
     per_event,
+    percentile,
     record,
 )
 from dataplane.model import Update
@@ -44,14 +45,17 @@ class ChurnRun:
         self.node = node
         self.steps = steps
         self.pending = Plan()
+        self.cpu_seconds: list[float] = []
         self.execute_seconds: list[float] = []
 
     def next_event(self) -> tuple[tuple[tuple[Update, ...]], dict[str, Any]]:
         return (next(self.steps),), {}
 
     def compute(self, updates: tuple[Update, ...]) -> None:
+        started = time.process_time()
         self.engine.apply(updates)
         self.pending = self.engine.plan()
+        self.cpu_seconds.append(time.process_time() - started)
 
     def execute(self, updates: tuple[Update, ...]) -> None:
         started = time.perf_counter()
@@ -74,6 +78,7 @@ def test_churn(
     for _ in range(WARMUP_EVENTS):
         run.compute(*run.next_event()[0])
         run.execute(())
+    run.cpu_seconds.clear()
     before = counters_now(engine)
     rounds = churn_rounds(engine_kind, cluster_pods)
     benchmark.group = f"{event}_churn {cluster_shape} {size_id(cluster_pods)}"
@@ -87,5 +92,7 @@ def test_churn(
         pods=cluster_pods,
         engine=engine_kind,
         counters=counters,
+        cpu_median_us=statistics.median(run.cpu_seconds) * 1e6,
+        cpu_p99_us=percentile(run.cpu_seconds, 0.99) * 1e6,
         execute_median_us=statistics.median(run.execute_seconds) * 1e6,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from dataplane.calc.buckets import Buckets
 from dataplane.calc.counters import CalcCounters
 from dataplane.calc.label_index import LabelIndex
 from dataplane.calc.resolver import placement
@@ -30,7 +31,7 @@ class ActivePolicies:
         self.tiers: dict[str, Tier] = {}
         self._policies: dict[ResourceKey, Policy] = {}
         self._selector_of: dict[ResourceKey, Selector] = {}
-        self._policies_by_selector: dict[Selector, set[ResourceKey]] = {}
+        self._policies_by_selector: Buckets[Selector, ResourceKey] = Buckets()
         self._policies_by_tier: dict[str, set[ResourceKey]] = {}
         self._endpoint_selectors: dict[ResourceKey, set[Selector]] = {}
         self._dirty_endpoints: set[ResourceKey] = set()
@@ -104,7 +105,7 @@ class ActivePolicies:
         return [
             self._policies[key]
             for selector in self._endpoint_selectors[endpoint]
-            for key in by_selector[selector]
+            for key in by_selector.get(selector)
         ]
 
     def active_policy(self, key: ResourceKey) -> Policy | None:
@@ -131,25 +132,27 @@ class ActivePolicies:
         self._endpoint_selectors[item].add(selector)
         self._mark_endpoint(item)
         if len(self.index.matches(selector)) == 1:
-            self._mark_policies(self._policies_by_selector[selector])
+            self._mark_policies(self._policies_by_selector.get(selector))
 
     def unmatched(self, selector: Selector, item: ResourceKey) -> None:
         """A local endpoint no longer matches a policy selector."""
         self._endpoint_selectors[item].discard(selector)
         self._mark_endpoint(item)
         if not self.index.matches(selector):
-            self._mark_policies(self._policies_by_selector[selector])
+            self._mark_policies(self._policies_by_selector.get(selector))
 
     # -- internals --------------------------------------------------------------
 
     def _attach(self, key: ResourceKey, selector: Selector, tier: str) -> None:
         self._selector_of[key] = selector
-        self._policies_by_tier.setdefault(tier, set()).add(key)
+        in_tier = self._policies_by_tier.get(tier)
+        if in_tier is None:
+            in_tier = self._policies_by_tier[tier] = set()
+        in_tier.add(key)
         if self.index.add_selector(selector):
-            self._policies_by_selector[selector] = set()
             for endpoint in self.index.matches(selector):
                 self._endpoint_selectors[endpoint].add(selector)
-        self._policies_by_selector[selector].add(key)
+        self._policies_by_selector.add(selector, key)
         self._mark_endpoints(self.index.matches(selector))
 
     def _detach(self, key: ResourceKey, tier: str) -> None:
@@ -158,11 +161,10 @@ class ActivePolicies:
         in_tier.discard(key)
         if not in_tier:
             del self._policies_by_tier[tier]
-        self._policies_by_selector[selector].discard(key)
+        self._policies_by_selector.discard(selector, key)
         matches = list(self.index.matches(selector))
         self._mark_endpoints(matches)
         if self.index.remove_selector(selector):
-            del self._policies_by_selector[selector]
             for endpoint in matches:
                 self._endpoint_selectors[endpoint].discard(selector)
 

@@ -63,10 +63,9 @@ def _diff(
     emitted: dict[ResourceKey, V], current: Mapping[ResourceKey, V | None]
 ) -> tuple[dict[ResourceKey, V], frozenset[ResourceKey]]:
     """Changed values and removed keys of ``current`` against ``emitted`` (which it updates)."""
-    changed: dict[ResourceKey, V] = {}
+    changed: list[ResourceKey] = []
     removed: set[ResourceKey] = set()
-    for key in sorted(current):
-        value = current[key]
+    for key, value in current.items():
         previous = emitted.get(key)
         if value is None:
             if previous is not None:
@@ -74,5 +73,6 @@ def _diff(
                 removed.add(key)
         elif previous is None or (previous is not value and previous != value):
             emitted[key] = value
-            changed[key] = value
-    return changed, frozenset(removed)
+            changed.append(key)
+    changed.sort()
+    return {key: emitted[key] for key in changed}, frozenset(removed)

@@ -1,0 +1,169 @@
+"""Benchmarks of the calculation graph alone: snapshot, single churn events, memory.
+
+Isolated-customers shape (``bench.generator.isolated_customers``): N namespaces
+with one 15-label pod each, one Kubernetes policy per namespace, 100 pods local.
+The compiler is emulated by acquiring every active policy's rule-side sets.
+Default sizes run in seconds; ``BENCH_SCALE=large`` adds 100k.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import os
+import tracemalloc
+from collections.abc import Callable
+from functools import lru_cache
+
+import pytest
+from pytest_benchmark.fixture import BenchmarkFixture
+
+from bench.churn import CHURN_EVENTS
+from bench.generator import Cluster, isolated_customers
+from bench.workloads import pod_address
+from dataplane.calc import CalcGraph, Delta, IpSetKey
+from dataplane.calc.rule_selectors import side_selectors
+from dataplane.model import Direction, Policy, ResourceKey, Update, Upsert
+
+LARGE = os.environ.get("BENCH_SCALE", "").strip().lower() == "large"
+SNAPSHOT_SIZES = (1_000, 10_000, 100_000) if LARGE else (1_000, 10_000)
+CHURN_SIZES = (10_000, 100_000) if LARGE else (10_000,)
+CHURN_ROUNDS = 1_000  # even: every forward step is undone, the graph ends as it began
+MARGINAL_PODS = 0.1  # extra remote pods, as a fraction of N, for the per-pod memory cost
+
+
+def _size_id(pods: int) -> str:
+    return f"{pods // 1000}k"
+
+
+@lru_cache(maxsize=1)
+def _cluster(pods: int) -> Cluster:
+    return isolated_customers(pods)
+
+
+class CompilerEmulator:
+    """Acquires each active policy's rule-side sets and releases them when it goes."""
+
+    def __init__(self, graph: CalcGraph) -> None:
+        self._graph = graph
+        self._held: dict[ResourceKey, list[IpSetKey]] = {}
+
+    def consume(self, delta: Delta) -> None:
+        ipsets = self._graph.ipsets
+        for key, policy in delta.policies.items():
+            keys = _rule_set_keys(policy)
+            for set_key in keys:
+                ipsets.acquire(set_key)
+            for set_key in self._held.get(key, ()):
+                ipsets.release(set_key)
+            self._held[key] = keys
+        for key in delta.policies_removed:
+            for set_key in self._held.pop(key, ()):
+                ipsets.release(set_key)
+
+
+def _rule_set_keys(policy: Policy) -> list[IpSetKey]:
+    keys = []
+    for direction in (Direction.INGRESS, Direction.EGRESS):
+        for rule in policy.rules(direction):
+            side = rule.source if direction is Direction.INGRESS else rule.destination
+            selector = side_selectors(policy, side).positive
+            if selector is not None:
+                keys.append(IpSetKey(selector))
+    return keys
+
+
+def _snapshot(cluster: Cluster, updates: list[Update]) -> tuple[CalcGraph, CompilerEmulator]:
+    graph = CalcGraph(cluster.node_name)
+    compiler = CompilerEmulator(graph)
+    graph.apply_all(updates)
+    compiler.consume(graph.flush())
+    graph.flush()
+    return graph, compiler
+
+
+@pytest.mark.timeout(1800)
+@pytest.mark.parametrize("pods", SNAPSHOT_SIZES, ids=_size_id)
+def test_calc_snapshot(benchmark: BenchmarkFixture, pods: int) -> None:
+    cluster = _cluster(pods)
+    updates = cluster.updates()
+    graph, _ = benchmark.pedantic(
+        _snapshot, args=(cluster, updates), rounds=1 if pods >= 100_000 else 3, iterations=1
+    )
+    assert len(graph.local_endpoints()) == len(cluster.local_endpoints())
+    assert len(graph.active_policies()) == len(cluster.local_endpoints())
+    benchmark.extra_info.update(graph.counters.snapshot())
+    benchmark.extra_info["acquired_sets"] = len(graph.ipsets.acquired())
+
+
+@lru_cache(maxsize=1)
+def _steady_graph(pods: int) -> tuple[CalcGraph, CompilerEmulator]:
+    cluster = _cluster(pods)
+    return _snapshot(cluster, cluster.updates())
+
+
+@pytest.mark.timeout(1800)
+@pytest.mark.parametrize("event_name", sorted(CHURN_EVENTS))
+@pytest.mark.parametrize("pods", CHURN_SIZES, ids=_size_id)
+def test_calc_churn_event(benchmark: BenchmarkFixture, pods: int, event_name: str) -> None:
+    """One event (apply, flush, emulated compiler acquisitions), alternating with its inverse."""
+    graph, compiler = _steady_graph(pods)
+    event = CHURN_EVENTS[event_name](_cluster(pods))
+    steps = event.steps()
+    before = graph.counters.snapshot()
+
+    def one_event() -> Delta:
+        graph.apply_all(next(steps))
+        delta = graph.flush()
+        compiler.consume(delta)
+        return delta
+
+    benchmark.pedantic(one_event, rounds=CHURN_ROUNDS, iterations=1)
+    assert one_event(), f"{event_name}: the event changed nothing"
+    one_event()
+    after = graph.counters.snapshot()
+    events = CHURN_ROUNDS + 2
+    benchmark.extra_info.update({name: (after[name] - before[name]) / events for name in after})
+
+
+def _traced(action: Callable[[], object]) -> tuple[object, int]:
+    """Run ``action`` and return its result and the bytes it left allocated."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        result = action()
+        gc.collect()
+        return result, tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.timeout(1800)
+@pytest.mark.parametrize("pods", SNAPSHOT_SIZES, ids=_size_id)
+def test_calc_memory(benchmark: BenchmarkFixture, pods: int) -> None:
+    """Bytes the graph holds per customer, and per extra remote endpoint."""
+    cluster = _cluster(pods)
+    updates = cluster.updates()
+    remote = [e for e in cluster.endpoints if e.node != cluster.node_name]
+    extra = [
+        Upsert(dataclasses.replace(e, name=f"{e.name}-extra", addresses=(pod_address(pods + i),)))
+        for i, e in enumerate(remote[: int(pods * MARGINAL_PODS)])
+    ]
+
+    def measure() -> tuple[CalcGraph, int, int]:
+        built, snapshot_bytes = _traced(lambda: _snapshot(cluster, updates)[0])
+        assert isinstance(built, CalcGraph)
+
+        def grow() -> None:
+            built.apply_all(extra)
+            built.flush()
+
+        _, extra_bytes = _traced(grow)
+        return built, snapshot_bytes, extra_bytes
+
+    graph, snapshot_bytes, extra_bytes = benchmark.pedantic(measure, rounds=1, iterations=1)
+    per_remote = extra_bytes / len(extra)
+    benchmark.extra_info["bytes_per_customer"] = round(snapshot_bytes / pods)
+    benchmark.extra_info["bytes_per_extra_remote_endpoint"] = round(per_remote)
+    benchmark.extra_info["acquired_sets"] = len(graph.ipsets.acquired())
+    assert per_remote < 2048

@@ -74,11 +74,16 @@ void sb_puts(strbuf *sb, const char *s) { sb_append(sb, s, strlen(s)); }
 void sb_putc(strbuf *sb, char c) { sb_append(sb, &c, 1); }
 
 void sb_vprintf(strbuf *sb, const char *fmt, va_list ap) {
+    char small[256];
     va_list copy;
     va_copy(copy, ap);
-    int n = vsnprintf(NULL, 0, fmt, copy);
+    int n = vsnprintf(small, sizeof small, fmt, copy);
     va_end(copy);
     if (n <= 0) return;
+    if ((size_t)n < sizeof small) {
+        sb_append(sb, small, (size_t)n);
+        return;
+    }
     sb_reserve(sb, (size_t)n);
     vsnprintf(sb->data + sb->len, (size_t)n + 1, fmt, ap);
     sb->len += (size_t)n;

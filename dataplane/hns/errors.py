@@ -51,9 +51,8 @@ HRESULT_NAMES: Mapping[int, str] = MappingProxyType(
     }
 )
 
-_STALE_HANDLE = frozenset(
-    {E_HANDLE, RPC_S_SERVER_UNAVAILABLE, RPC_S_CALL_FAILED, HCN_E_MANAGER_STOPPED}
-)
+# The handle cannot reach HNS (closed, or the service restarted); the call did not run.
+_STALE_HANDLE = frozenset({E_HANDLE, RPC_S_SERVER_UNAVAILABLE})
 
 
 class HnsError(Exception):

@@ -70,6 +70,11 @@ class Result:
     def case(self) -> tuple[str, int]:
         return self.shape, self.pods
 
+    @property
+    def cost(self) -> float:
+        """The time ratios compare: the CPU-time median when recorded, else the wall median."""
+        return float(self.extra.get("cpu_median_us", self.median * 1e6))
+
 
 def format_seconds(value: float) -> str:
     """A duration with a unit that keeps 3 significant digits."""
@@ -80,9 +85,9 @@ def format_seconds(value: float) -> str:
 
 
 def format_number(value: float) -> str:
-    """Counters: integers as such, averages with up to 2 decimals."""
-    if float(value).is_integer():
-        return f"{int(value):,}"
+    """Integers as such; fractions with 2 decimals below 100, none above."""
+    if float(value).is_integer() or abs(value) >= 100:
+        return f"{round(value):,}"
     return f"{value:,.2f}"
 
 
@@ -113,9 +118,9 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
 
 def _ratio(base: Result | None, result: Result) -> str:
     """How many times faster than the baseline (blank on baseline rows)."""
-    if base is None or result.engine in BASELINES or result.median <= 0:
+    if base is None or result.engine in BASELINES or result.cost <= 0:
         return ""
-    ratio = base.median / result.median
+    ratio = base.cost / result.cost
     return f"{ratio:,.0f}x" if ratio >= 100 else f"{ratio:.2g}x"
 
 
@@ -192,8 +197,9 @@ def render(data: Mapping[str, Any]) -> str:
             results.setdefault(result.scenario, []).append(result)
     lines = ["# Benchmark results", "", machine_line(data), ""]
     lines.append(
-        "`A / this` = median time of baseline A divided by this row's median "
-        "(higher = this row is faster). Counters are per event (per snapshot for `snapshot`)."
+        "`A / this`: baseline A's median divided by this row's (higher = this row is faster); "
+        "medians of CPU time (`cpu_median_us`) where recorded, else of wall time. "
+        "Counters are per event (per snapshot for `snapshot`)."
     )
     ordered = sorted(results, key=lambda s: (s not in SCENARIO_ORDER, _scenario_rank(s), s))
     for scenario in ordered:

@@ -71,9 +71,22 @@ def test_scenarios_in_order_with_machine_and_other_benchmarks():
     assert "Test CPU 3000, 2 cores, Python 3.11.9" in markdown
     assert markdown.index("## snapshot") < markdown.index("## pod_churn")
     header, row = rows_of(markdown, "snapshot")
-    assert dict(zip(header, row, strict=True))["peak_memory_mb"] == "123.40"
+    assert dict(zip(header, row, strict=True))["peak_memory_mb"] == "123"
     _, other = rows_of(markdown, "other benchmarks")
     assert other[0] == "bench/test_selector_bench.py::test_parse"
+
+
+def test_ratios_use_cpu_time_when_recorded():
+    data = {
+        "benchmarks": [
+            bench("incremental", 0.0001, cpu_median_us=50.0),
+            bench("full_recompute", 0.5, cpu_median_us=25_000.0),
+        ]
+    }
+    header, incremental, _ = rows_of(render(data), "pod_churn")
+    row = dict(zip(header, incremental, strict=True))
+    assert row["full_recompute / this"] == "500x"
+    assert row["cpu_median_us"] == "50"
 
 
 def test_format_seconds_units():

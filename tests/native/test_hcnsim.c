@@ -83,6 +83,7 @@ static GUID make_guid(unsigned n) {
     return g;
 }
 
+/* A modify request in a static buffer (single-threaded callers only). */
 static const char *modify(const char *type, const char *policies) {
     static char buf[1 << 16];
     snprintf(buf, sizeof buf, "{\"ResourceType\":\"Policy\",\"RequestType\":\"%s\",\"Settings\":{\"Policies\":[%s]}}",
@@ -548,13 +549,19 @@ static void *worker(void *p) {
     HCN_ENDPOINT ep = NULL;
     snprintf(settings, sizeof settings, "{\"IpConfigurations\":[{\"IpAddress\":\"10.250.%u.1\"}]}", a->index);
     char16_t *w = utf8_to_utf16(settings, strlen(settings));
-    a->errors += HcnCreateEndpoint(a->net, &id, w, &ep, NULL) != 0;
+    HRESULT hr = HcnCreateEndpoint(a->net, &id, w, &ep, NULL);
+    if (hr) fprintf(stderr, "worker %u: create 0x%08x\n", a->index, (unsigned)hr);
+    a->errors += hr != 0;
     free(w);
     for (int i = 0; i < 200; i++) {
-        snprintf(request, sizeof request, "%s",
-                 modify(i % 2 ? "Remove" : "Add", "{\"Type\":\"ACL\",\"Settings\":{\"Id\":\"t\",\"Action\":\"Allow\",\"Direction\":\"In\",\"Priority\":5}}"));
+        snprintf(request, sizeof request,
+                 "{\"ResourceType\":\"Policy\",\"RequestType\":\"%s\",\"Settings\":{\"Policies\":[{\"Type\":\"ACL\","
+                 "\"Settings\":{\"Id\":\"t\",\"Action\":\"Allow\",\"Direction\":\"In\",\"Priority\":5}}]}}",
+                 i % 2 ? "Remove" : "Add");
         w = utf8_to_utf16(request, strlen(request));
-        a->errors += HcnModifyEndpoint(ep, w, NULL) != 0;
+        hr = HcnModifyEndpoint(ep, w, NULL);
+        if (hr) fprintf(stderr, "worker %u: modify %d 0x%08x\n", a->index, i, (unsigned)hr);
+        a->errors += hr != 0;
         free(w);
         a->errors += HcnSimClassify(&id, 0, 6, NULL, 1, "1.1.1.1", 2, NULL, 0) < 0;
     }

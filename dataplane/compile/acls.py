@@ -45,6 +45,9 @@ class AclBuilder:
         self, action: str, direction: str, priority: int, match: Match, origin: str, label: str
     ) -> None:
         """Add the ACLs for one entry (none when its addresses are empty right now)."""
+        local_addresses = self._local(match.local)
+        if local_addresses is None:
+            return
         for remote_addresses, remote_ports in self._remotes(action, match, label):
             spec = AclSpec(
                 id="",
@@ -52,13 +55,23 @@ class AclBuilder:
                 direction=direction,
                 priority=priority,
                 protocols="" if match.protocol is None else str(match.protocol),
-                local_addresses=",".join(match.local_addresses or ()),
+                local_addresses=local_addresses,
                 remote_addresses=remote_addresses,
                 local_ports=ports.text(match.local_ports),
                 remote_ports=remote_ports,
             )
             spec = replace(spec, id=acl_id(origin, spec))
             self.acls[spec.id] = spec
+
+    def _local(self, term: AddressTerm) -> str | None:
+        """The endpoint's addresses a rule applies to ("": all; None: none right now)."""
+        if term.is_any:
+            return ""
+        if term.is_static:
+            assert term.cidrs is not None
+            return ",".join(term.cidrs)
+        groups = self.catalog.value(term).groups
+        return ",".join(groups[0][1]) if groups else None
 
     def _chunks(self, cidrs: tuple[str, ...], remote_ports: str) -> list[tuple[str, str]]:
         size = self.max_addresses

@@ -114,13 +114,15 @@ class TermCatalog:
 
         With ``sets_by_id`` (SetPolicy mode) an endpoint is affected only when a
         group appears, disappears or overflows; otherwise only set values change.
+        Literal terms (local sides) and inline mode affect it whenever the value changes.
         """
         affected: set[ResourceKey] = set()
         terms = {t for key in keys for t in self._key_terms.get(key, ())}
         for term in terms:
             before = self._values.pop(term, None)
             after = self.value(term)
-            if not sets_by_id or before is None or before.shape != after.shape:
+            by_reference = sets_by_id and not term.literal
+            if before is None or (before.shape != after.shape if by_reference else before != after):
                 affected |= self._users[term]
             for port, _ in after.groups:
                 self._touched.add(set_id(term, port))

@@ -170,7 +170,9 @@ class AclCompiler:
             )
             for direction in (Direction.INGRESS, Direction.EGRESS):
                 placed.extend(self._direction(state, direction, facts, notes))
-        terms = {p.match.remote for p in placed if not p.match.remote.is_static}
+        terms = {
+            term for p in placed for term in (p.match.local, p.match.remote) if not term.is_static
+        }
         self._catalog.track(key, state.terms, terms)
         builder = AclBuilder(
             self._catalog, self.config.set_policy, self.config.max_addresses_per_acl

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dataplane.calc.rule_selectors import SideSelectors
+from dataplane.calc.delta import IpSetKey
 from dataplane.compile import ports
 from dataplane.compile.cidrs import AddressSet
 from dataplane.compile.ports import PortRanges
-from dataplane.compile.terms import ANY_ADDRESS, AddressTerm, intersect_terms
+from dataplane.compile.selectors import AddressSelectors
+from dataplane.compile.terms import ANY_ADDRESS, AddressTerm, address_term, intersect_terms
 from dataplane.model import Labels, NamedPort
 
 
@@ -25,7 +26,7 @@ class PortCondition:
 class LocalCondition:
     """What a rule requires of the local endpoint (evaluated per endpoint)."""
 
-    selectors: SideSelectors
+    selectors: AddressSelectors
     nets: tuple[str, ...] | None = None
     ports: PortCondition | None = None
 
@@ -44,11 +45,12 @@ class RuleMatch:
 class Match:
     """A conjunction one HNS ACL (or a few, for set groups) can say exactly.
 
-    None fields match anything; ``local_addresses`` are CIDRs of the endpoint.
+    None fields match anything; ``local`` is a literal term over the endpoint's
+    own addresses (which of them the rule applies to).
     """
 
     protocol: int | None = None
-    local_addresses: tuple[str, ...] | None = None
+    local: AddressTerm = ANY_ADDRESS
     local_ports: PortRanges | None = None
     remote: AddressTerm = ANY_ADDRESS
     remote_ports: PortRanges | None = None
@@ -86,36 +88,39 @@ def _local_ports(
     return ports.ALL_PORTS if result is None else result
 
 
-def _local_addresses(nets: tuple[str, ...] | None, facts: LocalFacts) -> tuple[str, ...] | None:
-    """Endpoint addresses inside ``nets``: None = all of them, () = none."""
-    if nets is None:
+def _local_term(local: LocalCondition, facts: LocalFacts) -> AddressTerm | None:
+    """Which of the endpoint's addresses the local side matches (None: none of them).
+
+    The endpoint's own labels settle the common cases; otherwise (a network
+    set may hold its address) sets cut to the endpoint's addresses decide.
+    """
+    selectors = local.selectors
+    if selectors.excluded is not None and selectors.excluded.matches(facts.labels):
         return None
-    allowed = AddressSet.of(nets)
-    inside = tuple(a for a in facts.addresses if allowed.contains(a))
-    return None if inside and len(inside) == len(facts.addresses) else inside
-
-
-def local_side_applies(selectors: SideSelectors, labels: Labels) -> bool:
-    """Whether the endpoint's selector labels satisfy a side's selectors."""
-    if selectors.positive is not None and not selectors.positive.matches(labels):
-        return False
-    return not (selectors.negative is not None and selectors.negative.matches(labels))
+    own = AddressSet.of(facts.addresses)
+    addresses = own if local.nets is None else own & AddressSet.of(local.nets)
+    if not addresses:
+        return None
+    sets: tuple[IpSetKey, ...] = ()
+    if selectors.positive is not None and not selectors.positive.matches(facts.labels):
+        sets = (IpSetKey(selectors.positive),)
+    excluded = () if selectors.excluded is None else (IpSetKey(selectors.excluded),)
+    if not sets and not excluded and addresses == own:
+        return ANY_ADDRESS
+    return address_term(addresses, sets, excluded, literal=True)
 
 
 def resolve(match: RuleMatch, facts: LocalFacts) -> Match | None:
     """The alternative for one endpoint, or None when its local side rules it out."""
-    local = match.local
-    if not local_side_applies(local.selectors, facts.labels):
+    local = _local_term(match.local, facts)
+    if local is None:
         return None
-    addresses = _local_addresses(local.nets, facts)
-    if addresses == ():
-        return None
-    local_ports = _local_ports(local.ports, match.protocol, facts)
+    local_ports = _local_ports(match.local.ports, match.protocol, facts)
     if local_ports == ():
         return None
     return Match(
         match.protocol,
-        addresses,
+        local,
         None if local_ports == ports.ALL_PORTS else local_ports,
         match.remote,
         match.remote_ports,
@@ -126,16 +131,9 @@ def intersect_matches(a: Match, b: Match) -> Match | None:
     """Packets matching both (exact), or None when no packet can."""
     if a.protocol is not None and b.protocol is not None and a.protocol != b.protocol:
         return None
-    local_addresses = a.local_addresses
-    if b.local_addresses is not None:
-        if local_addresses is None:
-            local_addresses = b.local_addresses
-        else:
-            local_addresses = (
-                AddressSet.of(local_addresses) & AddressSet.of(b.local_addresses)
-            ).cidrs()
-            if not local_addresses:
-                return None
+    local = intersect_terms(a.local, b.local)
+    if local is None:
+        return None
     local_ports = ports.intersect(a.local_ports, b.local_ports)
     remote_ports = ports.intersect(a.remote_ports, b.remote_ports)
     if local_ports == () or remote_ports == ():
@@ -145,7 +143,7 @@ def intersect_matches(a: Match, b: Match) -> Match | None:
         return None
     return Match(
         a.protocol if a.protocol is not None else b.protocol,
-        local_addresses,
+        local,
         local_ports,
         remote,
         remote_ports,

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from itertools import product
 
 from dataplane.calc.delta import IpSetKey
-from dataplane.calc.rule_selectors import side_selectors
 from dataplane.compile import ports
 from dataplane.compile.cidrs import AddressSet, family_universe, universe
 from dataplane.compile.matches import LocalCondition, PortCondition, RuleMatch
+from dataplane.compile.selectors import address_selectors
 from dataplane.compile.terms import AddressTerm, address_term
 from dataplane.model import (
     Action,
@@ -100,7 +100,7 @@ class _Renderer:
             self.remote.ports or self.remote.not_ports
         )
         found: list[RuleMatch] = []
-        selectors = side_selectors(self.policy, self.local)
+        selectors = address_selectors(self.policy, self.local)
         for protocol, (l_ranges, l_named, l_not), (r_ranges, r_named, _) in self._combinations(
             has_ports, under, local_options, remote_options
         ):
@@ -201,15 +201,18 @@ class _Renderer:
         protocol: int | None,
         under: bool,
     ) -> AddressTerm | None:
-        selectors = side_selectors(self.policy, self.remote)
-        named_port = None if named is None or protocol is None else (named, protocol)
-        if selectors.positive is not None or named_port is not None:
-            key = IpSetKey(selectors.positive or ALL, None, named_port)
-            excluded = () if selectors.negative is None else (IpSetKey(selectors.negative),)
-            return address_term(nets, (key,), excluded)
-        if selectors.negative is not None:
-            scope = nets if nets is not None else universe(self.ipv6)
-            return address_term(scope, (), (IpSetKey(selectors.negative),))
+        selectors = address_selectors(self.policy, self.remote)
+        sets: list[IpSetKey] = []
+        if selectors.positive is not None:
+            sets.append(IpSetKey(selectors.positive))
+        if named is not None and protocol is not None:
+            # The named port belongs to whichever endpoint owns the address.
+            sets.append(IpSetKey(ALL, None, (named, protocol)))
+        excluded = () if selectors.excluded is None else (IpSetKey(selectors.excluded),)
+        if sets:
+            return address_term(nets, tuple(sets), excluded)
+        if excluded:
+            return address_term(nets if nets is not None else universe(self.ipv6), (), excluded)
         if nets is None and under and not self.ipv6:
             nets = V4_ONLY
         return address_term(nets)

@@ -20,6 +20,7 @@ class AddressTerm:
     cidrs: tuple[str, ...] | None = None
     sets: tuple[IpSetKey, ...] = ()
     excluded: tuple[IpSetKey, ...] = ()
+    literal: bool = False  # always written as addresses (a local side: the endpoint's own)
 
     @property
     def is_any(self) -> bool:
@@ -70,25 +71,31 @@ def address_term(
     cidrs: AddressSet | None,
     sets: tuple[IpSetKey, ...] = (),
     excluded: tuple[IpSetKey, ...] = (),
+    literal: bool = False,
 ) -> AddressTerm | None:
     """The normalized term, or None when it statically matches no address.
 
-    ``excluded`` without ``sets`` needs ``cidrs`` (the universe to complement in).
+    Static CIDRs are folded into every key's ``nets`` filter (exact: a member
+    is cut to its part inside them); they stay as ``cidrs`` only without
+    ``sets``, where they bound the complement of ``excluded``.
     """
     if cidrs is not None and not cidrs:
         return None
-    if sets and cidrs is not None:
+    if cidrs is not None:
         restricted = [_restrict_key(k, cidrs) for k in sets]
         if any(k is None for k in restricted):
             return None
         sets = tuple(k for k in restricted if k is not None)
-        cidrs = None
+        excluded = tuple(k for k in (_restrict_key(k, cidrs) for k in excluded) if k is not None)
+        if sets:
+            cidrs = None
     if excluded and not sets and cidrs is None:
         raise ValueError("an excluded-only address term needs a CIDR universe")
     return AddressTerm(
         None if cidrs is None else cidrs.cidrs(),
         tuple(sorted(set(sets), key=lambda k: k.canonical)),
         tuple(sorted(set(excluded), key=lambda k: k.canonical)),
+        literal,
     )
 
 
@@ -103,4 +110,4 @@ def intersect_terms(a: AddressTerm, b: AddressTerm) -> AddressTerm | None:
         if side.cidrs is not None:
             static = AddressSet.of(side.cidrs)
             cidrs = static if cidrs is None else cidrs & static
-    return address_term(cidrs, a.sets + b.sets, a.excluded + b.excluded)
+    return address_term(cidrs, a.sets + b.sets, a.excluded + b.excluded, a.literal or b.literal)

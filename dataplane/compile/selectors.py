@@ -1,0 +1,42 @@
+"""A rule side's selectors with IP-set semantics: a scoped positive set minus a notSelector set.
+
+Calico matches a side's selectors on addresses: the address must be in the
+set of what the (namespace-scoped) selector picks and not in the set of what
+the ``notSelector`` picks (which is not namespace-scoped). Sets hold endpoint
+addresses and network-set CIDRs, so a network set can put a pod's address in
+(or out of) a set whatever the pod's own labels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from dataplane.calc.rule_selectors import side_selectors
+from dataplane.model import EntityMatch, Policy
+from dataplane.model.wellknown import NAMESPACE_LABEL
+from dataplane.selector import Selector, label_equals
+
+
+@dataclass(frozen=True, slots=True)
+class AddressSelectors:
+    """``positive``: addresses must be in its set (None: no limit); ``excluded``: must not."""
+
+    positive: Selector | None
+    excluded: Selector | None
+
+
+NO_SELECTORS = AddressSelectors(None, None)
+
+
+def address_selectors(policy: Policy, side: EntityMatch) -> AddressSelectors:
+    """The positive (scoped) and excluded (``notSelector``) selectors of one side."""
+    if not side.uses_selector:
+        return NO_SELECTORS
+    positive_side = replace(side, not_selector=None)
+    if positive_side.uses_selector:
+        positive = side_selectors(policy, positive_side).positive
+    elif policy.namespace:
+        positive = label_equals(NAMESPACE_LABEL, policy.namespace)
+    else:
+        positive = None
+    return AddressSelectors(positive, side.not_selector)

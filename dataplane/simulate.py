@@ -361,14 +361,18 @@ class SimulatedNode:
         self.engine.apply(batch)
         for _ in range(_MAX_PLAN_ROUNDS):
             plan = self.engine.plan()
-            self._sync_endpoints()
+            if self._sync_endpoints():
+                continue  # endpoints appeared or went: plan again against what HNS has
             if not plan:
                 return
             result = execute_plan_sync(
                 self.engine, plan, self._api, self._endpoint_ids, self._network_id
             )
             if not result.ok:
-                raise SimulationError(f"programming the simulator failed: {result.errors}")
+                raise SimulationError(
+                    f"programming the simulator failed ({result.failed} failed, "
+                    f"{result.skipped} skipped): {list(result.errors)}"
+                )
         raise SimulationError(f"the plan did not settle after {_MAX_PLAN_ROUNDS} rounds")
 
     def _track(self, update: Update) -> None:
@@ -381,16 +385,20 @@ class SimulatedNode:
         elif isinstance(update, Delete) and update.key.kind is Kind.WORKLOAD_ENDPOINT:
             self._pods.pop(pod_name(update.key), None)
 
-    def _sync_endpoints(self) -> None:
-        """Play the CNI: one simulator endpoint per local pod, following its addresses."""
+    def _sync_endpoints(self) -> bool:
+        """Play the CNI: one simulator endpoint per local pod, following its addresses.
+
+        Returns whether any endpoint was created or deleted (a plan made before is stale).
+        """
         local = self.engine.local_endpoints()
-        for key in [k for k in self._endpoint_ids if k not in local]:
-            self._api.delete_endpoint(self._endpoint_ids.pop(key))
-            self._addresses.pop(key)
-            self.engine.set_programmed_endpoint(key, None)
-        for key, pod in local.items():
-            if key in self._endpoint_ids and self._addresses[key] != pod.addresses:
+        changed = False
+        for key in list(self._endpoint_ids):
+            if key not in local or self._addresses[key] != local[key].addresses:
                 self._api.delete_endpoint(self._endpoint_ids.pop(key))
+                del self._addresses[key]
+                self.engine.set_programmed_endpoint(key, None)
+                changed = True
+        for key, pod in local.items():
             if key not in self._endpoint_ids:
                 name = f"{key.namespace}_{key.name}"
                 self._endpoint_ids[key] = self._api.create_endpoint(
@@ -398,6 +406,8 @@ class SimulatedNode:
                 )
                 self._addresses[key] = pod.addresses
                 self.engine.set_programmed_endpoint(key, ())
+                changed = True
+        return changed
 
     def notes(self, pod: str) -> tuple[str, ...]:
         """The engine's fail-closed notes for a local pod (empty when exact)."""

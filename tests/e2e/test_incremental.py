@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from hypothesis import given, note, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dataplane.convert import convert, resource_key
@@ -41,7 +41,6 @@ def _apply_edits(state: list[Manifest], edits: list[Edit]) -> tuple[list[Manifes
 def test_every_step_of_an_update_sequence_matches(
     cluster: RandomCluster, data: st.DataObject, set_policy: bool
 ) -> None:
-    note(yaml.safe_dump_all(cluster.manifests))
     node, reference = programmed(cluster.manifests, set_policy)
     state = list(cluster.manifests)
     for number in range(data.draw(st.integers(1, 5), label="steps")):
@@ -49,4 +48,11 @@ def test_every_step_of_an_update_sequence_matches(
         state, updates = _apply_edits(state, edits)
         reference = step(node, reference, updates)
         found = disagreements(node, reference, cluster.probes, (HOST_ADDRESS,))
-        assert not found, f"after edit {number}:\n" + "\n".join(str(d) for d in found[:12])
+        assert not found, "\n".join(
+            [
+                f"after edit {number} ({[op for op, _ in edits]}):",
+                *(str(d) for d in found[:12]),
+                "manifests now:",
+                yaml.safe_dump_all(state),
+            ]
+        )

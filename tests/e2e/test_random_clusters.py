@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from hypothesis import given, note, settings
+from hypothesis import given
 
 from tests.e2e.agreement import disagreements
 from tests.e2e.pipeline import programmed
@@ -14,14 +14,14 @@ MODES = [pytest.param(True, id="setpolicy"), pytest.param(False, id="inline")]
 
 
 def _check(cluster: RandomCluster, set_policy: bool) -> None:
-    note(yaml.safe_dump_all(cluster.manifests))
     node, reference = programmed(cluster.manifests, set_policy)
     found = disagreements(node, reference, cluster.probes, (HOST_ADDRESS,))
-    assert not found, "\n".join(str(d) for d in found[:12])
+    assert not found, "\n".join(
+        [*(str(d) for d in found[:12]), "manifests:", yaml.safe_dump_all(cluster.manifests)]
+    )
 
 
 @pytest.mark.parametrize("set_policy", MODES)
-@settings(max_examples=2 * settings.default.max_examples)
 @given(cluster=random_clusters())
 def test_programmed_acls_match_the_reference(cluster: RandomCluster, set_policy: bool) -> None:
     _check(cluster, set_policy)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from hypothesis import strategies as st
@@ -21,8 +22,16 @@ PROBE_PROTOCOLS = ("TCP", "UDP", "SCTP")
 ICMP_ECHO_V4 = (8, 0)
 ICMP_ECHO_V6 = (128, 0)
 
-_LABEL_VALUES = {"app": ("a", "b", "c"), "role": ("web", "db")}
-_NS_LABEL_VALUES = {"env": ("prod", "dev"), "team": ("t1", "t2")}
+# Label vocabularies by name (strategy factories are memoized, so they take names).
+_VOCABULARIES: dict[str, dict[str, tuple[str, ...]]] = {
+    "pod": {"app": ("a", "b", "c"), "role": ("web", "db")},
+    "namespace": {"env": ("prod", "dev"), "team": ("t1", "t2")},
+    "namespace+name": {
+        "env": ("prod", "dev"),
+        "team": ("t1", "t2"),
+        "kubernetes.io/metadata.name": NAMESPACES,
+    },
+}
 # (name, protocol, number) choices for container ports: one name can mean
 # different numbers on different pods.
 _NAMED_PORTS = (
@@ -65,71 +74,75 @@ class RandomCluster:
     probes: tuple[tuple[int, str], ...]
 
 
-def _label_map(values: dict[str, tuple[str, ...]]) -> st.SearchStrategy[dict[str, str]]:
+@cache
+def _label_map(vocabulary: str) -> st.SearchStrategy[dict[str, str]]:
+    values = _VOCABULARIES[vocabulary]
     return st.fixed_dictionaries(
         {}, optional={key: st.sampled_from(choices) for key, choices in values.items()}
     )
 
 
 # -- selectors -----------------------------------------------------------------
+# Every factory is memoized: hypothesis validates a strategy the first time it is
+# drawn from, so building fresh strategies inside draws would dominate the run time.
 
 
-def _calico_term(values: dict[str, tuple[str, ...]]) -> st.SearchStrategy[str]:
-    keys = sorted(values)
-
-    def terms(key: str) -> st.SearchStrategy[str]:
-        choices = values[key]
-        one = st.sampled_from(choices)
-        subset = st.lists(one, min_size=1, max_size=2, unique=True).map(
-            lambda vs: "{" + ", ".join(f"'{v}'" for v in vs) + "}"
-        )
-        return st.one_of(
-            one.map(lambda v: f"{key} == '{v}'"),
-            one.map(lambda v: f"{key} != '{v}'"),
-            subset.map(lambda s: f"{key} in {s}"),
-            subset.map(lambda s: f"{key} not in {s}"),
-            st.just(f"has({key})"),
-            st.just(f"!has({key})"),
-            one.map(lambda v: f"{key} starts with '{v[0]}'"),
-        )
-
-    return st.sampled_from(keys).flatmap(terms)
+@cache
+def _calico_terms_for(vocabulary: str, key: str) -> st.SearchStrategy[str]:
+    one = st.sampled_from(_VOCABULARIES[vocabulary][key])
+    subset = st.lists(one, min_size=1, max_size=2, unique=True).map(
+        lambda vs: "{" + ", ".join(f"'{v}'" for v in vs) + "}"
+    )
+    return st.one_of(
+        one.map(lambda v: f"{key} == '{v}'"),
+        one.map(lambda v: f"{key} != '{v}'"),
+        subset.map(lambda s: f"{key} in {s}"),
+        subset.map(lambda s: f"{key} not in {s}"),
+        st.just(f"has({key})"),
+        st.just(f"!has({key})"),
+        one.map(lambda v: f"{key} starts with '{v[0]}'"),
+    )
 
 
-def calico_selector(values: dict[str, tuple[str, ...]] = _LABEL_VALUES) -> st.SearchStrategy[str]:
+@cache
+def calico_selector(vocabulary: str = "pod") -> st.SearchStrategy[str]:
     """A Calico selector over a small label vocabulary (``all()`` included)."""
-    term = _calico_term(values)
+    term = st.one_of(*(_calico_terms_for(vocabulary, k) for k in sorted(_VOCABULARIES[vocabulary])))
     combined = st.tuples(term, st.sampled_from(("&&", "||")), term).map(
         lambda t: f"({t[0]}) {t[1]} ({t[2]})"
     )
     return st.one_of(st.just("all()"), term, combined, term.map(lambda t: f"!({t})"))
 
 
+@cache
 def namespace_selector_text() -> st.SearchStrategy[str]:
     """A Calico namespaceSelector (namespace labels, names, ``all()``)."""
     by_name = st.sampled_from(NAMESPACES).map(lambda n: f"kubernetes.io/metadata.name == '{n}'")
-    return st.one_of(calico_selector(_NS_LABEL_VALUES), by_name)
+    return st.one_of(calico_selector("namespace"), by_name)
 
 
-def label_selector(values: dict[str, tuple[str, ...]]) -> st.SearchStrategy[dict[str, Any]]:
+@cache
+def _expression(vocabulary: str, key: str) -> st.SearchStrategy[dict[str, Any]]:
+    listed = st.lists(
+        st.sampled_from(_VOCABULARIES[vocabulary][key]), min_size=1, max_size=2, unique=True
+    )
+    return st.one_of(
+        st.builds(
+            lambda op, vs: {"key": key, "operator": op, "values": vs},
+            st.sampled_from(("In", "NotIn")),
+            listed,
+        ),
+        st.sampled_from(("Exists", "DoesNotExist")).map(lambda op: {"key": key, "operator": op}),
+    )
+
+
+@cache
+def label_selector(vocabulary: str) -> st.SearchStrategy[dict[str, Any]]:
     """A Kubernetes LabelSelector: ``{}``, matchLabels and/or matchExpressions."""
-    keys = sorted(values)
-
-    def expression(key: str) -> st.SearchStrategy[dict[str, Any]]:
-        listed = st.lists(st.sampled_from(values[key]), min_size=1, max_size=2, unique=True)
-        return st.one_of(
-            st.builds(
-                lambda op, vs: {"key": key, "operator": op, "values": vs},
-                st.sampled_from(("In", "NotIn")),
-                listed,
-            ),
-            st.sampled_from(("Exists", "DoesNotExist")).map(
-                lambda op: {"key": key, "operator": op}
-            ),
-        )
-
-    match_labels = _label_map(values).filter(bool)
-    expressions = st.lists(st.sampled_from(keys).flatmap(expression), min_size=1, max_size=2)
+    keys = sorted(_VOCABULARIES[vocabulary])
+    match_labels = _label_map(vocabulary).filter(bool)
+    expression = st.one_of(*(_expression(vocabulary, k) for k in keys))
+    expressions = st.lists(expression, min_size=1, max_size=2)
     return st.one_of(
         st.just({}),
         match_labels.map(lambda m: {"matchLabels": m}),
@@ -143,9 +156,10 @@ def label_selector(values: dict[str, tuple[str, ...]]) -> st.SearchStrategy[dict
 # -- cluster objects -----------------------------------------------------------
 
 
+@cache
 def namespace_manifest(name: str) -> st.SearchStrategy[Manifest]:
     """A Namespace with random labels (and its ``kubernetes.io/metadata.name``)."""
-    return _label_map(_NS_LABEL_VALUES).map(
+    return _label_map("namespace").map(
         lambda labels: {
             "apiVersion": "v1",
             "kind": "Namespace",
@@ -162,6 +176,7 @@ def pod_address(index: int) -> tuple[str, str]:
     return f"10.0.{index % 2}.{10 + index}", f"fd00::{10 + index:x}"
 
 
+@cache
 def pod_manifest(index: int, namespace: str) -> st.SearchStrategy[Manifest]:
     """A running pod: labels, named container ports, local or remote, maybe dual-stack."""
     v4, v6 = pod_address(index)
@@ -192,13 +207,21 @@ def pod_manifest(index: int, namespace: str) -> st.SearchStrategy[Manifest]:
 
     return st.builds(
         build,
-        _label_map(_LABEL_VALUES),
+        _label_map("pod"),
         st.lists(st.sampled_from(_NAMED_PORTS), max_size=2),
         st.booleans(),
         st.integers(0, 3).map(lambda n: n == 0),
     )
 
 
+@cache
+def _nets(family: int, *, negated: bool = False) -> st.SearchStrategy[list[str]]:
+    """1-2 nets of one family (never a /0 when the list is a notNets)."""
+    choices = tuple(n for n in _NETS[family] if not (negated and n.endswith("/0")))
+    return st.lists(st.sampled_from(choices), min_size=1, max_size=2, unique=True)
+
+
+@cache
 def network_set_manifest(name: str, namespace: str) -> st.SearchStrategy[Manifest]:
     """A NetworkSet (or a GlobalNetworkSet when ``namespace`` is "") with labels."""
     metadata_base: dict[str, str] = {"name": name}
@@ -211,15 +234,12 @@ def network_set_manifest(name: str, namespace: str) -> st.SearchStrategy[Manifes
             "metadata": {**metadata_base, "labels": labels},
             "spec": {"nets": nets},
         },
-        _label_map(_LABEL_VALUES),
-        st.sampled_from((4, 4, 6)).flatmap(
-            lambda family: st.lists(
-                st.sampled_from(_NETS[family]), min_size=1, max_size=2, unique=True
-            )
-        ),
+        _label_map("pod"),
+        st.one_of(_nets(4), _nets(4), _nets(6)),
     )
 
 
+@cache
 def tier_manifest(name: str, order: int) -> st.SearchStrategy[Manifest]:
     """A Calico Tier with a Deny or Pass default action."""
     return st.sampled_from(("Deny", "Pass")).map(
@@ -235,26 +255,27 @@ def tier_manifest(name: str, order: int) -> st.SearchStrategy[Manifest]:
 # -- Kubernetes NetworkPolicy ----------------------------------------------------
 
 
-def _ip_block() -> st.SearchStrategy[dict[str, Any]]:
-    def build(cidr: str) -> st.SearchStrategy[dict[str, Any]]:
-        excepts = st.lists(st.sampled_from(_CIDRS_WITH_EXCEPTS[cidr]), max_size=2, unique=True)
-        return excepts.map(lambda ex: {"cidr": cidr, "except": ex} if ex else {"cidr": cidr})
-
-    return st.sampled_from(sorted(_CIDRS_WITH_EXCEPTS)).flatmap(build)
+@cache
+def _ip_block_for(cidr: str) -> st.SearchStrategy[dict[str, Any]]:
+    excepts = st.lists(st.sampled_from(_CIDRS_WITH_EXCEPTS[cidr]), max_size=2, unique=True)
+    return excepts.map(lambda ex: {"cidr": cidr, "except": ex} if ex else {"cidr": cidr})
 
 
+@cache
 def k8s_peer() -> st.SearchStrategy[dict[str, Any]]:
     """A NetworkPolicyPeer: pods, namespaces, both, or an ipBlock."""
-    pods = label_selector(_LABEL_VALUES)
-    namespaces = label_selector({**_NS_LABEL_VALUES, "kubernetes.io/metadata.name": NAMESPACES})
+    pods = label_selector("pod")
+    namespaces = label_selector("namespace+name")
+    ip_block = st.one_of(*(_ip_block_for(c) for c in sorted(_CIDRS_WITH_EXCEPTS)))
     return st.one_of(
         pods.map(lambda s: {"podSelector": s}),
         namespaces.map(lambda s: {"namespaceSelector": s}),
         st.tuples(pods, namespaces).map(lambda t: {"podSelector": t[0], "namespaceSelector": t[1]}),
-        _ip_block().map(lambda b: {"ipBlock": b}),
+        ip_block.map(lambda b: {"ipBlock": b}),
     )
 
 
+@cache
 def k8s_port() -> st.SearchStrategy[dict[str, Any]]:
     """A NetworkPolicyPort: number, range (endPort) or name, with an optional protocol."""
     protocol = st.one_of(st.none(), st.sampled_from(PROBE_PROTOCOLS))
@@ -274,6 +295,7 @@ def k8s_port() -> st.SearchStrategy[dict[str, Any]]:
     ).filter(bool)
 
 
+@cache
 def k8s_rule(peer_key: str) -> st.SearchStrategy[dict[str, Any]]:
     """An ingress (``from``) or egress (``to``) rule; missing lists mean "all"."""
     return st.fixed_dictionaries(
@@ -285,6 +307,7 @@ def k8s_rule(peer_key: str) -> st.SearchStrategy[dict[str, Any]]:
     )
 
 
+@cache
 def k8s_network_policy(name: str, namespace: str) -> st.SearchStrategy[Manifest]:
     """A networking.k8s.io/v1 NetworkPolicy."""
     types = st.one_of(
@@ -309,12 +332,13 @@ def k8s_network_policy(name: str, namespace: str) -> st.SearchStrategy[Manifest]
 
     rules_in = st.one_of(st.none(), st.lists(k8s_rule("from"), max_size=2))
     rules_out = st.one_of(st.none(), st.lists(k8s_rule("to"), max_size=2))
-    return st.builds(build, label_selector(_LABEL_VALUES), types, rules_in, rules_out)
+    return st.builds(build, label_selector("pod"), types, rules_in, rules_out)
 
 
 # -- Calico policy -----------------------------------------------------------------
 
 
+@cache
 def _calico_ports() -> st.SearchStrategy[list[Any]]:
     entry = st.one_of(
         st.sampled_from((53, 80, 81, 8080, 9090)),
@@ -324,16 +348,15 @@ def _calico_ports() -> st.SearchStrategy[list[Any]]:
     return st.lists(entry, min_size=1, max_size=2)
 
 
+@cache
 def calico_entity(
     with_ports: bool, namespaced: bool, family: int
 ) -> st.SearchStrategy[dict[str, Any]]:
     """A rule side: nets, notNets, selector, notSelector, namespaceSelector, ports."""
     ns_choices = st.one_of(namespace_selector_text(), st.just("global()"))
-    nets = _NETS[family]
-    not_nets = tuple(n for n in nets if not n.endswith("/0"))
     optional: dict[str, st.SearchStrategy[Any]] = {
-        "nets": st.lists(st.sampled_from(nets), min_size=1, max_size=2, unique=True),
-        "notNets": st.lists(st.sampled_from(not_nets), min_size=1, max_size=2, unique=True),
+        "nets": _nets(family),
+        "notNets": _nets(family, negated=True),
         "selector": calico_selector(),
         "notSelector": calico_selector(),
         "namespaceSelector": ns_choices if namespaced else namespace_selector_text(),
@@ -344,42 +367,51 @@ def calico_entity(
     return st.fixed_dictionaries({}, optional=optional)
 
 
-def calico_rule(namespaced: bool, actions: tuple[str, ...]) -> st.SearchStrategy[dict[str, Any]]:
-    """A Calico rule: action, protocol or notProtocol, ICMP matches, two sides."""
-
-    def with_protocol(protocol: str | None, family: int) -> st.SearchStrategy[dict[str, Any]]:
-        has_ports = protocol in PROBE_PROTOCOLS
-        head: dict[str, st.SearchStrategy[Any]] = {"action": st.sampled_from(actions)}
-        if protocol is not None:
-            head["protocol"] = st.just(protocol)
-        optional: dict[str, st.SearchStrategy[Any]] = {
-            "source": calico_entity(has_ports, namespaced, family),
-            "destination": calico_entity(has_ports, namespaced, family),
-        }
-        if protocol is None:
-            optional["notProtocol"] = st.sampled_from(("TCP", "UDP", "ICMP"))
-        if protocol in ("ICMP", "ICMPv6"):
-            echo = ICMP_ECHO_V4 if protocol == "ICMP" else ICMP_ECHO_V6
-            icmp = st.one_of(
-                st.just({"type": echo[0]}),
-                st.just({"type": echo[0], "code": echo[1]}),
-                st.just({"type": 3, "code": 1}),
-            )
-            optional["icmp"] = icmp
-            optional["notICMP"] = icmp
-        return st.fixed_dictionaries(head, optional=optional)
-
-    protocols = st.sampled_from((None, "TCP", "UDP", "SCTP", "ICMP", "ICMPv6"))
-    families = st.sampled_from((4, 4, 6))
-    return st.tuples(protocols, families).flatmap(lambda t: with_protocol(*t))
+@cache
+def _calico_rule_with(
+    namespaced: bool, protocol: str | None, family: int
+) -> st.SearchStrategy[dict[str, Any]]:
+    has_ports = protocol in PROBE_PROTOCOLS
+    head: dict[str, st.SearchStrategy[Any]] = {
+        "action": st.sampled_from(("Allow", "Deny", "Pass", "Log"))
+    }
+    if protocol is not None:
+        head["protocol"] = st.just(protocol)
+    optional: dict[str, st.SearchStrategy[Any]] = {
+        "source": calico_entity(has_ports, namespaced, family),
+        "destination": calico_entity(has_ports, namespaced, family),
+    }
+    if protocol is None:
+        optional["notProtocol"] = st.sampled_from(("TCP", "UDP", "ICMP"))
+    if protocol in ("ICMP", "ICMPv6"):
+        echo = ICMP_ECHO_V4 if protocol == "ICMP" else ICMP_ECHO_V6
+        icmp = st.sampled_from(
+            ({"type": echo[0]}, {"type": echo[0], "code": echo[1]}, {"type": 3, "code": 1})
+        )
+        optional["icmp"] = icmp
+        optional["notICMP"] = icmp
+    return st.fixed_dictionaries(head, optional=optional)
 
 
+@cache
+def calico_rule(namespaced: bool) -> st.SearchStrategy[dict[str, Any]]:
+    """A Calico rule: action, protocol or notProtocol, ICMP matches, two sides of one
+    address family."""
+    return st.one_of(
+        *(
+            _calico_rule_with(namespaced, protocol, family)
+            for protocol in (None, "TCP", "UDP", "SCTP", "ICMP", "ICMPv6")
+            for family in (4, 4, 6)
+        )
+    )
+
+
+@cache
 def calico_policy(
     name: str, namespace: str, tier: str, order: int | None
 ) -> st.SearchStrategy[Manifest]:
     """A projectcalico.org/v3 NetworkPolicy, or a GlobalNetworkPolicy when namespace is ""."""
-    actions = ("Allow", "Deny", "Pass", "Log")
-    rules = st.lists(calico_rule(bool(namespace), actions), max_size=3)
+    rules = st.lists(calico_rule(bool(namespace)), max_size=3)
     types = st.lists(st.sampled_from(("Ingress", "Egress")), min_size=1, max_size=2, unique=True)
     full_name = name if tier == "default" else f"{tier}.{name}"
 

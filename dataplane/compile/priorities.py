@@ -19,7 +19,7 @@ HIGHEST = FINAL_PRIORITY - 1
 
 @dataclass(frozen=True, slots=True)
 class Allocation:
-    """Segment key -> first priority; ``rebalanced``: earlier blocks had to move."""
+    """Segment key -> first priority; ``rebalanced``: a block placed earlier had to move."""
 
     bases: Mapping[str, int]
     rebalanced: bool
@@ -62,7 +62,6 @@ def allocate(previous: Mapping[str, int], segments: Sequence[tuple[str, int]]) -
         else:
             kept.pop(key, None)
             pending += size
-    rebalanced = LOWEST + pending > limit and any(key in previous for key, _ in segments)
     if LOWEST + pending > limit:
         kept = {}
     out: dict[str, int] = {}
@@ -77,4 +76,5 @@ def allocate(previous: Mapping[str, int], segments: Sequence[tuple[str, int]]) -
         out[key] = base
         low, run = base + size, []
     _spread(run, low, HIGHEST, out)
-    return Allocation(out, rebalanced)
+    moved = any(key in previous and previous[key] != out[key] for key, _ in segments)
+    return Allocation(out, moved)

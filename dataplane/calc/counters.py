@@ -17,6 +17,9 @@ class CalcCounters:
     """Calls of ``Selector.matches`` on one label map."""
     items_scanned: int = 0
     """Items visited by full scans (unrestricted selectors, building a key's index)."""
+    items_relabelled: int = 0
+    """Endpoints and network sets whose selector labels were recomposed after a
+    namespace or service-account label change."""
     set_member_changes: int = 0
     """Members that entered or left an acquired address set."""
     endpoints_dirtied: int = 0

@@ -239,6 +239,7 @@ class CalcGraph:
     def _relabel(self, keys: list[ResourceKey], before: list[dict[str, str]]) -> None:
         """Parent labels changed: update each item's matches (and local endpoints')."""
         index = self.ipsets.index
+        self.counters.items_relabelled += len(keys)
         for key, old in zip(keys, before, strict=True):
             new = self._item_labels(key)
             index.update_item(key, old, new)

@@ -1,0 +1,133 @@
+"""Cost follows the change: one event costs the same at 1k and at 10k pods (counters)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from functools import lru_cache
+
+import pytest
+
+from dataplane.calc import CalcGraph, IpSetKey
+from dataplane.model import Delete, Labels, Namespace, Policy, Rule, Update, Upsert
+from dataplane.selector import parse
+from tests.calc.shapes import Shape, built, isolated_customers, shared_selectors
+
+SIZES = (1_000, 10_000)
+SHAPES = {"isolated": isolated_customers, "shared": shared_selectors}
+
+
+@lru_cache(maxsize=4)
+def _shape(name: str, n: int) -> Shape:
+    return SHAPES[name](n)
+
+
+def _label_flip(shape: Shape, local: bool) -> list[Update]:
+    pod = (shape.local if local else shape.remote)[1]
+    flipped = replace(pod, labels=Labels({**pod.labels, "app": pod.labels["app"] + "-canary"}))
+    return [Upsert(flipped), Upsert(pod)]
+
+
+def _remote_add_delete(shape: Shape) -> list[Update]:
+    """A remote replica joins (and leaves) the namespace of a local pod."""
+    local = shape.local[1]
+    pod = replace(local, name="extra", node="remote", addresses=("10.250.0.1",))
+    return [Upsert(pod), Delete(pod.key)]
+
+
+def _namespace_label(shape: Shape) -> list[Update]:
+    namespace = next(r for r in shape.resources if isinstance(r, Namespace))
+    return [Upsert(replace(namespace, labels=Labels({**namespace.labels, "plan": "Z"})))]
+
+
+EVENTS: dict[str, Callable[[Shape], list[Update]]] = {
+    "local-label-flip": lambda s: _label_flip(s, local=True),
+    "remote-label-flip": lambda s: _label_flip(s, local=False),
+    "remote-add-delete": _remote_add_delete,
+    "namespace-label": _namespace_label,
+}
+
+
+def _cost(graph: CalcGraph, updates: list[Update]) -> dict[str, int]:
+    before = graph.counters.snapshot()
+    for update in updates:
+        graph.apply(update)
+        graph.flush()
+    after = graph.counters.snapshot()
+    return {name: after[name] - before[name] for name in after}
+
+
+@pytest.mark.parametrize("event", sorted(EVENTS))
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_event_cost_does_not_grow_with_cluster_size(shape: str, event: str) -> None:
+    costs = []
+    for n in SIZES:
+        cluster = _shape(shape, n)
+        costs.append(_cost(built(cluster), EVENTS[event](cluster)))
+    relabelled = [cost.pop("items_relabelled") for cost in costs]
+    assert costs[0] == costs[1]
+    assert costs[0]["items_scanned"] == 0
+    if event != "remote-label-flip":
+        assert costs[0]["set_member_changes"] + costs[0]["endpoints_dirtied"] > 0
+    if event == "namespace-label":  # every pod of the namespace gets new selector labels
+        assert relabelled == [_namespace_size(_shape(shape, n)) for n in SIZES]
+    else:
+        assert relabelled == [0, 0]
+
+
+def _namespace_size(shape: Shape) -> int:
+    namespace = next(r for r in shape.resources if isinstance(r, Namespace)).name
+    return sum(1 for pod in (*shape.local, *shape.remote) if pod.namespace == namespace)
+
+
+def test_policy_rule_edit_costs_one_dirty_policy_and_no_evaluations() -> None:
+    for n in SIZES:
+        shape = _shape("isolated", n)
+        graph = built(shape)
+        policy = next(
+            r
+            for r in shape.resources
+            if isinstance(r, Policy) and r.namespace == shape.local[0].namespace
+        )
+        edited = replace(policy, ingress=(*policy.ingress, Rule(policy.ingress[0].action)))
+        cost = _cost(graph, [Upsert(edited)])
+        assert cost["policies_dirtied"] == 1
+        assert cost["selector_evaluations"] == 0 and cost["endpoints_dirtied"] == 0
+
+
+def test_new_set_selector_is_evaluated_only_against_indexed_candidates() -> None:
+    for n in SIZES:
+        graph = built(_shape("isolated", n))
+        before = graph.counters.snapshot()
+        key = IpSetKey(parse("projectcalico.org/namespace == 'customer-7' && has(tenant)"))
+        assert len(graph.ipsets.acquire(key)) == 1
+        after = graph.counters.snapshot()
+        assert after["selector_evaluations"] - before["selector_evaluations"] == 1
+        assert after["items_scanned"] == before["items_scanned"]
+
+
+def test_a_selector_on_a_new_key_indexes_that_key_once() -> None:
+    graph = built(_shape("isolated", 1_000))
+    first = IpSetKey(parse("app == 'shop-3'"))
+    second = IpSetKey(parse("app in {'shop-4', 'shop-5'}"))
+    before = graph.counters.items_scanned
+    graph.ipsets.acquire(first)
+    scanned = graph.counters.items_scanned
+    assert scanned - before == 1_000
+    evaluations = graph.counters.selector_evaluations
+    assert len(graph.ipsets.acquire(second)) == 2
+    assert graph.counters.items_scanned == scanned
+    assert graph.counters.selector_evaluations - evaluations == 2
+
+
+def test_shared_shape_label_flip_evaluates_only_selectors_filed_under_its_values() -> None:
+    shape = _shape("shared", 1_000)
+    graph = built(shape)
+    pod = shape.local[1]
+    assert pod.labels["app"] == "api"
+    cost = _cost(graph, _label_flip(shape, local=True)[:1])
+    # Rule sets filed under app=api: "app == 'api'", "app == 'api' && env == 'prod'";
+    # unrestricted and reading app: "!has(app)". Policy selectors filed under app=api:
+    # "app == 'api'"; unrestricted and reading app: "app != 'batch'". Nothing is filed
+    # under the new value. The other 5 selectors are not evaluated.
+    assert cost["selector_evaluations"] == 5

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,16 @@ class Verdict:
 
 def _sim() -> Any:
     return load_backend("sim")
+
+
+@functools.lru_cache(maxsize=4096)
+def _guid(endpoint_id: str) -> Any:
+    """The GUID struct of an endpoint id (cached: classify is called in tight loops)."""
+    value = uuid.UUID(endpoint_id)
+    guid = _sim().ffi.new("GUID *")
+    guid.Data1, guid.Data2, guid.Data3 = value.fields[0], value.fields[1], value.fields[2]
+    _sim().ffi.memmove(guid.Data4, value.bytes[8:], 8)
+    return guid
 
 
 def reset() -> None:
@@ -114,13 +125,9 @@ def classify(
         raise ValueError(f"direction must be 'In' or 'Out', not {direction!r}")
     sim = _sim()
     ffi = sim.ffi
-    value = uuid.UUID(endpoint_id)
-    guid = ffi.new("GUID *")
-    guid.Data1, guid.Data2, guid.Data3 = value.fields[0], value.fields[1], value.fields[2]
-    ffi.memmove(guid.Data4, value.bytes[8:], 8)
     acl_id = ffi.new("char[]", _ACL_ID_BUFFER)
     result = sim.lib.HcnSimClassify(
-        guid,
+        _guid(endpoint_id),
         DIRECTIONS[direction],
         protocol,
         local_ip.encode() if local_ip else ffi.NULL,

@@ -8,6 +8,7 @@ from dataplane.calc.active_policies import ActivePolicies
 from dataplane.calc.counters import CalcCounters
 from dataplane.calc.delta import Delta, EndpointPolicies
 from dataplane.calc.ipsets import IpSetCalculator
+from dataplane.calc.local_labels import LocalLabels
 from dataplane.calc.resolver import resolve
 from dataplane.calc.selector_labels import SelectorLabeler, changed_keys
 from dataplane.calc.sequencer import DeltaSequencer
@@ -17,7 +18,6 @@ from dataplane.model import (
     Direction,
     InSync,
     Kind,
-    LabelInterner,
     Labels,
     Namespace,
     NetworkSet,
@@ -39,10 +39,6 @@ from dataplane.model.wellknown import (
 
 Item = WorkloadEndpoint | NetworkSet
 
-# The interner is rebuilt from the live maps when it holds this many times more.
-_INTERNER_SLACK = 2
-_INTERNER_FLOOR = 256
-
 
 class CalcGraph:
     """Incremental policy calculation for one node (sans-IO, single-threaded).
@@ -57,8 +53,7 @@ class CalcGraph:
         self.counters = CalcCounters()
         self._labeler = SelectorLabeler()
         self._items: dict[ResourceKey, Item] = {}
-        self._local_labels: dict[ResourceKey, Labels] = {}
-        self._interner = LabelInterner()
+        self._local_labels = LocalLabels()
         self.ipsets = IpSetCalculator(self._items, self._item_labels, self.counters)
         self._active = ActivePolicies(self._local_labels, self.counters)
         self._sequencer = DeltaSequencer()
@@ -198,12 +193,10 @@ class CalcGraph:
         is_local = new is not None and new.node == self.node_name
         if not is_local:
             if was_local:
-                self._active.remove_endpoint(key, self._local_labels[key])
-                del self._local_labels[key]
+                self._active.remove_endpoint(key, self._local_labels.pop(key))
             return
-        labels = self._intern(self._item_labels(key))
         previous = self._local_labels.get(key)
-        self._local_labels[key] = labels
+        labels = self._local_labels.set(key, self._item_labels(key))
         if previous is None:
             self._active.add_endpoint(key, labels)
         else:
@@ -245,18 +238,8 @@ class CalcGraph:
             index.update_item(key, old, new)
             previous = self._local_labels.get(key)
             if previous is not None:
-                labels = self._intern(new)
-                self._local_labels[key] = labels
+                labels = self._local_labels.set(key, new)
                 self._active.update_endpoint(key, previous, labels)
-
-    def _intern(self, labels: Mapping[str, str]) -> Labels:
-        """The shared Labels for a local endpoint; drops maps no endpoint uses any more."""
-        interner = self._interner
-        if len(interner) > _INTERNER_SLACK * len(self._local_labels) + _INTERNER_FLOOR:
-            interner = self._interner = LabelInterner()
-            for key, live in self._local_labels.items():
-                self._local_labels[key] = interner.intern(live)
-        return interner.intern(labels)
 
     # -- flush --------------------------------------------------------------------------
 

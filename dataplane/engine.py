@@ -75,12 +75,19 @@ class Engine:
 
     def plan(self) -> Plan:
         """Flush, compile and diff: the requests to send now, in stages."""
-        result = self.compiler.apply(self.graph.flush())
+        self._refresh()
+        return self.planner.plan()
+
+    def _refresh(self) -> None:
+        """Bring desired state up to date with every update applied so far."""
+        delta = self.graph.flush()
+        if not delta:
+            return
+        result = self.compiler.apply(delta)
         for key, acls in result.endpoints.items():
             self.planner.set_desired_endpoint(key, acls)
         for set_id, spec in result.sets.items():
             self.planner.set_desired_set(set_id, spec)
-        return self.planner.plan()
 
     def acknowledge(self, request: Request, ok: bool) -> None:
         """Report a request's outcome (only successes change programmed state)."""
@@ -95,15 +102,18 @@ class Engine:
         self.planner.set_programmed_sets(sets)
 
     def local_endpoints(self) -> Mapping[ResourceKey, WorkloadEndpoint]:
-        """Every local endpoint, as of the last ``plan``."""
+        """Every local endpoint (with every update applied so far)."""
+        self._refresh()
         return self.compiler.endpoints()
 
     def endpoint_status(self, key: ResourceKey) -> EndpointStatus | None:
         """One local endpoint's policies, ACL count and fail-closed notes."""
+        self._refresh()
         return self.compiler.status(key)
 
     def take_notes(self) -> tuple[str, ...]:
         """Fail-closed notes not reported before (for the daemon to log once)."""
+        self._refresh()
         return self.compiler.take_notes()
 
     def counters(self) -> dict[str, int]:

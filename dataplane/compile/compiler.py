@@ -213,7 +213,9 @@ class AclCompiler:
         def rules_of(policy: ResourceKey) -> tuple[ResolvedRule, ...] | None:
             if policy not in resolved:
                 render = self._renders.get(policy)
-                resolved[policy] = render and _resolve_rules(render, direction, facts)
+                resolved[policy] = (
+                    None if render is None else _resolve_rules(render, direction, facts)
+                )
             return resolved[policy]
 
         limit = self.config.max_inlined_acls

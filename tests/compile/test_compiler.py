@@ -1,0 +1,148 @@
+"""AclCompiler alone: hand-built Deltas and an in-test address-set source."""
+
+from __future__ import annotations
+
+from dataplane.calc.delta import (
+    Delta,
+    EndpointPolicies,
+    IpSetDelta,
+    IpSetKey,
+    Member,
+    TierPolicies,
+)
+from dataplane.compile import AclCompiler, CompileConfig
+from dataplane.model import Action, IcmpMatch, Kind, Labels, Policy, ResourceKey, Rule
+from dataplane.model.wellknown import NAMESPACE_LABEL
+from tests.compile.harness import allow, deny, pod, policy, side
+
+
+class SetSource:
+    """Faithful ref-counted member store: members are whatever the test says they are."""
+
+    def __init__(self, members: dict[str, set[Member]]) -> None:
+        self.by_selector = members
+        self.refs: dict[IpSetKey, int] = {}
+        self.acquires = 0
+
+    def _members(self, key: IpSetKey) -> frozenset[Member]:
+        return frozenset(self.by_selector.get(str(key.selector), set()))
+
+    def acquire(self, key: IpSetKey) -> frozenset[Member]:
+        self.acquires += 1
+        self.refs[key] = self.refs.get(key, 0) + 1
+        return self._members(key)
+
+    def release(self, key: IpSetKey) -> None:
+        self.refs[key] -= 1
+        if not self.refs[key]:
+            del self.refs[key]
+
+    def members(self, key: IpSetKey) -> frozenset[Member]:
+        assert key in self.refs, "read of a set that is not acquired"
+        return self._members(key)
+
+
+WEB = pod("web", "10.0.0.1", app="web")
+LABELS = Labels({"app": "web", NAMESPACE_LABEL: "ns"})
+GLOBAL_DENY = policy(
+    "g",
+    ingress=[deny(source=side(not_selector="app == 'ok'")), allow()],
+    kind=Kind.GLOBAL_NETWORK_POLICY,
+)
+
+
+def endpoint(*policies: ResourceKey, default: Action = Action.DENY) -> EndpointPolicies:
+    return EndpointPolicies(WEB, LABELS, (TierPolicies("default", default, policies),), ())
+
+
+def first_delta(p: Policy) -> Delta:
+    return Delta(policies={p.key: p}, endpoints={WEB.key: endpoint(p.key)})
+
+
+def test_a_policy_missing_from_the_deltas_blocks_its_direction_fail_closed() -> None:
+    compiler = AclCompiler(CompileConfig(), SetSource({}))
+    missing = ResourceKey(Kind.NETWORK_POLICY, "ns", "nope")
+    acls = compiler.apply(Delta(endpoints={WEB.key: endpoint(missing)})).endpoints[WEB.key]
+    assert acls is not None
+    inbound = sorted((a for a in acls.values() if a.direction == "In"), key=lambda a: a.priority)
+    assert (inbound[0].action, inbound[0].remote_addresses) == ("Block", "")
+    status = compiler.status(WEB.key)
+    assert status is not None and any("definition missing" in n for n in status.notes)
+
+
+def test_complement_over_the_address_limit_widens_a_deny() -> None:
+    members: set[Member] = {f"10.0.{i}.1/32" for i in range(4)}
+    source = SetSource({'app == "ok"': members})
+    compiler = AclCompiler(CompileConfig(max_addresses_per_acl=8), source)
+    result = compiler.apply(first_delta(GLOBAL_DENY))
+    acls = result.endpoints[WEB.key]
+    assert acls is not None
+    blocks = [a for a in acls.values() if a.action == "Block" and a.priority < 40000]
+    assert [a.remote_addresses for a in blocks] == ["0.0.0.0/0,::/0"]  # widened to everything
+    assert compiler.counters.fail_closed == 1
+    (note,) = compiler.take_notes()
+    assert "complement" in note and "widened" in note
+
+
+def test_complement_within_the_limit_is_exact_and_follows_membership() -> None:
+    source = SetSource({'app == "ok"': {"10.0.0.9/32"}})
+    compiler = AclCompiler(CompileConfig(set_policy=True), source)
+    result = compiler.apply(first_delta(GLOBAL_DENY))
+    (spec,) = [s for s in result.sets.values() if s is not None]
+    assert "10.0.0.9/32" not in spec.values and "10.0.0.8/32" in spec.values
+    assert len(spec.values) == 32 + 1  # v4 complement of one /32, plus ::/0
+    key = next(iter(source.refs))
+    source.by_selector['app == "ok"'] = {"10.0.0.9/32", "10.0.0.10/32"}
+    change = compiler.apply(
+        Delta(ipsets=(IpSetDelta(key, frozenset({"10.0.0.10/32"}), frozenset()),))
+    )
+    assert change.endpoints == {}  # SetPolicy mode: only the set changes
+    (updated,) = change.sets.values()
+    assert updated is not None and "10.0.0.10/32" not in updated.values
+
+
+def test_sets_are_acquired_once_and_released_with_their_last_user() -> None:
+    source = SetSource({'app == "ok"': {"10.0.0.9/32"}})
+    compiler = AclCompiler(CompileConfig(), source)
+    other = pod("other", "10.0.0.2", app="web")
+    delta = Delta(
+        policies={GLOBAL_DENY.key: GLOBAL_DENY},
+        endpoints={
+            WEB.key: endpoint(GLOBAL_DENY.key),
+            other.key: EndpointPolicies(
+                other, LABELS, (TierPolicies("default", Action.DENY, (GLOBAL_DENY.key,)),), ()
+            ),
+        },
+    )
+    compiler.apply(delta)
+    assert source.acquires == 1 and len(source.refs) == 1
+    assert compiler.counters.policy_renders == 1
+    compiler.apply(Delta(endpoints_removed=frozenset({WEB.key})))
+    assert len(source.refs) == 1
+    result = compiler.apply(Delta(endpoints_removed=frozenset({other.key})))
+    assert source.refs == {} and result.endpoints == {other.key: None}
+    assert compiler.endpoints() == {}
+
+
+def test_compiling_is_deterministic_and_an_edit_changes_ids() -> None:
+    def compile_once(rules: list[Rule]) -> dict[str, object]:
+        p = policy("p", ingress=rules)
+        compiler = AclCompiler(CompileConfig(), SetSource({}))
+        result = compiler.apply(first_delta(p))
+        return dict(result.endpoints[WEB.key] or {})
+
+    first = compile_once([allow(source=side(nets=("10.1.0.0/16",))), allow(protocol=6)])
+    assert compile_once([allow(source=side(nets=("10.1.0.0/16",))), allow(protocol=6)]) == first
+    edited = compile_once([allow(source=side(nets=("10.2.0.0/16",))), allow(protocol=6)])
+    assert len(set(first) & set(edited)) == len(first) - 1
+    assert all(len(acl_id) <= 24 for acl_id in first)
+
+
+def test_notes_are_reported_once_per_policy() -> None:
+    p = policy("p", ingress=[allow(protocol=1, icmp=IcmpMatch(8))])
+    compiler = AclCompiler(CompileConfig(), SetSource({}))
+    compiler.apply(first_delta(p))
+    assert len(compiler.take_notes()) == 1
+    compiler.apply(Delta(policies={p.key: p}))
+    assert compiler.take_notes() == ()
+    assert compiler.counters.fail_closed == 1

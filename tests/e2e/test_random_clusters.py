@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import given, settings
 
 from tests.e2e.agreement import disagreements
 from tests.e2e.pipeline import programmed
@@ -22,6 +22,7 @@ def _check(cluster: RandomCluster, set_policy: bool) -> None:
 
 
 @pytest.mark.parametrize("set_policy", MODES)
+@settings(max_examples=2 * settings.default.max_examples)
 @given(cluster=random_clusters())
 def test_programmed_acls_match_the_reference(cluster: RandomCluster, set_policy: bool) -> None:
     _check(cluster, set_policy)

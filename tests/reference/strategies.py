@@ -348,13 +348,11 @@ def _calico_ports() -> st.SearchStrategy[list[Any]]:
     return st.lists(entry, min_size=1, max_size=2)
 
 
-@cache
-def calico_entity(
+def _entity_fields(
     with_ports: bool, namespaced: bool, family: int
-) -> st.SearchStrategy[dict[str, Any]]:
-    """A rule side: nets, notNets, selector, notSelector, namespaceSelector, ports."""
+) -> dict[str, st.SearchStrategy[Any]]:
     ns_choices = st.one_of(namespace_selector_text(), st.just("global()"))
-    optional: dict[str, st.SearchStrategy[Any]] = {
+    fields: dict[str, st.SearchStrategy[Any]] = {
         "nets": _nets(family),
         "notNets": _nets(family, negated=True),
         "selector": calico_selector(),
@@ -362,9 +360,28 @@ def calico_entity(
         "namespaceSelector": ns_choices if namespaced else namespace_selector_text(),
     }
     if with_ports:
-        optional["ports"] = _calico_ports()
-        optional["notPorts"] = _calico_ports()
-    return st.fixed_dictionaries({}, optional=optional)
+        fields["ports"] = _calico_ports()
+        fields["notPorts"] = _calico_ports()
+    return fields
+
+
+@cache
+def calico_entity(
+    with_ports: bool, namespaced: bool, family: int
+) -> st.SearchStrategy[dict[str, Any]]:
+    """A rule side with 0-2 of: nets, notNets, selector, notSelector, namespaceSelector,
+    ports, notPorts (sparse, so that rules match often enough to decide)."""
+    fields = _entity_fields(with_ports, namespaced, family)
+    names = sorted(fields)
+    singles = [st.fixed_dictionaries({n: fields[n]}) for n in names]
+    pairs = [
+        st.fixed_dictionaries({a: fields[a], b: fields[b]})
+        for i, a in enumerate(names)
+        for b in names[i + 1 :]
+    ]
+    return st.one_of(
+        st.just({}), st.just({}), st.one_of(*singles), st.one_of(*singles), st.one_of(*pairs)
+    )
 
 
 @cache

@@ -108,13 +108,6 @@ int addrset_contains(const addrset *s, const ipaddr *ip) {
     return 0;
 }
 
-int addrset_has_family(const addrset *s, int family) {
-    if ((family == 4 && s->n4) || (family == 6 && s->n6)) return 1;
-    for (size_t i = 0; i < s->n_nets; i++)
-        if (s->nets[i].a.family == family) return 1;
-    return 0;
-}
-
 size_t addrset_size(const addrset *s) { return s->n4 + s->n6 + s->n_nets; }
 
 void addrset_free(addrset *s) {

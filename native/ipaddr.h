@@ -33,7 +33,6 @@ typedef struct {
 /* Builds an indexed set from n CIDRs (hosts sorted for binary search, duplicates dropped). */
 void addrset_build(addrset *s, const cidr *items, size_t n);
 int addrset_contains(const addrset *s, const ipaddr *ip);
-int addrset_has_family(const addrset *s, int family);
 size_t addrset_size(const addrset *s);
 void addrset_free(addrset *s);
 

@@ -1,7 +1,6 @@
 /* A bounded JSON parser, tree, writer and comparison (UTF-8, no NUL characters in strings). */
 #include "json.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,22 +18,6 @@ static json_value *parse_value(parser *ps);
 json_value *json_new(json_type type) {
     json_value *v = xcalloc(1, sizeof *v);
     v->type = type;
-    return v;
-}
-
-json_value *json_new_string(const char *s, size_t n) {
-    json_value *v = json_new(JSON_STRING);
-    v->u.text = xstrndup(s, n);
-    v->len = n;
-    return v;
-}
-
-json_value *json_new_int(int64_t n) {
-    char buf[32];
-    int len = snprintf(buf, sizeof buf, "%" PRId64, n);
-    json_value *v = json_new(JSON_NUMBER);
-    v->u.text = xstrndup(buf, (size_t)len);
-    v->len = (size_t)len;
     return v;
 }
 

@@ -46,8 +46,6 @@ const char *json_get_string(const json_value *obj, const char *key);
 int json_int(const json_value *v, int64_t *out);
 
 json_value *json_new(json_type type);
-json_value *json_new_string(const char *s, size_t n);
-json_value *json_new_int(int64_t n);
 void json_array_push(json_value *arr, json_value *item);
 void json_object_put(json_value *obj, const char *key, json_value *value);
 

@@ -337,7 +337,8 @@ static int check_references(policy_list *l, const char *drop, sim_error *err) {
         if (drop[k] && l->items[k].set) l->items[k].set->mark = 1;
     for (size_t k = 0; k < l->n; k++) {
         ipset *s = drop[k] ? l->items[k].set : NULL;
-        for (size_t c = 0; s && c < s->n_children; c++) s->children[c]->removed_refs += s->children[c]->mark;
+        for (size_t c = 0; s && c < s->n_children; c++)
+            if (s->children[c]->mark) s->children[c]->removed_refs++;
     }
     int rc = 0;
     for (size_t k = 0; k < l->n; k++) {

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from dataplane.simulate import LoadedManifests, Probe
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``simulate`` and ``explain`` to the main parser's subcommands."""
     sim = subparsers.add_parser(
         "simulate",

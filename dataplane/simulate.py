@@ -282,7 +282,8 @@ class Reachability:
         width = max((len(p) for p in self.pods), default=0)
         blocks = []
         for m in self.probes:
-            lines = [" ".join([str(m.probe).ljust(width), *(p.ljust(width) for p in self.pods)])]
+            header = [str(m.probe).ljust(width), *(p.ljust(width) for p in self.pods)]
+            lines = [" ".join(header).rstrip()]
             for src in self.pods:
                 cells = [_mark(m.matrix[src][dst]).ljust(width) for dst in self.pods]
                 lines.append(" ".join([src.ljust(width), *cells]).rstrip())
@@ -442,7 +443,7 @@ class SimulatedNode:
         if origin == "h":
             return "host traffic (allowed by configuration)"
         if origin in ("zi", "ze"):
-            return "no policy decides: allowed"
+            return "no policy in this direction, or passed on by every tier: allowed"
         if origin in ("xi", "xe"):
             return "fail-closed block (too many addresses)"
         status = self.engine.endpoint_status(key)

@@ -36,7 +36,7 @@ def _apply_edits(state: list[Manifest], edits: list[Edit]) -> tuple[list[Manifes
 
 
 @pytest.mark.parametrize("set_policy", [True, False], ids=["setpolicy", "inline"])
-@settings(max_examples=settings.default.max_examples)
+@settings(max_examples=settings().max_examples)
 @given(cluster=random_clusters(), data=st.data())
 def test_every_step_of_an_update_sequence_matches(
     cluster: RandomCluster, data: st.DataObject, set_policy: bool

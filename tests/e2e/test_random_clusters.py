@@ -22,7 +22,7 @@ def _check(cluster: RandomCluster, set_policy: bool) -> None:
 
 
 @pytest.mark.parametrize("set_policy", MODES)
-@settings(max_examples=2 * settings.default.max_examples)
+@settings(max_examples=2 * settings().max_examples)
 @given(cluster=random_clusters())
 def test_programmed_acls_match_the_reference(cluster: RandomCluster, set_policy: bool) -> None:
     _check(cluster, set_policy)

@@ -178,7 +178,9 @@ def machine_line(data: Mapping[str, Any]) -> str:
     brand = cpu.get("brand_raw") or machine.get("processor") or "unknown CPU"
     cores = cpu.get("count", "?")
     python = machine.get("python_version", "?")
-    commit = data.get("commit_info", {}).get("id", "")[:10]
+    commit = str(data.get("commit_info", {}).get("id") or "")[:10]
+    if not all(c in "0123456789abcdef" for c in commit):
+        commit = ""
     when = data.get("datetime", "")
     return f"{brand}, {cores} cores, Python {python}; run {when}" + (
         f" at commit {commit}" if commit else ""

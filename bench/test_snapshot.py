@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import resource
+import statistics
+import time
 import tracemalloc
 from typing import Any
 
@@ -63,8 +65,15 @@ def test_snapshot(benchmark: Any, cluster_shape: str, cluster_pods: int, engine_
         state.update(engine=engine, node=node, before=counters_now(engine))
         return (engine, node, updates), {}
 
+    cpu_seconds: list[float] = []
+
+    def timed_sync(engine: PlanningEngine, node: SimulatedNode, updates: list[Update]) -> None:
+        started = time.process_time()
+        sync(engine, node, updates)
+        cpu_seconds.append(time.process_time() - started)
+
     benchmark.group = f"snapshot {cluster_shape} {size_id(cluster_pods)}"
-    benchmark.pedantic(sync, setup=fresh, rounds=snapshot_rounds(cluster_pods))
+    benchmark.pedantic(timed_sync, setup=fresh, rounds=snapshot_rounds(cluster_pods))
     counters = per_event(state["before"], counters_now(state["engine"]), 1)
     state["node"].close()
     memory = traced_snapshot(cluster, engine_kind)
@@ -75,6 +84,7 @@ def test_snapshot(benchmark: Any, cluster_shape: str, cluster_pods: int, engine_
         pods=cluster_pods,
         engine=engine_kind,
         counters=counters,
+        cpu_median_us=statistics.median(cpu_seconds) * 1e6,
         max_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         **memory,
     )

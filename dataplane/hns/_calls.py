@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from dataplane.hns._backend import Backend
-from dataplane.hns.errors import HnsError, record_failed
+from dataplane.hns.errors import E_FAIL, HnsError, record_failed
 
 Handle = Any  # a cffi ``void *`` (HCN_NETWORK / HCN_ENDPOINT)
 
@@ -138,12 +138,12 @@ class HcnCalls:
     # -- HNS v1 -----------------------------------------------------------------------------
 
     def hns_call(self, method: str, path: str, body: str = "") -> str:
-        """``HNSCall`` (vmcompute.dll); returns the response document."""
+        """``HNSCall`` (vmcompute.dll); the response document, which must say ``"Success":true``."""
         response = self._out("char16_t **")
         hresult = self._lib.HNSCall(
             self._wstr(method), self._wstr(path), self._wstr(body), response
         )
         text = self._take(response)
-        if hresult < 0:
-            raise HnsError("HNSCall", hresult, text)
+        if hresult < 0 or not text or record_failed(text):
+            raise HnsError("HNSCall", hresult if hresult < 0 else E_FAIL, text)
         return text

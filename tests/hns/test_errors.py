@@ -247,3 +247,10 @@ def test_classify_errors(api: HcnApi, endpoint: str) -> None:
     )
     with pytest.raises(ValueError):
         simulator.classify(endpoint, "Up", 6, None, 1, "1.2.3.4", 2)
+
+
+def test_hns_call_failures_are_errors(api: HcnApi) -> None:
+    calls = HcnCalls(load_backend("sim"))
+    err = _error(calls.hns_call, "GET", "/networks")
+    assert err.call == "HNSCall" and err.name == "E_NOTIMPL"
+    assert "globals/version" in err.message

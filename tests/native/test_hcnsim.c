@@ -422,6 +422,28 @@ static void test_faults_and_counters(HCN_ENDPOINT ep) {
     CHECK(HcnSimFunctionName(-1) == NULL && HcnSimFunctionName(16) == NULL);
 }
 
+/* The parser's bounds: nesting depth and document size fail cleanly (no stack or heap blow-up). */
+static void test_bounds(HCN_ENDPOINT ep) {
+    char16_t *err = NULL;
+    size_t deep = 100000;
+    char16_t *doc = malloc((deep + 1) * sizeof *doc);
+    for (size_t i = 0; i < deep; i++) doc[i] = '[';
+    doc[deep] = 0;
+    CHECK_HR(HcnModifyEndpoint(ep, doc, &err), INVALID_JSON);
+    CHECK(contains(&err, "nested too deeply"));
+    free(doc);
+    size_t big = ((size_t)16 << 20) + 1;
+    doc = malloc((big + 1) * sizeof *doc);
+    for (size_t i = 0; i < big; i++) doc[i] = ' ';
+    doc[big] = 0;
+    CHECK_HR(HcnModifyEndpoint(ep, doc, &err), INVALID_JSON);
+    CHECK(contains(&err, "larger than"));
+    free(doc);
+    char16_t lone[] = {'{', '"', 0xD800, '"', ':', '1', '}', 0};
+    CHECK_HR(HcnModifyEndpoint(ep, lone, &err), INVALID_JSON);
+    CHECK(contains(&err, "UTF-16"));
+}
+
 /* ---- fuzzing ------------------------------------------------------------------------------- */
 
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
@@ -600,6 +622,7 @@ int main(int argc, char **argv) {
     test_acls(net, &ep_id, ep);
     test_version_gates(net);
     test_faults_and_counters(ep);
+    test_bounds(ep);
     test_threads(net);
     free_temps();
     CHECK_HR(HcnDeleteNetwork(&net_id, &err), HAS_REFERENCES);

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import functools
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from dataplane.hns._backend import load_backend
 from dataplane.hns.errors import HnsError
 
-DIRECTIONS = {"In": 0, "Out": 1}
+DIRECTIONS: Mapping[str, int] = MappingProxyType({"In": 0, "Out": 1})
 _ACL_ID_BUFFER = 1024
 
 
@@ -30,9 +32,10 @@ def _sim() -> Any:
 def _guid(endpoint_id: str) -> Any:
     """The GUID struct of an endpoint id (cached: classify is called in tight loops)."""
     value = uuid.UUID(endpoint_id)
-    guid = _sim().ffi.new("GUID *")
+    ffi = _sim().ffi
+    guid = ffi.new("GUID *")
     guid.Data1, guid.Data2, guid.Data3 = value.fields[0], value.fields[1], value.fields[2]
-    _sim().ffi.memmove(guid.Data4, value.bytes[8:], 8)
+    ffi.memmove(guid.Data4, value.bytes[8:], 8)
     return guid
 
 
@@ -67,6 +70,7 @@ def invalidate_handles() -> None:
     _sim().lib.HcnSimInvalidateHandles()
 
 
+@functools.cache
 def function_names() -> tuple[str, ...]:
     """The names ``inject_fault`` and ``counters()["calls"]`` use."""
     sim = _sim()

@@ -122,7 +122,7 @@ class CalcGraph:
             case WorkloadEndpoint():
                 self._set_endpoint(value.key, value)
             case NetworkSet():
-                self._set_network_set(value.key, value)
+                self._set_item(value.key, value)
             case Policy():
                 self._active.set_policy(value)
             case Namespace():
@@ -141,7 +141,7 @@ class CalcGraph:
         if kind is Kind.WORKLOAD_ENDPOINT:
             self._set_endpoint(key, None)
         elif kind is Kind.NETWORK_SET or kind is Kind.GLOBAL_NETWORK_SET:
-            self._set_network_set(key, None)
+            self._set_item(key, None)
         elif kind in POLICY_KINDS:
             self._active.delete_policy(key)
         elif kind is Kind.NAMESPACE:
@@ -181,9 +181,6 @@ class CalcGraph:
         else:
             self._items[key] = new
         return old
-
-    def _set_network_set(self, key: ResourceKey, new: NetworkSet | None) -> None:
-        self._set_item(key, new)
 
     def _set_endpoint(self, key: ResourceKey, new: WorkloadEndpoint | None) -> None:
         old = self._set_item(key, new)

@@ -26,6 +26,7 @@ ICMP_ECHO_V6 = (128, 0)
 _VOCABULARIES: dict[str, dict[str, tuple[str, ...]]] = {
     "pod": {"app": ("a", "b", "c"), "role": ("web", "db")},
     "namespace": {"env": ("prod", "dev"), "team": ("t1", "t2")},
+    "account": {"kind": ("bot", "human"), "team": ("t1", "t2")},
     "namespace+name": {
         "env": ("prod", "dev"),
         "team": ("t1", "t2"),
@@ -171,6 +172,21 @@ def namespace_manifest(name: str) -> st.SearchStrategy[Manifest]:
     )
 
 
+SERVICE_ACCOUNTS = ("sa-a", "sa-b")
+
+
+@cache
+def service_account_manifest(name: str, namespace: str) -> st.SearchStrategy[Manifest]:
+    """A ServiceAccount with random labels (they reach pods as ``pcsa.`` labels)."""
+    return _label_map("account").map(
+        lambda labels: {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {"name": name, "namespace": namespace, "labels": labels},
+        }
+    )
+
+
 def pod_address(index: int) -> tuple[str, str]:
     """A pod's stable IPv4 and IPv6 addresses (the pod's index picks them)."""
     return f"10.0.{index % 2}.{10 + index}", f"fd00::{10 + index:x}"
@@ -181,7 +197,9 @@ def pod_manifest(index: int, namespace: str) -> st.SearchStrategy[Manifest]:
     """A running pod: labels, named container ports, local or remote, maybe dual-stack."""
     v4, v6 = pod_address(index)
 
-    def build(labels: dict[str, str], ports: list[Any], local: bool, dual: bool) -> Manifest:
+    def build(
+        labels: dict[str, str], ports: list[Any], local: bool, dual: bool, account: str
+    ) -> Manifest:
         ips = [v4, v6] if dual else [v4]
         seen: set[tuple[str, str]] = set()
         container_ports = []
@@ -197,6 +215,7 @@ def pod_manifest(index: int, namespace: str) -> st.SearchStrategy[Manifest]:
             "spec": {
                 "nodeName": LOCAL_NODE if local else REMOTE_NODE,
                 "containers": [{"name": "main", "ports": container_ports}],
+                **({"serviceAccountName": account} if account else {}),
             },
             "status": {
                 "phase": "Running",
@@ -211,6 +230,7 @@ def pod_manifest(index: int, namespace: str) -> st.SearchStrategy[Manifest]:
         st.lists(st.sampled_from(_NAMED_PORTS), max_size=2),
         st.booleans(),
         st.integers(0, 3).map(lambda n: n == 0),
+        st.sampled_from(("", *SERVICE_ACCOUNTS)),
     )
 
 
@@ -359,6 +379,11 @@ def _entity_fields(
         "notSelector": calico_selector(),
         "namespaceSelector": ns_choices if namespaced else namespace_selector_text(),
     }
+    names = st.lists(st.sampled_from(SERVICE_ACCOUNTS), min_size=1, max_size=2, unique=True)
+    fields["serviceAccounts"] = st.one_of(
+        names.map(lambda n: {"names": n}),
+        calico_selector("account").map(lambda s: {"selector": s}),
+    )
     if with_ports:
         fields["ports"] = _calico_ports()
         fields["notPorts"] = _calico_ports()
@@ -399,7 +424,10 @@ def _calico_rule_with(
         "destination": calico_entity(has_ports, namespaced, family),
     }
     if protocol is None:
-        optional["notProtocol"] = st.sampled_from(("TCP", "UDP", "ICMP"))
+        icmp_name = "ICMP" if family == 4 else "ICMPv6"
+        optional["notProtocol"] = st.sampled_from(("TCP", "UDP", icmp_name))
+    if protocol not in ("ICMP", "ICMPv6"):
+        optional["ipVersion"] = st.just(family)
     if protocol in ("ICMP", "ICMPv6"):
         echo = ICMP_ECHO_V4 if protocol == "ICMP" else ICMP_ECHO_V6
         icmp = st.sampled_from(
@@ -476,6 +504,9 @@ def random_clusters(draw: st.DrawFn, calico: bool = True) -> RandomCluster:
     """
     namespaces = draw(st.lists(st.sampled_from(NAMESPACES), min_size=1, max_size=3, unique=True))
     manifests: list[Manifest] = [draw(namespace_manifest(ns)) for ns in namespaces]
+    for ns in namespaces:
+        for account in draw(st.lists(st.sampled_from(SERVICE_ACCOUNTS), max_size=2, unique=True)):
+            manifests.append(draw(service_account_manifest(account, ns)))
     pod_count = draw(st.integers(1, len(POD_NAMES)))
     for i in range(pod_count):
         manifests.append(draw(pod_manifest(i, draw(st.sampled_from(namespaces)))))
@@ -557,7 +588,7 @@ def cluster_edit(draw: st.DrawFn, state: list[Manifest]) -> list[Edit]:
     Fix-ups keep the cluster realistic: one pod per name (so one owner per address),
     tiers exist before their policies, Calico orders stay distinct.
     """
-    deletable = [m for m in state if m["kind"] not in ("Namespace", "Tier")]
+    deletable = [m for m in state if m["kind"] not in ("Namespace", "Tier", "ServiceAccount")]
     if deletable and draw(st.integers(0, 3)) == 0:
         return [("delete", draw(st.sampled_from(deletable)))]
     donor = draw(random_clusters())

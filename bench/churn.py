@@ -68,11 +68,15 @@ def selector_labels(cluster: Cluster, endpoint: WorkloadEndpoint) -> dict[str, s
 
 def _local_targets(cluster: Cluster) -> Iterator[tuple[Policy, WorkloadEndpoint]]:
     """(policy, local endpoint it applies to), namespaced policies first, in key order."""
-    local = sorted(cluster.local_endpoints(), key=lambda e: e.key)
-    labelled = [(e, selector_labels(cluster, e)) for e in local]
+    labelled: dict[str, list[tuple[WorkloadEndpoint, dict[str, str]]]] = {}
+    for endpoint in sorted(cluster.local_endpoints(), key=lambda e: e.key):
+        labels = selector_labels(cluster, endpoint)
+        labelled.setdefault(endpoint.namespace, []).append((endpoint, labels))
+    everywhere = [pair for pairs in labelled.values() for pair in pairs]
     for policy in sorted(cluster.policies, key=lambda p: (p.namespace == "", p.key)):
         selector = policy_endpoint_selector(policy)
-        for endpoint, labels in labelled:
+        candidates = labelled.get(policy.namespace, []) if policy.namespace else everywhere
+        for endpoint, labels in candidates:
             if selector.matches(labels):
                 yield policy, endpoint
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, TypeVar
 
@@ -86,6 +86,7 @@ class Cluster:
     network_sets: tuple[NetworkSet, ...]
     tiers: tuple[Tier, ...]
     policies: tuple[Policy, ...]
+    _namespaces_by_name: Mapping[str, Namespace] = field(init=False, repr=False, compare=False)
 
     def resources(self) -> Iterator[Resource]:
         """Every resource, in the order a datastore listing would deliver them."""
@@ -107,7 +108,11 @@ class Cluster:
 
     def namespace(self, name: str) -> Namespace:
         """The namespace called ``name``."""
-        return next(ns for ns in self.namespaces if ns.name == name)
+        return self._namespaces_by_name[name]
+
+    def __post_init__(self) -> None:
+        by_name = MappingProxyType({ns.name: ns for ns in self.namespaces})
+        object.__setattr__(self, "_namespaces_by_name", by_name)
 
 
 def _converted(manifest: Mapping[str, Any], kind: type[R]) -> R:

@@ -135,10 +135,14 @@ def policy_churn(cluster: Cluster) -> ChurnEvent:
     for policy, _ in _local_targets(cluster):
         for direction, index, rule in _rules_of(policy):
             if rule.action is Action.ALLOW:
-                rules = list(policy.rules(direction))
-                rules[index] = _edited(rule)
-                field = "ingress" if direction is Direction.INGRESS else "egress"
-                edited = dataclasses.replace(policy, **{field: tuple(rules)})
+                listed = list(policy.rules(direction))
+                listed[index] = _edited(rule)
+                rules = tuple(listed)
+                edited = (
+                    dataclasses.replace(policy, ingress=rules)
+                    if direction is Direction.INGRESS
+                    else dataclasses.replace(policy, egress=rules)
+                )
                 return ChurnEvent("policy", (Upsert(edited),), (Upsert(policy),))
     raise LookupError("no policy with an Allow rule applies to a local endpoint")
 

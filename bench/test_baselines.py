@@ -10,7 +10,7 @@ from bench.generator import Cluster, ClusterShape, generate_cluster, isolated_cu
 from bench.harness import SimulatedNode, make_engine, percentile
 from dataplane.apply.adopt import acls_of
 from dataplane.engine import Engine, EngineConfig
-from dataplane.model import InSync, ResourceKey, Upsert
+from dataplane.model import Delete, InSync, ResourceKey, Upsert
 from dataplane.model.keys import Kind
 from dataplane.plan.requests import (
     AclSpec,
@@ -93,7 +93,7 @@ def test_full_recompute_programs_what_a_fresh_engine_would(cluster):
             for update in step:
                 if isinstance(update, Upsert):
                     resources[update.key] = update.value
-                else:
+                elif isinstance(update, Delete):
                     resources.pop(update.key, None)
             node.execute(engine, engine.plan())
             assert programmed(node) == from_scratch(cluster, resources)

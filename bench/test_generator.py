@@ -9,7 +9,7 @@ import pytest
 from bench.churn import CHURN_EVENTS, selector_labels
 from bench.generator import ClusterShape, generate_cluster, isolated_customers
 from dataplane.calc.rule_selectors import policy_endpoint_selector
-from dataplane.model import Action, Delete, Kind, NamedPortRef, Upsert
+from dataplane.model import Action, Delete, Kind, NamedPortRef, Upsert, WorkloadEndpoint
 
 SHAPE = ClusterShape.realistic(2000, local_pods=40, seed=7)
 SYSTEM = ("kube-system", "monitoring")
@@ -106,5 +106,6 @@ def test_pod_churn_adds_a_remote_pod_with_a_fresh_address(cluster):
     (update,) = CHURN_EVENTS["pod"](cluster).forward
     assert isinstance(update, Upsert)
     pod = update.value
+    assert isinstance(pod, WorkloadEndpoint)
     assert pod.node != cluster.node_name
     assert pod.addresses[0] not in {a for e in cluster.endpoints for a in e.addresses}

@@ -77,7 +77,7 @@ class AclCompiler:
         hosts = tuple(a for a in config.host_addresses if config.ipv6 or family(a) == 4)
         self._host: Match | None = None
         if config.allow_host and hosts:
-            self._host = Match(remote=_static(AddressSet.of(host_cidr(a) for a in hosts)))
+            self._host = Match(remote=_static(AddressSet.of(hosts)))
 
     # -- input ------------------------------------------------------------------
 

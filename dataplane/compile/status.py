@@ -26,6 +26,11 @@ class CompileConfig:
     allow_host: bool = True
     max_inlined_acls: int = 1000
 
+    def __post_init__(self) -> None:
+        for name in ("max_addresses_per_acl", "max_inlined_acls"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"CompileConfig.{name}: must be at least 1")
+
 
 @dataclass(frozen=True, slots=True)
 class EndpointStatus:

@@ -49,7 +49,9 @@ class Planner:
     one Add of its new ACLs, (3) per endpoint one Remove of its stale ACLs,
     (4) sets deleted. With ``acl_update_mode="replace"`` stages 2 and 3 become
     one Update per changed endpoint carrying its full list (also used in merge
-    mode where an id is programmed with other content, e.g. after adoption).
+    mode where an id is programmed with other content, e.g. after adoption);
+    emptying an endpoint is always a Remove (an Update replaces only the policy
+    types it carries, so an empty one would change nothing).
     Programmed state changes only on ``acknowledge(request, True)``, so every
     plan retries whatever is still different.
     """
@@ -155,7 +157,7 @@ class Planner:
         stale = [a for i, a in have.items() if want.get(i) != a]
         if not added and not stale:
             return None, None
-        if self.mode == "replace" or any(a.id in have for a in added):
+        if want and (self.mode == "replace" or any(a.id in have for a in added)):
             return EndpointAclRequest(key, RequestType.UPDATE, _ordered(want.values())), None
         add = EndpointAclRequest(key, RequestType.ADD, _ordered(added)) if added else None
         remove = EndpointAclRequest(key, RequestType.REMOVE, _ordered(stale)) if stale else None

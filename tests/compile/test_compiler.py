@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import pytest
+
 from dataplane.calc.delta import (
     Delta,
     EndpointPolicies,
@@ -146,3 +150,21 @@ def test_notes_are_reported_once_per_policy() -> None:
     compiler.apply(Delta(policies={p.key: p}))
     assert compiler.take_notes() == ()
     assert compiler.counters.fail_closed == 1
+
+
+def test_config_limits_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="max_addresses_per_acl"):
+        CompileConfig(max_addresses_per_acl=0)
+
+
+def test_host_addresses_may_be_addresses_or_cidrs() -> None:
+    p = policy("p", ingress=[])
+    config = CompileConfig(host_addresses=("10.0.0.254", "192.168.0.0/30", "fd00::1"))
+    result = AclCompiler(config, SetSource({})).apply(first_delta(p))
+    acls = result.endpoints[WEB.key] or {}
+    (host,) = [a for a in acls.values() if a.priority == 1]
+    assert host.remote_addresses == "10.0.0.254/32,192.168.0.0/30,fd00::1/128"
+    v4_only = AclCompiler(dataclasses.replace(config, ipv6=False), SetSource({}))
+    acls = v4_only.apply(first_delta(p)).endpoints[WEB.key] or {}
+    (host,) = [a for a in acls.values() if a.priority == 1]
+    assert host.remote_addresses == "10.0.0.254/32,192.168.0.0/30"

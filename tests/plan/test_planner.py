@@ -129,7 +129,9 @@ def test_replace_mode_sends_one_update_with_the_full_list() -> None:
         planner.acknowledge(request, True)
     assert dict(planner.programmed(EP1)) == {"x": acl("x"), "z": acl("z")}
     planner.set_desired_endpoint(EP1, None)
-    assert planner.plan().stages == ((EndpointAclRequest(EP1, RequestType.UPDATE, ()),),)
+    assert planner.plan().stages == (
+        (EndpointAclRequest(EP1, RequestType.REMOVE, (acl("x"), acl("z"))),),
+    )
 
 
 def test_endpoint_gone_from_hns_needs_no_request() -> None:

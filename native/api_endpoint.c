@@ -1,57 +1,17 @@
-/* The exported HCN endpoint functions. */
+/* The exported HCN endpoint functions: what endpoints add to the shared calls of api_object.c. */
+#include <stdlib.h>
 #include <string.h>
 
-#include "sim.h"
+#include "api_object.h"
 
 static const char *const MANAGED_ENDPOINT_FIELDS[] = {"ID", "HostComputeNetwork", "State", "Policies", "SchemaVersion",
                                                       NULL};
 
 enum { ENDPOINT_CREATED = 1 };
 
-static void write_endpoint(strbuf *sb, const endpoint *ep) {
-    sb_printf(sb, "{\"ID\":\"%s\",\"HostComputeNetwork\":\"%s\",\"State\":%d,", ep->key, ep->net->key, ep->state);
-    write_members(sb, ep->doc);
-    write_policies(sb, &ep->policies);
-}
-
-HRESULT WINAPI HcnEnumerateEndpoints(const char16_t *Query, char16_t **Endpoints, char16_t **ErrorRecord) {
-    sim_call call;
-    sim_error err = {0};
-    json_value *query = NULL, *filter = NULL;
-    HRESULT hr = S_OK;
-    if (ErrorRecord) *ErrorRecord = NULL;
-    if (Endpoints) *Endpoints = NULL;
-    sim_enter(&call, FN_ENUMERATE_ENDPOINTS);
-    if (call.fault) set_error(&err, call.fault, "injected fault");
-    else if (!Endpoints) set_error(&err, E_POINTER, "Endpoints: NULL");
-    else if (sim_read_json(Query, 1, &query, &err) == 0 && sim_query_filter(query, &filter, &err) == 0) {
-        strbuf sb;
-        sb_init(&sb);
-        sb_putc(&sb, '[');
-        size_t written = 0;
-        for (size_t i = 0; i < g_sim.n_endpoints; i++) {
-            const endpoint *ep = g_sim.endpoints[i];
-            const char *name = json_get_string(ep->doc, "Name");
-            if (!filter_allows(filter, "ID", ep->key) || !filter_allows(filter, "Name", name ? name : "") ||
-                !filter_allows(filter, "VirtualNetwork", ep->net->key) ||
-                !filter_allows(filter, "HostComputeNetwork", ep->net->key) ||
-                !filter_allows_int(filter, "State", ep->state))
-                continue;
-            sb_printf(&sb, "%s\"%s\"", written++ ? "," : "", ep->key);
-        }
-        sb_putc(&sb, ']');
-        sim_write(Endpoints, &sb);
-    }
-    if (err.hr) hr = sim_fail(ErrorRecord, &err);
-    json_free(query);
-    json_free(filter);
-    sim_leave(&call);
-    return hr;
-}
-
 static int ip_in_use(const network *net, const ipaddr *ip) {
-    for (size_t i = 0; i < g_sim.n_endpoints; i++) {
-        const endpoint *ep = g_sim.endpoints[i];
+    for (size_t i = 0; i < g_sim.endpoints.n; i++) {
+        const endpoint *ep = (const endpoint *)g_sim.endpoints.items[i];
         for (size_t k = 0; ep->net == net && k < ep->n_ips; k++)
             if (memcmp(&ep->ips[k], ip, sizeof *ip) == 0) return 1;
     }
@@ -75,7 +35,7 @@ static int read_ip_configurations(endpoint *ep, const json_value *doc, sim_error
             return set_error(err, E_INVALIDARG, "endpoint settings: IpConfigurations[%zu].PrefixLength: out of range", i);
         if (ip_in_use(ep->net, &ip))
             return set_error(err, HCN_E_ADDR_INVALID_OR_RESERVED,
-                             "An address provided is invalid or reserved: %s is in use on network %s", text, ep->net->key);
+                             "An address provided is invalid or reserved: %s is in use on network %s", text, ep->net->obj.key);
         for (size_t k = 0; k < ep->n_ips; k++)
             if (memcmp(&ep->ips[k], &ip, sizeof ip) == 0)
                 return set_error(err, HCN_E_ADDR_INVALID_OR_RESERVED, "An address provided is invalid or reserved: %s given twice", text);
@@ -84,8 +44,7 @@ static int read_ip_configurations(endpoint *ep, const json_value *doc, sim_error
     return 0;
 }
 
-static int check_endpoint_settings(const network *net, const json_value *doc, sim_error *err) {
-    if (!doc || doc->type != JSON_OBJECT) return set_error(err, HCN_E_INVALID_JSON, "endpoint settings: must be a JSON object");
+static int check_endpoint(const hcn_object *net, const json_value *doc, sim_error *err) {
     const json_value *name = json_get(doc, "Name");
     if (name && name->type != JSON_STRING) return set_error(err, E_INVALIDARG, "endpoint settings: Name: must be a string");
     const json_value *hcn = json_get(doc, "HostComputeNetwork");
@@ -93,174 +52,85 @@ static int check_endpoint_settings(const network *net, const json_value *doc, si
     if (hcn && hcn->type != JSON_NULL &&
         (hcn->type != JSON_STRING || guid_parse(hcn->u.text, &given) || memcmp(&given, &net->id, sizeof given) != 0))
         return set_error(err, E_INVALIDARG, "endpoint settings: HostComputeNetwork: must be the id of the network handle");
-    const json_value *policies = json_get(doc, "Policies");
-    if (policies && policies->type != JSON_ARRAY && policies->type != JSON_NULL)
-        return set_error(err, HCN_E_INVALID_JSON, "endpoint settings: Policies: must be an array");
-    for (size_t i = 0; policies && policies->type == JSON_ARRAY && i < policies->len; i++)
-        if (policies->u.items[i]->type != JSON_OBJECT || !json_get_string(policies->u.items[i], "Type"))
-            return set_error(err, HCN_E_INVALID_JSON, "endpoint settings: Policies[%zu]: must be an object with a string Type", i);
     return 0;
 }
 
-static endpoint *create_endpoint(network *net, const GUID *Id, const json_value *doc, sim_call *call, sim_error *err) {
-    GUID id;
-    if (check_endpoint_settings(net, doc, err) || choose_id(Id, doc, &id, err)) return NULL;
-    if (endpoint_find(&id)) {
-        char key[GUID_TEXT_LEN + 1];
-        guid_format(&id, key);
-        set_error(err, HRESULT_ERROR_ALREADY_EXISTS, "endpoint %s already exists", key);
-        return NULL;
-    }
-    endpoint *ep = xcalloc(1, sizeof *ep);
-    ep->id = id;
-    guid_format(&id, ep->key);
-    ep->net = net;
-    net->n_endpoints++;
+static int init_endpoint(hcn_object *obj, hcn_object *net, const json_value *doc, sim_error *err) {
+    endpoint *ep = (endpoint *)obj;
+    ep->net = (network *)net;
+    ep->net->n_endpoints++;
     ep->state = ENDPOINT_CREATED;
-    ep->doc = strip_managed(doc, MANAGED_ENDPOINT_FIELDS);
-    const json_value *policies = json_get(doc, "Policies");
-    modify_stats st = {0};
-    if (read_ip_configurations(ep, doc, err) ||
-        (policies && policies->type == JSON_ARRAY && endpoint_apply(ep, REQ_ADD, policies, g_sim.version, &st, err))) {
-        endpoint_destroy(ep);
-        return NULL;
-    }
-    ep->serial = g_sim.next_serial++;
-    call->work = st.policies;
-    g_sim.counters.acls_added += st.acls_added;
-    grow((void **)&g_sim.endpoints, &g_sim.cap_endpoints, g_sim.n_endpoints + 1, sizeof *g_sim.endpoints);
-    g_sim.endpoints[g_sim.n_endpoints++] = ep;
-    strmap_put(&g_sim.endpoint_by_id, ep->key, ep);
-    return ep;
+    return read_ip_configurations(ep, doc, err);
+}
+
+static int apply_endpoint(hcn_object *obj, int type, const json_value *policies, modify_stats *st, sim_error *err) {
+    return endpoint_apply((endpoint *)obj, type, policies, g_sim.version, st, err);
+}
+
+static int endpoint_listed(const hcn_object *obj, const json_value *filter) {
+    const endpoint *ep = (const endpoint *)obj;
+    return filter_allows(filter, "VirtualNetwork", ep->net->obj.key) &&
+           filter_allows(filter, "HostComputeNetwork", ep->net->obj.key) && filter_allows_int(filter, "State", ep->state);
+}
+
+static void write_endpoint(strbuf *sb, const hcn_object *obj) {
+    const endpoint *ep = (const endpoint *)obj;
+    sb_printf(sb, "{\"ID\":\"%s\",\"HostComputeNetwork\":\"%s\",\"State\":%d,", obj->key, ep->net->obj.key, ep->state);
+    write_members(sb, obj->doc);
+    write_policies(sb, &ep->policies);
+}
+
+static void release_endpoint(hcn_object *obj) {
+    endpoint *ep = (endpoint *)obj;
+    policy_list_clear(&ep->policies);
+    free(ep->index[0]);
+    free(ep->index[1]);
+    free(ep->ips);
+    if (ep->net) ep->net->n_endpoints--;
+}
+
+const object_kind ENDPOINT_KIND = {
+    .noun = "endpoint",
+    .param = "Endpoint",
+    .handle = HANDLE_ENDPOINT,
+    .fn = FN_ENDPOINT,
+    .not_found = HCN_E_ENDPOINT_NOT_FOUND,
+    .live = &g_sim.endpoints,
+    .size = sizeof(endpoint),
+    .managed = MANAGED_ENDPOINT_FIELDS,
+    .parent = &NETWORK_KIND,
+    .check = check_endpoint,
+    .init = init_endpoint,
+    .apply = apply_endpoint,
+    .listed = endpoint_listed,
+    .write = write_endpoint,
+    .release = release_endpoint,
+};
+
+HRESULT WINAPI HcnEnumerateEndpoints(const char16_t *Query, char16_t **Endpoints, char16_t **ErrorRecord) {
+    return object_enumerate(&ENDPOINT_KIND, Query, Endpoints, ErrorRecord);
 }
 
 HRESULT WINAPI HcnCreateEndpoint(HCN_NETWORK Network, const GUID *Id, const char16_t *Settings,
                                  HCN_ENDPOINT *Endpoint, char16_t **ErrorRecord) {
-    sim_call call;
-    sim_error err = {0};
-    json_value *doc = NULL;
-    HRESULT hr = S_OK;
-    if (ErrorRecord) *ErrorRecord = NULL;
-    if (Endpoint) *Endpoint = NULL;
-    sim_enter(&call, FN_CREATE_ENDPOINT);
-    network *net = NULL;
-    if (call.fault) set_error(&err, call.fault, "injected fault");
-    else if (!Endpoint) set_error(&err, E_POINTER, "Endpoint: NULL");
-    else if ((net = network_from_handle(Network, &err)) && sim_read_json(Settings, 0, &doc, &err) == 0) {
-        endpoint *ep = create_endpoint(net, Id, doc, &call, &err);
-        if (ep && !(*Endpoint = handle_open(HANDLE_ENDPOINT, ep->key, ep->serial)))
-            set_error(&err, HR(0x8007000Eu), "too many open handles");
-    }
-    if (err.hr) hr = sim_fail(ErrorRecord, &err);
-    json_free(doc);
-    sim_leave(&call);
-    return hr;
+    return object_create(&ENDPOINT_KIND, Network, Id, Settings, Endpoint, ErrorRecord);
 }
 
 HRESULT WINAPI HcnOpenEndpoint(const GUID *Id, HCN_ENDPOINT *Endpoint, char16_t **ErrorRecord) {
-    sim_call call;
-    sim_error err = {0};
-    HRESULT hr = S_OK;
-    if (ErrorRecord) *ErrorRecord = NULL;
-    if (Endpoint) *Endpoint = NULL;
-    sim_enter(&call, FN_OPEN_ENDPOINT);
-    if (call.fault) set_error(&err, call.fault, "injected fault");
-    else if (!Id || !Endpoint) set_error(&err, E_POINTER, "Id or Endpoint: NULL");
-    else {
-        endpoint *ep = endpoint_find(Id);
-        char key[GUID_TEXT_LEN + 1];
-        guid_format(Id, key);
-        if (!ep) set_error(&err, HCN_E_ENDPOINT_NOT_FOUND, "endpoint %s was not found", key);
-        else if (!(*Endpoint = handle_open(HANDLE_ENDPOINT, ep->key, ep->serial)))
-            set_error(&err, HR(0x8007000Eu), "too many open handles");
-    }
-    if (err.hr) hr = sim_fail(ErrorRecord, &err);
-    sim_leave(&call);
-    return hr;
+    return object_open(&ENDPOINT_KIND, Id, Endpoint, ErrorRecord);
 }
 
 HRESULT WINAPI HcnModifyEndpoint(HCN_ENDPOINT Endpoint, const char16_t *Settings, char16_t **ErrorRecord) {
-    sim_call call;
-    sim_error err = {0};
-    json_value *doc = NULL;
-    HRESULT hr = S_OK;
-    if (ErrorRecord) *ErrorRecord = NULL;
-    sim_enter(&call, FN_MODIFY_ENDPOINT);
-    endpoint *ep = NULL;
-    if (call.fault) set_error(&err, call.fault, "injected fault");
-    else if ((ep = endpoint_from_handle(Endpoint, &err)) && sim_read_json(Settings, 0, &doc, &err) == 0) {
-        int type;
-        const json_value *policies;
-        modify_stats st = {0};
-        if (parse_modify_request(doc, &type, &policies, &err) == 0 &&
-            endpoint_apply(ep, type, policies, g_sim.version, &st, &err) == 0) {
-            g_sim.counters.acls_added += st.acls_added;
-            g_sim.counters.acls_removed += st.acls_removed;
-        }
-        call.work = st.policies;
-    }
-    if (err.hr) hr = sim_fail(ErrorRecord, &err);
-    json_free(doc);
-    sim_leave(&call);
-    return hr;
+    return object_modify(&ENDPOINT_KIND, Endpoint, Settings, ErrorRecord);
 }
 
 HRESULT WINAPI HcnQueryEndpointProperties(HCN_ENDPOINT Endpoint, const char16_t *Query, char16_t **Properties,
                                           char16_t **ErrorRecord) {
-    sim_call call;
-    sim_error err = {0};
-    json_value *query = NULL;
-    HRESULT hr = S_OK;
-    if (ErrorRecord) *ErrorRecord = NULL;
-    if (Properties) *Properties = NULL;
-    sim_enter(&call, FN_QUERY_ENDPOINT);
-    endpoint *ep = NULL;
-    if (call.fault) set_error(&err, call.fault, "injected fault");
-    else if (!Properties) set_error(&err, E_POINTER, "Properties: NULL");
-    else if ((ep = endpoint_from_handle(Endpoint, &err)) && sim_read_json(Query, 1, &query, &err) == 0) {
-        if (query && query->type != JSON_OBJECT) set_error(&err, HCN_E_INVALID_JSON, "query: must be a JSON object");
-        else {
-            strbuf sb;
-            sb_init(&sb);
-            write_endpoint(&sb, ep);
-            sim_write(Properties, &sb);
-        }
-    }
-    if (err.hr) hr = sim_fail(ErrorRecord, &err);
-    json_free(query);
-    sim_leave(&call);
-    return hr;
+    return object_query(&ENDPOINT_KIND, Endpoint, Query, Properties, ErrorRecord);
 }
 
 HRESULT WINAPI HcnDeleteEndpoint(const GUID *Id, char16_t **ErrorRecord) {
-    sim_call call;
-    sim_error err = {0};
-    HRESULT hr = S_OK;
-    if (ErrorRecord) *ErrorRecord = NULL;
-    sim_enter(&call, FN_DELETE_ENDPOINT);
-    if (call.fault) set_error(&err, call.fault, "injected fault");
-    else if (!Id) set_error(&err, E_POINTER, "Id: NULL");
-    else {
-        endpoint *ep = endpoint_find(Id);
-        char key[GUID_TEXT_LEN + 1];
-        guid_format(Id, key);
-        if (!ep) set_error(&err, HCN_E_ENDPOINT_NOT_FOUND, "endpoint %s was not found", key);
-        else {
-            forget_endpoint(ep);
-            endpoint_destroy(ep);
-        }
-    }
-    if (err.hr) hr = sim_fail(ErrorRecord, &err);
-    sim_leave(&call);
-    return hr;
+    return object_delete(&ENDPOINT_KIND, Id, ErrorRecord);
 }
 
-HRESULT WINAPI HcnCloseEndpoint(HCN_ENDPOINT Endpoint) {
-    sim_call call;
-    HRESULT hr = S_OK;
-    sim_enter(&call, FN_CLOSE_ENDPOINT);
-    if (call.fault) hr = call.fault;
-    else if (handle_close(Endpoint, HANDLE_ENDPOINT)) hr = E_HANDLE;
-    sim_leave(&call);
-    return hr;
-}
+HRESULT WINAPI HcnCloseEndpoint(HCN_ENDPOINT Endpoint) { return object_close(&ENDPOINT_KIND, Endpoint); }

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sim.h"
+#include "api_object.h"
 
 static int has_ports(int protocol) { return protocol == 6 || protocol == 17 || protocol == 132; }
 
@@ -38,7 +38,7 @@ int HcnSimClassify(const GUID *endpoint_id, int direction, int protocol, const c
     if (acl_id && acl_id_len) acl_id[0] = '\0';
     sim_enter(&call, FN_CLASSIFY);
     packet pkt = {direction, protocol, has_ports(protocol), {0}, {0}, local_port, remote_port};
-    const endpoint *ep = endpoint_id ? endpoint_find(endpoint_id) : NULL;
+    const endpoint *ep = endpoint_id ? (const endpoint *)object_find(&ENDPOINT_KIND, endpoint_id) : NULL;
     if (call.fault) result = call.fault;
     else if (!endpoint_id || (direction != DIR_IN && direction != DIR_OUT) || protocol < 0 || protocol > 255 ||
              (pkt.has_ports && (local_port < 0 || local_port > 65535 || remote_port < 0 || remote_port > 65535)))

@@ -2,9 +2,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim.h"
+#include "api_object.h"
 #include "utf16.h"
 
+/* In the order of the FN_ numbers (sim.h). */
 static const char *const FUNCTION_NAMES[FN_COUNT] = {
     "HcnEnumerateNetworks",  "HcnCreateNetwork",          "HcnOpenNetwork",    "HcnModifyNetwork",
     "HcnQueryNetworkProperties", "HcnDeleteNetwork",      "HcnCloseNetwork",   "HcnEnumerateEndpoints",
@@ -20,15 +21,8 @@ const char *HcnSimFunctionName(int index) { return index >= 0 && index < FN_COUN
 
 void HcnSimReset(void) {
     sim_lock();
-    for (size_t i = 0; i < g_sim.n_endpoints; i++) endpoint_destroy(g_sim.endpoints[i]);
-    for (size_t i = 0; i < g_sim.n_networks; i++) network_destroy(g_sim.networks[i]);
-    free(g_sim.endpoints);
-    free(g_sim.networks);
-    g_sim.endpoints = NULL;
-    g_sim.networks = NULL;
-    g_sim.n_endpoints = g_sim.cap_endpoints = g_sim.n_networks = g_sim.cap_networks = 0;
-    strmap_free(&g_sim.endpoint_by_id);
-    strmap_free(&g_sim.network_by_id);
+    objects_destroy_all(&ENDPOINT_KIND);
+    objects_destroy_all(&NETWORK_KIND);
     handles_invalidate_all();
     g_sim.n_faults = 0;
     memset(&g_sim.counters, 0, sizeof g_sim.counters);

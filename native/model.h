@@ -72,22 +72,25 @@ typedef struct {
     size_t n, cap;
 } policy_list;
 
-typedef struct network {
+/* What networks and endpoints share, the first member of both: a pointer to either converts to
+ * and from a pointer to its hcn_object. */
+typedef struct {
     GUID id;
     char key[GUID_TEXT_LEN + 1];
-    uint64_t serial;
+    uint64_t serial; /* a re-created object gets a new serial, so stale handles miss it */
     json_value *doc; /* create settings without the fields the simulator manages */
+} hcn_object;
+
+typedef struct network {
+    hcn_object obj;
     policy_list policies;
     strmap sets; /* set id -> ipset */
     size_t n_endpoints;
 } network;
 
 typedef struct endpoint {
-    GUID id;
-    char key[GUID_TEXT_LEN + 1];
-    uint64_t serial;
+    hcn_object obj;
     network *net;
-    json_value *doc;
     ipaddr *ips;
     size_t n_ips;
     int state;
@@ -140,6 +143,8 @@ typedef struct {
     size_t acls_added, acls_removed, sets_written, sets_removed, policies;
 } modify_stats;
 int parse_modify_request(const json_value *req, int *type, const json_value **policies, sim_error *err);
+/* Checks a Policies array (absent or null passes): objects with a string Type; where names it in errors. */
+int check_policy_array(const json_value *list, const char *where, sim_error *err);
 int endpoint_apply(endpoint *ep, int type, const json_value *policies, int version, modify_stats *st,
                    sim_error *err);
 int network_apply(network *net, int type, const json_value *policies, int version, modify_stats *st,

@@ -30,14 +30,17 @@ int parse_modify_request(const json_value *req, int *type, const json_value **po
     }
     if (settings->type != JSON_OBJECT) return set_error(err, HCN_E_INVALID_JSON, "modify request: Settings: must be an object");
     const json_value *list = json_get(settings, "Policies");
+    if (check_policy_array(list, "modify request: Settings.Policies", err)) return -1;
+    if (list && list->type == JSON_ARRAY) *policies = list;
+    return 0;
+}
+
+int check_policy_array(const json_value *list, const char *where, sim_error *err) {
     if (!list || list->type == JSON_NULL) return 0;
-    if (list->type != JSON_ARRAY)
-        return set_error(err, HCN_E_INVALID_JSON, "modify request: Settings.Policies: must be an array");
+    if (list->type != JSON_ARRAY) return set_error(err, HCN_E_INVALID_JSON, "%s: must be an array", where);
     for (size_t i = 0; i < list->len; i++)
         if (list->u.items[i]->type != JSON_OBJECT || !policy_type(list->u.items[i]))
-            return set_error(err, HCN_E_INVALID_JSON,
-                             "modify request: Settings.Policies[%zu]: must be an object with a string Type", i);
-    *policies = list;
+            return set_error(err, HCN_E_INVALID_JSON, "%s[%zu]: must be an object with a string Type", where, i);
     return 0;
 }
 

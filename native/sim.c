@@ -140,7 +140,7 @@ int filter_allows_int(const json_value *filter, const char *key, int64_t value) 
 
 /* ---- handles: index + generation, validated against the table on every use ---------------- */
 
-void *handle_open(int kind, const char *key, uint64_t serial) {
+void *handle_open(int kind, const hcn_object *obj) {
     size_t idx;
     if (g_sim.free_handle != SIZE_MAX) {
         idx = g_sim.free_handle;
@@ -153,12 +153,12 @@ void *handle_open(int kind, const char *key, uint64_t serial) {
     }
     handle_slot *h = &g_sim.handles[idx];
     h->kind = kind;
-    h->serial = serial;
-    memcpy(h->key, key, sizeof h->key);
+    h->serial = obj->serial;
+    memcpy(h->key, obj->key, sizeof h->key);
     return (void *)(uintptr_t)(((uint64_t)h->generation << 32) | (uint64_t)(idx + 1));
 }
 
-static handle_slot *handle_slot_of(void *handle, int kind) {
+handle_slot *handle_get(void *handle, int kind) {
     uint64_t v = (uint64_t)(uintptr_t)handle;
     size_t idx = (size_t)(uint32_t)v;
     if (!idx || idx > g_sim.n_handles) return NULL;
@@ -175,7 +175,7 @@ static void handle_release(size_t idx) {
 }
 
 int handle_close(void *handle, int kind) {
-    handle_slot *h = handle_slot_of(handle, kind);
+    handle_slot *h = handle_get(handle, kind);
     if (!h) return -1;
     handle_release((size_t)(h - g_sim.handles));
     return 0;
@@ -184,97 +184,4 @@ int handle_close(void *handle, int kind) {
 void handles_invalidate_all(void) {
     for (size_t i = 0; i < g_sim.n_handles; i++)
         if (g_sim.handles[i].kind != HANDLE_FREE) handle_release(i);
-}
-
-network *network_from_handle(void *handle, sim_error *err) {
-    handle_slot *h = handle_slot_of(handle, HANDLE_NETWORK);
-    if (!h) {
-        set_error(err, E_HANDLE, "invalid network handle");
-        return NULL;
-    }
-    network *net = strmap_get(&g_sim.network_by_id, h->key);
-    if (!net || net->serial != h->serial) {
-        set_error(err, HCN_E_NETWORK_NOT_FOUND, "network %s was not found", h->key);
-        return NULL;
-    }
-    return net;
-}
-
-endpoint *endpoint_from_handle(void *handle, sim_error *err) {
-    handle_slot *h = handle_slot_of(handle, HANDLE_ENDPOINT);
-    if (!h) {
-        set_error(err, E_HANDLE, "invalid endpoint handle");
-        return NULL;
-    }
-    endpoint *ep = strmap_get(&g_sim.endpoint_by_id, h->key);
-    if (!ep || ep->serial != h->serial) {
-        set_error(err, HCN_E_ENDPOINT_NOT_FOUND, "endpoint %s was not found", h->key);
-        return NULL;
-    }
-    return ep;
-}
-
-/* ---- objects ------------------------------------------------------------------------------ */
-
-network *network_find(const GUID *id) {
-    char key[GUID_TEXT_LEN + 1];
-    guid_format(id, key);
-    return strmap_get(&g_sim.network_by_id, key);
-}
-
-endpoint *endpoint_find(const GUID *id) {
-    char key[GUID_TEXT_LEN + 1];
-    guid_format(id, key);
-    return strmap_get(&g_sim.endpoint_by_id, key);
-}
-
-int choose_id(const GUID *arg, const json_value *doc, GUID *out, sim_error *err) {
-    if (arg && !guid_is_zero(arg)) {
-        *out = *arg;
-        return 0;
-    }
-    const json_value *id = json_get(doc, "ID");
-    if (id && id->type != JSON_NULL && !(id->type == JSON_STRING && id->len == 0)) {
-        if (id->type != JSON_STRING || guid_parse(id->u.text, out))
-            return set_error(err, E_INVALIDARG, "ID: must be a GUID string");
-        if (!guid_is_zero(out)) return 0;
-    }
-    *out = guid_random(&g_sim.rng);
-    return 0;
-}
-
-static void remove_from(void **items, size_t *n, void *item) {
-    for (size_t i = 0; i < *n; i++) {
-        if (items[i] != item) continue;
-        memmove(&items[i], &items[i + 1], (*n - i - 1) * sizeof *items);
-        (*n)--;
-        return;
-    }
-}
-
-void forget_network(network *net) {
-    strmap_remove(&g_sim.network_by_id, net->key);
-    remove_from((void **)g_sim.networks, &g_sim.n_networks, net);
-}
-
-void forget_endpoint(endpoint *ep) {
-    strmap_remove(&g_sim.endpoint_by_id, ep->key);
-    remove_from((void **)g_sim.endpoints, &g_sim.n_endpoints, ep);
-}
-
-void network_destroy(network *net) {
-    policy_list_clear(&net->policies);
-    strmap_free(&net->sets);
-    json_free(net->doc);
-    free(net);
-}
-
-void endpoint_destroy(endpoint *ep) {
-    policy_list_clear(&ep->policies);
-    free(ep->index[0]);
-    free(ep->index[1]);
-    free(ep->ips);
-    json_free(ep->doc);
-    if (ep->net) ep->net->n_endpoints--;
-    free(ep);
 }

@@ -7,25 +7,11 @@
 #include "hcnsim.h"
 #include "model.h"
 
-enum {
-    FN_ENUMERATE_NETWORKS,
-    FN_CREATE_NETWORK,
-    FN_OPEN_NETWORK,
-    FN_MODIFY_NETWORK,
-    FN_QUERY_NETWORK,
-    FN_DELETE_NETWORK,
-    FN_CLOSE_NETWORK,
-    FN_ENUMERATE_ENDPOINTS,
-    FN_CREATE_ENDPOINT,
-    FN_OPEN_ENDPOINT,
-    FN_MODIFY_ENDPOINT,
-    FN_QUERY_ENDPOINT,
-    FN_DELETE_ENDPOINT,
-    FN_CLOSE_ENDPOINT,
-    FN_HNS_CALL,
-    FN_CLASSIFY,
-    FN_COUNT
-};
+/* The calls every object kind exports, in the order of their FN_ numbers from the kind's first. */
+enum { OP_ENUMERATE, OP_CREATE, OP_OPEN, OP_MODIFY, OP_QUERY, OP_DELETE, OP_CLOSE, OP_COUNT };
+
+/* The exported functions, as counted and named (HcnSimFunctionName); networks' and endpoints' by OP_. */
+enum { FN_NETWORK = 0, FN_ENDPOINT = FN_NETWORK + OP_COUNT, FN_HNS_CALL = FN_ENDPOINT + OP_COUNT, FN_CLASSIFY, FN_COUNT };
 
 enum { HANDLE_FREE, HANDLE_NETWORK, HANDLE_ENDPOINT };
 
@@ -47,14 +33,17 @@ typedef struct {
 
 #define MAX_FAULTS 64
 
+/* The live objects of one kind: creation order, and lookup by key. */
+typedef struct {
+    hcn_object **items;
+    size_t n, cap;
+    strmap by_key;
+} registry;
+
 typedef struct {
     pthread_mutex_t lock;
     int initialised;
-    network **networks; /* creation order */
-    size_t n_networks, cap_networks;
-    endpoint **endpoints;
-    size_t n_endpoints, cap_endpoints;
-    strmap network_by_id, endpoint_by_id;
+    registry networks, endpoints;
     handle_slot *handles;
     size_t n_handles, cap_handles, free_handle; /* free_handle == SIZE_MAX: none */
     uint64_t next_serial;
@@ -101,19 +90,10 @@ void write_members(strbuf *sb, const json_value *doc);
 /* Writes "Policies":[...] and "SchemaVersion", closing the object. */
 void write_policies(strbuf *sb, const policy_list *l);
 
-void *handle_open(int kind, const char *key, uint64_t serial);
-int handle_close(void *h, int kind);
-network *network_from_handle(void *h, sim_error *err);
-endpoint *endpoint_from_handle(void *h, sim_error *err);
+void *handle_open(int kind, const hcn_object *obj);
+/* The open slot of kind that handle names, or NULL. */
+handle_slot *handle_get(void *handle, int kind);
+int handle_close(void *handle, int kind);
 void handles_invalidate_all(void);
-
-network *network_find(const GUID *id);
-endpoint *endpoint_find(const GUID *id);
-void network_destroy(network *net);
-void endpoint_destroy(endpoint *ep);
-/* The id to create with: the argument, else the document's "ID", else a random one. */
-int choose_id(const GUID *arg, const json_value *doc, GUID *out, sim_error *err);
-void forget_network(network *net);
-void forget_endpoint(endpoint *ep);
 
 #endif

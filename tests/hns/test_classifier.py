@@ -33,41 +33,51 @@ def verdict(
     return v.allowed, v.acl_id
 
 
+def add_acls(api: HcnApi, endpoint: str, *acls: dict[str, Any]) -> None:
+    """Programs the ACL policies on the endpoint in one Add request."""
+    api.modify_endpoint(endpoint, add(*acls))
+
+
+def add_sets(api: HcnApi, network: str, *sets: dict[str, Any]) -> None:
+    """Programs the SetPolicies on the network in one Add request."""
+    api.modify_network(network, add(*sets))
+
+
 def test_endpoint_without_acls_allows_everything(ep: str) -> None:
     assert verdict(ep, "In", 6, "1.2.3.4") == (True, "")
     assert verdict(ep, "Out", 17, "fd00::9") == (True, "")
 
 
 def test_any_acl_makes_unmatched_traffic_blocked_in_both_directions(api: HcnApi, ep: str) -> None:
-    api.modify_endpoint(ep, add(acl("only-out", "Allow", "Out", 100, RemoteAddresses="8.8.8.8")))
+    add_acls(api, ep, acl("only-out", "Allow", "Out", 100, RemoteAddresses="8.8.8.8"))
     assert verdict(ep, "Out", 6, "8.8.8.8") == (True, "only-out")
     assert verdict(ep, "Out", 6, "8.8.4.4") == (False, "")
     assert verdict(ep, "In", 6, "8.8.8.8") == (False, "")
 
 
 def test_host_rules_are_not_vfp_rules(api: HcnApi, ep: str) -> None:
-    api.modify_endpoint(ep, add(acl("host-block", "Block", "In", 1, RuleType="Host")))
+    add_acls(api, ep, acl("host-block", "Block", "In", 1, RuleType="Host"))
     assert verdict(ep, "In", 6, "1.2.3.4") == (True, "")
 
 
 def test_lowest_priority_number_wins(api: HcnApi, ep: str) -> None:
-    api.modify_endpoint(
+    add_acls(
+        api,
         ep,
-        add(
-            acl("allow-late", "Allow", "In", 200),
-            acl("block-early", "Block", "In", 100, RemoteAddresses="10.9.0.0/16"),
-        ),
+        acl("allow-late", "Allow", "In", 200),
+        acl("block-early", "Block", "In", 100, RemoteAddresses="10.9.0.0/16"),
     )
     assert verdict(ep, "In", 6, "10.9.1.1") == (False, "block-early")
     assert verdict(ep, "In", 6, "10.8.1.1") == (True, "allow-late")
 
 
 def test_block_wins_a_tie_whatever_the_order(api: HcnApi, ep: str) -> None:
-    api.modify_endpoint(
+    add_acls(
+        api,
         ep,
-        add(
-            acl("a1", "Allow", "In", 50), acl("b1", "Block", "In", 50), acl("a2", "Allow", "In", 50)
-        ),
+        acl("a1", "Allow", "In", 50),
+        acl("b1", "Block", "In", 50),
+        acl("a2", "Allow", "In", 50),
     )
     assert verdict(ep, "In", 6, "1.1.1.1") == (False, "b1")
     api.modify_endpoint(
@@ -78,27 +88,26 @@ def test_block_wins_a_tie_whatever_the_order(api: HcnApi, ep: str) -> None:
 
 
 def test_direction_maps_remote_and_local_sides(api: HcnApi, ep: str) -> None:
-    api.modify_endpoint(
+    add_acls(
+        api,
         ep,
-        add(
-            acl(
-                "in",
-                "Allow",
-                "In",
-                10,
-                RemoteAddresses="192.168.0.1",
-                LocalPorts="80",
-                RemotePorts="1000-2000",
-            ),
-            acl(
-                "out",
-                "Allow",
-                "Out",
-                10,
-                RemoteAddresses="192.168.0.2",
-                RemotePorts="443",
-                LocalPorts="",
-            ),
+        acl(
+            "in",
+            "Allow",
+            "In",
+            10,
+            RemoteAddresses="192.168.0.1",
+            LocalPorts="80",
+            RemotePorts="1000-2000",
+        ),
+        acl(
+            "out",
+            "Allow",
+            "Out",
+            10,
+            RemoteAddresses="192.168.0.2",
+            RemotePorts="443",
+            LocalPorts="",
         ),
     )
     assert verdict(ep, "In", 6, "192.168.0.1", lport=80, rport=1500) == (True, "in")
@@ -109,15 +118,13 @@ def test_direction_maps_remote_and_local_sides(api: HcnApi, ep: str) -> None:
 
 
 def test_local_addresses_and_explicit_local_ip(api: HcnApi, ep: str) -> None:
-    api.modify_endpoint(ep, add(acl("to-5", "Allow", "In", 10, LocalAddresses="10.0.0.5")))
+    add_acls(api, ep, acl("to-5", "Allow", "In", 10, LocalAddresses="10.0.0.5"))
     assert verdict(ep, "In", 6, "1.1.1.1") == (True, "to-5")
     assert verdict(ep, "In", 6, "1.1.1.1", local="10.0.0.6") == (False, "")
 
 
 def test_port_lists_and_ranges(api: HcnApi, ep: str) -> None:
-    api.modify_endpoint(
-        ep, add(acl("p", "Allow", "In", 10, Protocols="6", LocalPorts="22, 80,8000-8080"))
-    )
+    add_acls(api, ep, acl("p", "Allow", "In", 10, Protocols="6", LocalPorts="22, 80,8000-8080"))
     for port, allowed in [
         (22, True),
         (80, True),
@@ -130,12 +137,11 @@ def test_port_lists_and_ranges(api: HcnApi, ep: str) -> None:
 
 
 def test_port_conditions_only_match_packets_with_ports(api: HcnApi, ep: str) -> None:
-    api.modify_endpoint(
+    add_acls(
+        api,
         ep,
-        add(
-            acl("any-proto-port-80", "Allow", "In", 10, LocalPorts="80"),
-            acl("icmp", "Allow", "In", 20, Protocols="1"),
-        ),
+        acl("any-proto-port-80", "Allow", "In", 10, LocalPorts="80"),
+        acl("icmp", "Allow", "In", 20, Protocols="1"),
     )
     assert verdict(ep, "In", 17, "1.1.1.1", lport=80) == (True, "any-proto-port-80")
     assert verdict(ep, "In", 132, "1.1.1.1", lport=80) == (True, "any-proto-port-80")
@@ -144,13 +150,12 @@ def test_port_conditions_only_match_packets_with_ports(api: HcnApi, ep: str) -> 
 
 
 def test_protocol_fields(api: HcnApi, ep: str) -> None:
-    api.modify_endpoint(
+    add_acls(
+        api,
         ep,
-        add(
-            acl("tcp-udp", "Allow", "In", 10, Protocols="6,17"),
-            acl("any", "Block", "In", 20, Protocols="256"),
-            acl("never", "Allow", "In", 30, Protocols=""),
-        ),
+        acl("tcp-udp", "Allow", "In", 10, Protocols="6,17"),
+        acl("any", "Block", "In", 20, Protocols="256"),
+        acl("never", "Allow", "In", 30, Protocols=""),
     )
     assert verdict(ep, "In", 6, "1.1.1.1") == (True, "tcp-udp")
     assert verdict(ep, "In", 17, "1.1.1.1") == (True, "tcp-udp")
@@ -158,10 +163,8 @@ def test_protocol_fields(api: HcnApi, ep: str) -> None:
 
 
 def test_set_membership_with_hosts_and_cidrs(api: HcnApi, network: str, ep: str) -> None:
-    api.modify_network(network, add(ipset("peers", "10.1.0.0/16,10.2.0.7,fd00:1::/64")))
-    api.modify_endpoint(
-        ep, add(acl("peers", "Allow", "In", 10, RemoteAddresses="peers,172.16.0.1"))
-    )
+    add_sets(api, network, ipset("peers", "10.1.0.0/16,10.2.0.7,fd00:1::/64"))
+    add_acls(api, ep, acl("peers", "Allow", "In", 10, RemoteAddresses="peers,172.16.0.1"))
     for remote, allowed in [
         ("10.1.200.3", True),
         ("10.2.0.7", True),
@@ -174,16 +177,15 @@ def test_set_membership_with_hosts_and_cidrs(api: HcnApi, network: str, ep: str)
 
 
 def test_nested_sets_match_members_recursively(api: HcnApi, network: str, ep: str) -> None:
-    api.modify_network(
+    add_sets(
+        api,
         network,
-        add(
-            ipset("a", "10.1.0.1"),
-            ipset("b", "10.1.0.0/30"),
-            ipset("inner", "a", "NESTEDIPSET"),
-            ipset("outer", "inner,b", "NESTEDIPSET"),
-        ),
+        ipset("a", "10.1.0.1"),
+        ipset("b", "10.1.0.0/30"),
+        ipset("inner", "a", "NESTEDIPSET"),
+        ipset("outer", "inner,b", "NESTEDIPSET"),
     )
-    api.modify_endpoint(ep, add(acl("outer", "Allow", "In", 10, RemoteAddresses="outer")))
+    add_acls(api, ep, acl("outer", "Allow", "In", 10, RemoteAddresses="outer"))
     assert verdict(ep, "In", 6, "10.1.0.1") == (True, "outer")
     assert verdict(ep, "In", 6, "10.1.0.3") == (True, "outer")
     assert verdict(ep, "In", 6, "10.1.0.4") == (False, "")
@@ -192,22 +194,20 @@ def test_nested_sets_match_members_recursively(api: HcnApi, network: str, ep: st
 
 
 def test_empty_set_matches_every_address_like_hns(api: HcnApi, network: str, ep: str) -> None:
-    api.modify_network(
+    add_sets(
+        api,
         network,
-        add(
-            ipset("empty", ""),
-            ipset("e2", ""),
-            ipset("nest", "empty", "NESTEDIPSET"),
-            ipset("one", "10.5.5.5"),
-        ),
+        ipset("empty", ""),
+        ipset("e2", ""),
+        ipset("nest", "empty", "NESTEDIPSET"),
+        ipset("one", "10.5.5.5"),
     )
-    api.modify_endpoint(
+    add_acls(
+        api,
         ep,
-        add(
-            acl("quirk", "Allow", "In", 10, RemoteAddresses="empty,e2"),
-            acl("quirk-nested", "Allow", "Out", 10, RemoteAddresses="nest"),
-            acl("mixed", "Block", "In", 5, RemoteAddresses="empty,one"),
-        ),
+        acl("quirk", "Allow", "In", 10, RemoteAddresses="empty,e2"),
+        acl("quirk-nested", "Allow", "Out", 10, RemoteAddresses="nest"),
+        acl("mixed", "Block", "In", 5, RemoteAddresses="empty,one"),
     )
     assert verdict(ep, "In", 6, "99.99.99.99") == (True, "quirk")
     assert verdict(ep, "Out", 6, "99.99.99.99") == (True, "quirk-nested")
@@ -218,12 +218,11 @@ def test_empty_set_matches_every_address_like_hns(api: HcnApi, network: str, ep:
 
 
 def test_ipv6_rules_do_not_match_ipv4_packets(api: HcnApi, ep: str) -> None:
-    api.modify_endpoint(
+    add_acls(
+        api,
         ep,
-        add(
-            acl("v6", "Allow", "In", 10, RemoteAddresses="::/0"),
-            acl("v4", "Allow", "Out", 10, RemoteAddresses="0.0.0.0/0"),
-        ),
+        acl("v6", "Allow", "In", 10, RemoteAddresses="::/0"),
+        acl("v4", "Allow", "Out", 10, RemoteAddresses="0.0.0.0/0"),
     )
     assert verdict(ep, "In", 58, "fd00::1", lport=0, rport=0) == (True, "v6")
     assert verdict(ep, "In", 6, "10.0.0.1") == (False, "")
@@ -377,12 +376,12 @@ def test_classifier_agrees_with_the_reference_model(
     }
     with HcnApi("sim") as api:
         network = api.create_network("n")
-        api.modify_network(network, add(*(ipset(k, v, t) for k, (t, v) in sets.items())))
+        add_sets(api, network, *(ipset(k, v, t) for k, (t, v) in sets.items()))
         endpoint = api.create_endpoint(network, "ep", ["10.0.0.1", "fd00::1"])
         policies = [
             {"Type": "ACL", "Settings": {"Id": f"r{i}", **fields}} for i, fields in enumerate(rules)
         ]
-        api.modify_endpoint(endpoint, add(*policies))
+        add_acls(api, endpoint, *policies)
         for pkt in traffic:
             local = "10.0.0.1" if ipaddress.ip_address(pkt.remote).version == 4 else "fd00::1"
             got = simulator.classify(

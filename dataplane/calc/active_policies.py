@@ -17,6 +17,9 @@ class ActivePolicies:
     """Policies, tiers and the local endpoints each policy's selector matches.
 
     Equal endpoint selectors are registered once and shared by their policies.
+    A namespaced policy can only select endpoints of its own namespace, so it
+    stays *dormant* (stored, no selector built or registered) until a local
+    endpoint appears in that namespace; from then on it is registered for good.
     Every change marks the endpoints whose tier/policy lists may differ and the
     policies whose activeness or definition may differ; ``take_dirty_*`` hands
     them to the flush. A policy is active when it has a direction and its
@@ -33,6 +36,8 @@ class ActivePolicies:
         self._selector_of: dict[ResourceKey, Selector] = {}
         self._policies_by_selector: Buckets[Selector, ResourceKey] = Buckets()
         self._policies_by_tier: dict[str, set[ResourceKey]] = {}
+        self._dormant: dict[str, set[ResourceKey]] = {}
+        self._awake_namespaces: set[str] = set()
         self._endpoint_selectors: dict[ResourceKey, set[Selector]] = {}
         self._dirty_endpoints: set[ResourceKey] = set()
         self._dirty_policies: set[ResourceKey] = set()
@@ -46,6 +51,9 @@ class ActivePolicies:
         if old is not None and (old is policy or old == policy):
             return
         self._policies[key] = policy
+        if policy.namespace and policy.namespace not in self._awake_namespaces:
+            self._dormant.setdefault(policy.namespace, set()).add(key)
+            return
         self._mark_policy(key)
         selector = policy_endpoint_selector(policy)
         if old is None:
@@ -62,6 +70,12 @@ class ActivePolicies:
         """Forget a policy (no-op when unknown)."""
         old = self._policies.pop(key, None)
         if old is None:
+            return
+        dormant = self._dormant.get(key.namespace)
+        if dormant is not None and key in dormant:
+            dormant.discard(key)
+            if not dormant:
+                del self._dormant[key.namespace]
             return
         self._mark_policy(key)
         self._detach(key, placement(old)[0])
@@ -85,6 +99,8 @@ class ActivePolicies:
         self._endpoint_selectors[key] = set()
         self._mark_endpoint(key)
         self.index.add_item(key, labels)
+        if key.namespace not in self._awake_namespaces:
+            self._wake(key.namespace)
 
     def update_endpoint(self, key: ResourceKey, old: Labels, new: Labels) -> None:
         """A local endpoint changed (value and/or selector labels)."""
@@ -111,9 +127,10 @@ class ActivePolicies:
     def active_policy(self, key: ResourceKey) -> Policy | None:
         """The policy if it applies to at least one local endpoint, else None."""
         policy = self._policies.get(key)
-        if policy is None or not policy.types:
+        selector = self._selector_of.get(key)
+        if policy is None or selector is None or not policy.types:
             return None
-        return policy if self.index.matches(self._selector_of[key]) else None
+        return policy if self.index.matches(selector) else None
 
     def take_dirty_endpoints(self) -> set[ResourceKey]:
         """Endpoints marked since the last call."""
@@ -167,6 +184,14 @@ class ActivePolicies:
         if self.index.remove_selector(selector):
             for endpoint in matches:
                 self._endpoint_selectors[endpoint].discard(selector)
+
+    def _wake(self, namespace: str) -> None:
+        """Register the dormant policies of a namespace that now has a local endpoint."""
+        self._awake_namespaces.add(namespace)
+        for key in sorted(self._dormant.pop(namespace, ())):
+            policy = self._policies[key]
+            self._mark_policy(key)
+            self._attach(key, policy_endpoint_selector(policy), placement(policy)[0])
 
     def _tier_changed(self, name: str) -> None:
         for key in self._policies_by_tier.get(name, ()):

@@ -9,11 +9,23 @@ from functools import lru_cache
 import pytest
 
 from dataplane.calc import CalcGraph, IpSetKey
-from dataplane.model import Delete, Labels, Namespace, Policy, Rule, Update, Upsert
+from dataplane.model import (
+    Delete,
+    Direction,
+    Kind,
+    Labels,
+    Namespace,
+    Policy,
+    Rule,
+    Update,
+    Upsert,
+    WorkloadEndpoint,
+)
 from dataplane.selector import parse
 from tests.calc.shapes import Shape, built, isolated_customers, shared_selectors
 
 SIZES = (1_000, 10_000)
+INGRESS = frozenset({Direction.INGRESS})
 SHAPES = {"isolated": isolated_customers, "shared": shared_selectors}
 
 
@@ -131,3 +143,20 @@ def test_shared_shape_label_flip_evaluates_only_selectors_filed_under_its_values
     # "app == 'api'"; unrestricted and reading app: "app != 'batch'". Nothing is filed
     # under the new value. The other 5 selectors are not evaluated.
     assert cost["selector_evaluations"] == 5
+
+
+def test_namespaced_policies_stay_dormant_until_their_namespace_has_a_local_endpoint() -> None:
+    graph = CalcGraph("local")
+    policies = [
+        Policy(Kind.NETWORK_POLICY, f"ns-{i}", "p", parse("app == 'web'"), INGRESS)
+        for i in range(1_000)
+    ]
+    graph.apply_all(Upsert(p) for p in policies)
+    assert not graph.flush()
+    assert graph.counters.policies_dirtied == 0
+    assert graph.counters.selector_evaluations == 0
+    pod = WorkloadEndpoint("ns-7", "pod", "local", ("10.0.0.1",), Labels({"app": "web"}))
+    graph.apply(Upsert(pod))
+    delta = graph.flush()
+    assert list(delta.policies) == [policies[7].key]
+    assert graph.counters.policies_dirtied == 1

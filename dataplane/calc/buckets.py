@@ -55,6 +55,12 @@ class Buckets(Generic[K, T]):
             return
         self._size -= 1
 
+    def discard_all(self, value: K) -> None:
+        """Remove every thing filed under ``value``."""
+        held = self._by_value.pop(value, None)
+        if held is not None:
+            self._size -= len(held) if isinstance(held, set) else 1
+
     def get(self, value: K) -> Collection[T]:
         """The things filed under ``value`` (read-only view; do not keep it)."""
         held = self._by_value.get(value)

@@ -92,8 +92,7 @@ class LabelIndex(Generic[ItemT]):
             return False
         del self._refs[selector]
         self._unfile(selector, self._placements.pop(selector))
-        for item in list(self._matches.get(selector)):
-            self._matches.discard(selector, item)
+        self._matches.discard_all(selector)
         return True
 
     def matches(self, selector: Selector) -> Collection[ItemT]:

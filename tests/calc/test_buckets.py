@@ -32,3 +32,15 @@ def test_discard_shrinks_back_to_a_lone_thing_and_then_to_nothing() -> None:
     assert len(buckets) == 1
     buckets.discard("v", "c")
     assert len(buckets) == 0 and not buckets.contains("v", "c") and list(buckets) == []
+
+
+def test_discard_all_empties_one_value_and_keeps_the_count_right() -> None:
+    buckets: Buckets[str, str] = Buckets()
+    for thing in "abc":
+        buckets.add("many", thing)
+    buckets.add("one", "d")
+    buckets.discard_all("many")
+    buckets.discard_all("absent")
+    assert list(buckets.get("many")) == [] and len(buckets) == 1
+    buckets.discard_all("one")
+    assert len(buckets) == 0 and list(buckets) == []

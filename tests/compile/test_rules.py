@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from dataplane.model import Action, IcmpMatch, NamedPort, NamedPortRef, PortRange, Rule
@@ -329,3 +331,43 @@ def test_udplite_ports_cannot_be_matched_so_allow_drops_and_deny_widens(node: Si
     node.setup(namespace(), WEB, policy("p", "app == 'web'", ingress=rules))
     assert not node.allowed_in(WEB, "10.1.1.1", protocol=136, port=0, sport=0)
     assert node.allowed_in(WEB, "10.1.1.1", protocol=TCP, port=80)
+
+
+def test_service_account_names_on_the_local_side(node: SimNode) -> None:
+    web = dataclasses.replace(WEB, service_account="frontend")
+    rules = [
+        allow(source=side(service_account_names=("backend",))),
+        allow(source=side(service_account_names=("frontend",)), protocol=UDP),
+    ]
+    node.setup(namespace(), web, policy("p", "app == 'web'", egress=rules))
+    assert node.allowed_out(web, "10.1.1.1", protocol=UDP)
+    assert not node.allowed_out(web, "10.1.1.1", protocol=TCP)
+
+
+def test_local_side_selector_matches_through_a_network_set_holding_the_address(
+    node: SimNode,
+) -> None:
+    rules = [allow(source=side(selector="zone == 'dmz'"))]
+    node.setup(
+        namespace(),
+        WEB,
+        netset("dmz", ("10.0.0.0/24",), ns="ns", zone="dmz"),
+        policy("p", "app == 'web'", egress=rules),
+    )
+    assert node.allowed_out(WEB, "10.7.7.7")
+    node.apply(netset("dmz", ("10.0.9.0/24",), ns="ns", zone="dmz"))
+    node.sync()
+    assert not node.allowed_out(WEB, "10.7.7.7")
+
+
+def test_not_selector_excludes_addresses_held_by_any_matching_entity(node: SimNode) -> None:
+    rules = [allow(source=side(selector="role == 'lan'", not_selector="app == 'other'"))]
+    node.setup(
+        namespace(),
+        WEB,
+        OTHER,
+        netset("lan", ("10.0.1.0/24",), ns="ns", role="lan"),
+        policy("p", "app == 'web'", ingress=rules),
+    )
+    assert node.allowed_in(WEB, "10.0.1.9")
+    assert not node.allowed_in(WEB, "10.0.1.2")  # OTHER's address, inside the lan set

@@ -45,9 +45,10 @@ def _ordered(acls: Iterable[AclSpec]) -> tuple[AclSpec, ...]:
 class Planner:
     """Plans requests that take programmed state to desired state.
 
-    Stages: (1) sets added or updated (non-empty values only), (2) per endpoint
-    one Add of its new ACLs, (3) per endpoint one Remove of its stale ACLs,
-    (4) sets deleted. With ``acl_update_mode="replace"`` stages 2 and 3 become
+    Stages: (1) sets added or grown, (2) per endpoint one Add of its new ACLs,
+    (3) per endpoint one Remove of its stale ACLs, (4) sets that lose members
+    updated, and sets no longer needed deleted. Set values are never empty.
+    With ``acl_update_mode="replace"`` stages 2 and 3 become
     one Update per changed endpoint carrying its full list (also used in merge
     mode where an id is programmed with other content, e.g. after adoption);
     emptying an endpoint is always a Remove (an Update replaces only the policy
@@ -114,7 +115,8 @@ class Planner:
     def plan(self) -> Plan:
         """The requests for every difference, in safe stages (empty when converged)."""
         set_adds: list[IpSetSpec] = []
-        set_updates: list[IpSetSpec] = []
+        set_grows: list[IpSetSpec] = []
+        set_shrinks: list[IpSetSpec] = []
         set_removes: list[IpSetSpec] = []
         for sid in sorted(self._dirty_sets):
             want, have = self._desired_sets.get(sid), self._programmed_sets.get(sid)
@@ -125,8 +127,10 @@ class Planner:
                 set_removes.append(have)
             elif have is None:
                 set_adds.append(want)
+            elif set(have.values) <= set(want.values):
+                set_grows.append(want)
             else:
-                set_updates.append(want)
+                set_shrinks.append(want)
         adds: list[Request] = []
         removes: list[Request] = []
         for key in sorted(self._dirty):
@@ -140,9 +144,11 @@ class Planner:
         first: list[Request] = []
         if set_adds:
             first.append(NetworkSetRequest(RequestType.ADD, tuple(set_adds)))
-        if set_updates:
-            first.append(NetworkSetRequest(RequestType.UPDATE, tuple(set_updates)))
+        if set_grows:
+            first.append(NetworkSetRequest(RequestType.UPDATE, tuple(set_grows)))
         last: list[Request] = []
+        if set_shrinks:
+            last.append(NetworkSetRequest(RequestType.UPDATE, tuple(set_shrinks)))
         if set_removes:
             last.append(NetworkSetRequest(RequestType.REMOVE, tuple(set_removes)))
         stages = tuple(tuple(s) for s in (first, adds, removes, last) if s)

@@ -43,16 +43,18 @@ def test_identical_desired_and_programmed_state_plans_nothing() -> None:
     assert planner.plan().stages == ()
 
 
-def test_stages_grow_sets_add_acls_remove_acls_then_delete_sets() -> None:
+def test_stages_grow_sets_add_acls_remove_acls_then_shrink_and_delete_sets() -> None:
     planner = Planner()
     planner.set_desired_endpoint(EP1, {"old": acl("old", remote="s-old")})
     planner.set_desired_set("s-old", ipset("s-old", "10.0.0.1/32"))
     planner.set_desired_set("s-keep", ipset("s-keep", "10.0.0.2/32"))
+    planner.set_desired_set("s-less", ipset("s-less", "10.0.0.5/32", "10.0.0.6/32"))
     acked(planner)
     planner.set_desired_endpoint(EP1, {"new": acl("new", remote="s-new")})
     planner.set_desired_set("s-old", None)
     planner.set_desired_set("s-new", ipset("s-new", "10.0.0.3/32"))
     planner.set_desired_set("s-keep", ipset("s-keep", "10.0.0.2/32", "10.0.0.4/32"))
+    planner.set_desired_set("s-less", ipset("s-less", "10.0.0.6/32", "10.0.0.7/32"))
     plan = planner.plan()
     assert plan.stages == (
         (
@@ -61,7 +63,10 @@ def test_stages_grow_sets_add_acls_remove_acls_then_delete_sets() -> None:
         ),
         (EndpointAclRequest(EP1, RequestType.ADD, (acl("new", remote="s-new"),)),),
         (EndpointAclRequest(EP1, RequestType.REMOVE, (acl("old", remote="s-old"),)),),
-        (NetworkSetRequest(RequestType.REMOVE, (ipset("s-old", "10.0.0.1/32"),)),),
+        (
+            NetworkSetRequest(RequestType.UPDATE, (ipset("s-less", "10.0.0.6/32", "10.0.0.7/32"),)),
+            NetworkSetRequest(RequestType.REMOVE, (ipset("s-old", "10.0.0.1/32"),)),
+        ),
     )
 
 

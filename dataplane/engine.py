@@ -111,6 +111,10 @@ class Engine:
         self._refresh()
         return self.compiler.status(key)
 
+    def acl_origin(self, key: ResourceKey, acl_id: str) -> str | None:
+        """What a programmed ACL of a local endpoint was compiled from, or None."""
+        return self.compiler.acl_origin(key, acl_id)
+
     def take_notes(self) -> tuple[str, ...]:
         """Fail-closed notes not reported before (for the daemon to log once)."""
         self._refresh()

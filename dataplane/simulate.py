@@ -4,27 +4,23 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
-import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from dataplane.apply.executor import execute_plan_sync
-from dataplane.compile.flatten import tag
 from dataplane.convert import ManifestError, UnknownKindError, convert, iter_manifests
 from dataplane.convert.manifests import MANIFEST_SUFFIXES
 from dataplane.engine import Engine, EngineConfig
 from dataplane.errors import ValidationError
 from dataplane.hns import HcnApi, simulator
 from dataplane.model import (
-    DEFAULT_TIER,
     Delete,
     InSync,
     Kind,
     Protocol,
     ResourceKey,
-    Tier,
     Update,
     Upsert,
     WorkloadEndpoint,
@@ -340,7 +336,6 @@ class SimulatedNode:
         self._endpoint_ids: dict[ResourceKey, str] = {}
         self._addresses: dict[ResourceKey, tuple[str, ...]] = {}
         self._pods: dict[str, WorkloadEndpoint] = {}
-        self._tiers = {DEFAULT_TIER.name}
         self._synced = False
 
     @property
@@ -381,8 +376,6 @@ class SimulatedNode:
             value = update.value
             if isinstance(value, WorkloadEndpoint):
                 self._pods[pod_name(update.key)] = value
-            elif isinstance(value, Tier):
-                self._tiers.add(value.name)
         elif isinstance(update, Delete) and update.key.kind is Kind.WORKLOAD_ENDPOINT:
             self._pods.pop(pod_name(update.key), None)
 
@@ -438,28 +431,22 @@ class SimulatedNode:
         return SideVerdict(pod, label, verdict.allowed, verdict.acl_id, origin)
 
     def _origin(self, key: ResourceKey, acl_id: str) -> str:
-        """What an ACL was compiled from, read from its id (``<origin>-<content hash>``)."""
-        origin = acl_id.rsplit("-", 1)[0]
-        if origin == "h":
-            return "host traffic (allowed by configuration)"
-        if origin in ("zi", "ze"):
-            return "no policy in this direction, or passed on by every tier: allowed"
-        if origin in ("xi", "xe"):
-            return "fail-closed block (too many addresses)"
-        status = self.engine.endpoint_status(key)
-        policies = (*status.ingress, *status.egress) if status is not None else ()
-        for policy in policies:
-            prefix = tag(str(policy))
-            if origin.startswith(prefix) and len(origin) > len(prefix):
-                direction = "ingress" if origin[len(prefix)] == "i" else "egress"
-                rest = origin[len(prefix) + 1 :]
-                index = "".join(itertools.takewhile(str.isdigit, rest))
-                rule = f"rule {index}" if index else "missing definition"
-                return f"policy {policy} {direction} {rule}"
-        for tier in sorted(self._tiers):
-            if origin.startswith(f"t{tag(tier)}"):
-                return f"default deny (tier {tier})"
-        return "unknown origin"
+        """What an ACL was compiled from, as the engine recorded it."""
+        label = self.engine.acl_origin(key, acl_id)
+        if label is None:
+            return "unknown origin"
+        if label in _ORIGIN_TEXT:
+            return _ORIGIN_TEXT[label]
+        if label.startswith("tier "):
+            return f"default deny ({label})"
+        return f"policy {label}"
+
+
+_ORIGIN_TEXT = {
+    "host": "host traffic (allowed by configuration)",
+    "allow-all": "no policy in this direction, or passed on by every tier: allowed",
+    "overflow": "fail-closed block (more priorities needed than HNS has)",
+}
 
 
 def simulate_node(

@@ -38,6 +38,7 @@ class AclBuilder:
     set_policy: bool
     max_addresses: int
     acls: dict[str, AclSpec] = field(default_factory=dict)
+    origins: dict[str, str] = field(default_factory=dict)
     set_ids: set[str] = field(default_factory=set)
     overflowed: list[str] = field(default_factory=list)
 
@@ -62,6 +63,7 @@ class AclBuilder:
             )
             spec = replace(spec, id=acl_id(origin, spec))
             self.acls[spec.id] = spec
+            self.origins[spec.id] = label
 
     def _local(self, term: AddressTerm) -> str | None:
         """The endpoint's addresses a rule applies to ("": all; None: none right now)."""

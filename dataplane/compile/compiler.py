@@ -43,6 +43,7 @@ class _EndpointState:
     set_ids: frozenset[str] = frozenset()
     acl_count: int = 0
     notes: tuple[str, ...] = ()
+    origins: dict[str, str] = field(default_factory=dict)
 
     def policy_keys(self) -> set[ResourceKey]:
         return {
@@ -137,6 +138,12 @@ class AclCompiler:
             state.notes,
         )
 
+    def acl_origin(self, key: ResourceKey, acl_id: str) -> str | None:
+        """What one of an endpoint's ACLs was compiled from (policy, direction and
+        rule; "tier T" for a tier's default deny; "host"; "allow-all"), or None."""
+        state = self._endpoints.get(key)
+        return None if state is None else state.origins.get(acl_id)
+
     def take_notes(self) -> tuple[str, ...]:
         """Fail-closed notes reported for the first time since the last call."""
         notes, self._new_notes = tuple(self._new_notes), []
@@ -189,6 +196,7 @@ class AclCompiler:
         state.terms = frozenset(terms)
         state.set_ids = frozenset(builder.set_ids)
         state.acl_count = len(builder.acls)
+        state.origins = builder.origins
         state.notes = tuple(sorted(set(notes)))
         self.counters.acls_compiled += len(builder.acls)
         return builder.acls

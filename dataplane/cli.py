@@ -13,7 +13,7 @@ from dataplane.config import ConfigError, load_config
 from dataplane.logs import setup_logging
 
 
-def _add_run(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _add_run(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run = subparsers.add_parser(
         "run",
         help="run the node agent",

@@ -105,7 +105,8 @@ def _build(cls: type, data: Mapping[str, Any], path: str) -> Any:
         where = f"{path}{name}"
         if name not in fields:
             raise ConfigError(f"{where}: unknown setting")
-        default = fields[name].default_factory() if callable(fields[name].default_factory) else None
+        factory = fields[name].default_factory
+        default = None if factory is dataclasses.MISSING else factory()
         if dataclasses.is_dataclass(default):
             if not isinstance(value, Mapping):
                 raise ConfigError(f"{where}: expected a mapping")
@@ -138,4 +139,5 @@ def load_config(path: str | Path | None, **overrides: Any) -> AgentConfig:
             raise ConfigError(f"config file {path}: expected a mapping at the top level")
         data = dict(loaded or {})
     data.update({k: v for k, v in overrides.items() if v is not None})
-    return _build(AgentConfig, data, "").validate()  # type: ignore[no-any-return]
+    config: AgentConfig = _build(AgentConfig, data, "")
+    return config.validate()

@@ -30,12 +30,12 @@ class Labels(dict[str, str]):
 
     __setitem__ = _immutable
     __delitem__ = _immutable
-    clear = _immutable  # type: ignore[assignment]
-    pop = _immutable  # type: ignore[assignment]
-    popitem = _immutable  # type: ignore[assignment]
-    setdefault = _immutable  # type: ignore[assignment]
-    update = _immutable  # type: ignore[assignment]
-    __ior__ = _immutable  # type: ignore[assignment]
+    clear = _immutable
+    pop = _immutable
+    popitem = _immutable
+    setdefault = _immutable
+    update = _immutable
+    __ior__ = _immutable
 
 
 EMPTY_LABELS = Labels()

@@ -120,13 +120,17 @@ def record(
     counters: Mapping[str, float],
     **extra: float,
 ) -> None:
-    """Store the scenario metadata, counters and p99 in ``benchmark.extra_info``."""
+    """Store the scenario metadata, counters and p99 in ``benchmark.extra_info``.
+
+    With ``--benchmark-disable`` the target ran once and there are no timings.
+    """
+    if benchmark.stats is not None:
+        benchmark.extra_info["p99_s"] = percentile(benchmark.stats.stats.data, 0.99)
     benchmark.extra_info.update(
         scenario=scenario,
         shape=shape,
         pods=pods,
         engine=engine,
-        p99_s=percentile(benchmark.stats.stats.data, 0.99),
         counters=dict(counters),
         **extra,
     )

@@ -33,7 +33,6 @@ ACL_LATENCY_US = 20
 ROUNDS = 100
 SNAPSHOT_TIMEOUT = 600.0
 EVENT_TIMEOUT = 60.0
-MAX_SETTLE_CYCLES = 3
 FULL_REWRITE = {"set_policy": False, "acl_update_mode": "replace"}
 
 
@@ -53,22 +52,10 @@ async def programmed_dataplane(cluster: Cluster, engine_kind: str) -> AsyncItera
             await client.create_endpoint(network_id, name, list(pod.addresses))
         async with Dataplane(cluster.node_name, client, options) as dp:
             await dp.programmed(dp.feed(cluster.updates()), timeout=SNAPSHOT_TIMEOUT)
-            await all_endpoints_programmed(dp, len(cluster.local_endpoints()))
+            mapped, local = len(dp.applier.endpoint_ids), len(cluster.local_endpoints())
+            if mapped != local:
+                raise RuntimeError(f"snapshot programmed with {mapped} of {local} endpoints mapped")
             yield dp
-
-
-async def all_endpoints_programmed(dp: Dataplane, local_pods: int) -> None:
-    """Run cycles until every local pod's HNS endpoint is mapped and programmed.
-
-    The first cycle after the snapshot maps endpoints against the engine's local
-    endpoints as of the previous plan (none yet), so their ACLs only go out on
-    the next cycle; without this the first measured event would carry them.
-    """
-    for _ in range(MAX_SETTLE_CYCLES):
-        if len(dp.applier.endpoint_ids) == local_pods:
-            return
-        await dp.programmed(dp.feed([]), timeout=SNAPSHOT_TIMEOUT)
-    raise RuntimeError(f"only {len(dp.applier.endpoint_ids)} of {local_pods} endpoints mapped")
 
 
 async def event_latency(dp: Dataplane, updates: tuple[Update, ...]) -> float:
@@ -107,7 +94,7 @@ def test_e2e_latency(
 
             benchmark.group = f"e2e_latency {event} {cluster_shape} {size_id(cluster_pods)}"
             benchmark.pedantic(one_event, rounds=ROUNDS)
-            counters = per_event(before, counters_of(dp), ROUNDS)
+            counters = per_event(before, counters_of(dp), len(latencies))
     finally:
         simulator.reset()
     record(

@@ -18,9 +18,11 @@ install: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/hns-dataplane run --datastore examples/cluster --node-name win-node-1 --hns sim --listen 127.0.0.1:9099
 
-## The full test suite (exit status non-zero when any test fails or none ran).
+## The full test suite, then every benchmark once untimed (its own checks must hold).
+## Exit status is non-zero when any test fails or none ran.
 test: $(STAMP)
 	$(PY) -m pytest
+	$(PY) -m pytest bench --benchmark-disable -q
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check dataplane tests bench

@@ -49,6 +49,8 @@ def node() -> Iterator[tuple[HcnApi, str, str]]:
 
 
 def _per_second(benchmark: BenchmarkFixture, operations: int) -> None:
+    if benchmark.stats is None:  # --benchmark-disable: the body ran once, nothing timed
+        return
     mean = benchmark.stats.stats.mean
     benchmark.extra_info["operations_per_second"] = round(operations / mean) if mean else None
 

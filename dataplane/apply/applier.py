@@ -118,6 +118,8 @@ class Applier:
         self._metrics.calc_seconds.observe(time.perf_counter() - started)
         if await self._refresh_hns_view():
             plan = self._engine.plan()  # programmed state was re-read: diff again
+        for note in self._engine.take_notes():
+            log.warning("compiled fail-closed (denies more than the policy): %s", note)
         result = await self._execute(plan)
         self.cycles += 1
         self._after_cycle(result, generation)

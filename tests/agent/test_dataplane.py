@@ -200,3 +200,48 @@ async def test_invalid_resource_keeps_programmed_rules(fresh_simulator: None) ->
         assert dp.metrics.registry.get_sample_value("dataplane_invalid_resources_total") == 1
         assert allowed_in(dp, "api", "10.2.0.7", 443)
         assert not allowed_in(dp, "api", "10.2.0.8", 443)
+
+
+ICMP_ECHO_ONLY = {
+    "apiVersion": "projectcalico.org/v3",
+    "kind": "NetworkPolicy",
+    "metadata": {"name": "ping-only", "namespace": "demo"},
+    "spec": {
+        "selector": "app == 'web'",
+        "ingress": [{"action": "Allow", "protocol": "ICMP", "icmp": {"type": 8}}],
+    },
+}
+
+
+@pytest.mark.anyio
+async def test_fail_closed_rule_is_logged_once_and_shown_in_status(
+    fresh_simulator: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with started() as dp:
+        await dp.programmed(dp.feed(updates([*CLUSTER, ICMP_ECHO_ONLY])), timeout=10)
+        notes = dp.status()["endpoints"]["demo/web"]["fail_closed"]
+        assert notes and any("ping-only" in n for n in notes)
+        logged = [r for r in caplog.records if "compiled fail-closed" in r.getMessage()]
+        assert len(logged) == len(notes)
+        assert dp.metrics.registry.get_sample_value("dataplane_fail_closed_rules") == len(notes)
+        # Re-sending the same policy reports nothing new.
+        await dp.programmed(dp.feed([convert(ICMP_ECHO_ONLY)]), timeout=10)
+        again = [r for r in caplog.records if "compiled fail-closed" in r.getMessage()]
+        assert len(again) == len(logged)
+        assert not allowed_in(dp, "web", "10.2.0.8", 80)
+
+
+@pytest.mark.anyio
+async def test_programs_correctly_with_injected_hns_latency(fresh_simulator: None) -> None:
+    simulator.configure(call_latency_us=2000, acl_latency_us=200)
+    async with started() as dp:
+        await dp.programmed(dp.feed(updates(CLUSTER)), timeout=20)
+        latency = dp.metrics.registry.get_sample_value(
+            "dataplane_hns_call_seconds_sum", {"call": "ModifyEndpoint"}
+        )
+        calls = dp.metrics.registry.get_sample_value(
+            "dataplane_hns_calls_total", {"call": "ModifyEndpoint", "result": "ok"}
+        )
+        assert calls and latency is not None and latency >= calls * 0.002
+        assert allowed_in(dp, "api", "10.2.0.7", 443)
+        assert not allowed_in(dp, "api", "10.2.0.8", 443)

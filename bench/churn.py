@@ -10,7 +10,7 @@ from types import MappingProxyType
 
 from bench.generator import Cluster
 from bench.workloads import pod_address
-from dataplane.calc.rule_selectors import policy_endpoint_selector, side_selectors
+from dataplane.calc.rule_selectors import policy_endpoint_selector, scoped_selector
 from dataplane.model import (
     Action,
     Delete,
@@ -104,7 +104,7 @@ def pod_churn(cluster: Cluster) -> ChurnEvent:
     for policy, _ in _local_targets(cluster):
         for direction, _, rule in _rules_of(policy):
             side = rule.source if direction is Direction.INGRESS else rule.destination
-            selector = side_selectors(policy, side).positive
+            selector = scoped_selector(policy, side)
             if selector is None or rule.action is not Action.ALLOW:
                 continue
             member = next(
@@ -153,7 +153,7 @@ def _namespace_label_read_by_rules(cluster: Cluster) -> tuple[str, str] | None:
     for policy, _ in _local_targets(cluster):
         for direction, _, rule in _rules_of(policy):
             side = rule.source if direction is Direction.INGRESS else rule.destination
-            selector = side_selectors(policy, side).positive
+            selector = scoped_selector(policy, side)
             if selector is None:
                 continue
             keys = sorted(

@@ -22,7 +22,7 @@ from bench.churn import CHURN_EVENTS
 from bench.generator import Cluster, isolated_customers
 from bench.workloads import pod_address
 from dataplane.calc import CalcGraph, Delta, IpSetKey
-from dataplane.calc.rule_selectors import side_selectors
+from dataplane.calc.rule_selectors import scoped_selector
 from dataplane.model import Direction, Policy, ResourceKey, Update, Upsert
 
 LARGE = os.environ.get("BENCH_SCALE", "").strip().lower() == "large"
@@ -67,7 +67,7 @@ def _rule_set_keys(policy: Policy) -> list[IpSetKey]:
     for direction in (Direction.INGRESS, Direction.EGRESS):
         for rule in policy.rules(direction):
             side = rule.source if direction is Direction.INGRESS else rule.destination
-            selector = side_selectors(policy, side).positive
+            selector = scoped_selector(policy, side)
             if selector is not None:
                 keys.append(IpSetKey(selector))
     return keys

@@ -9,9 +9,9 @@ addresses and network-set CIDRs, so a network set can put a pod's address in
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from dataplane.calc.rule_selectors import side_selectors
+from dataplane.calc.rule_selectors import scoped_selector
 from dataplane.model import EntityMatch, Policy
 from dataplane.model.wellknown import NAMESPACE_LABEL
 from dataplane.selector import Selector, label_equals
@@ -32,11 +32,7 @@ def address_selectors(policy: Policy, side: EntityMatch) -> AddressSelectors:
     """The positive (scoped) and excluded (``notSelector``) selectors of one side."""
     if not side.uses_selector:
         return NO_SELECTORS
-    positive_side = replace(side, not_selector=None)
-    if positive_side.uses_selector:
-        positive = side_selectors(policy, positive_side).positive
-    elif policy.namespace:
+    positive = scoped_selector(policy, side)
+    if positive is None and policy.namespace:
         positive = label_equals(NAMESPACE_LABEL, policy.namespace)
-    else:
-        positive = None
     return AddressSelectors(positive, side.not_selector)

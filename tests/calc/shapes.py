@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dataplane.calc import CalcGraph, IpSetKey
-from dataplane.calc.rule_selectors import side_selectors
+from dataplane.calc.rule_selectors import scoped_selector
 from dataplane.model import (
     Action,
     Direction,
@@ -135,7 +135,7 @@ def rule_set_keys(policy: Policy) -> list[IpSetKey]:
     """The address sets a compiler acquires for a policy's rule sides."""
     keys = []
     for rule in policy.ingress:
-        selector = side_selectors(policy, rule.source).positive
+        selector = scoped_selector(policy, rule.source)
         if selector is not None:
             keys.append(IpSetKey(selector))
     return keys

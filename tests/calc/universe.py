@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from hypothesis import strategies as st
 
 from dataplane.calc import IpSetKey
-from dataplane.calc.rule_selectors import side_selectors
+from dataplane.calc.rule_selectors import scoped_selector
 from dataplane.model import (
     Action,
     Delete,
@@ -181,8 +181,7 @@ def rule_side_keys(draw: st.DrawFn) -> IpSetKey:
         namespace_selector=draw(st.sampled_from((None, *NAMESPACE_SELECTORS))),
         service_account_names=draw(st.sampled_from(((), ("sa1",)))),
     )
-    sides = side_selectors(policy, side)
-    selector = sides.positive or sides.negative or SELECTORS[0]
+    selector = scoped_selector(policy, side) or SELECTORS[0]
     return IpSetKey(selector)
 
 

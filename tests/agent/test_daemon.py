@@ -53,30 +53,21 @@ def manifests(tmp_path: Path) -> Path:
     return target
 
 
-def start(args: list[str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "dataplane", *args],
+def start_agent(manifests: Path) -> tuple[int, subprocess.Popen[str]]:
+    """The agent as node win-node-1 on ``manifests`` and the simulator; returns its port."""
+    port = free_port()
+    args = ["run", "--datastore", str(manifests), "--node-name", "win-node-1", "--hns", "sim"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dataplane", *args, "--listen", f"127.0.0.1:{port}"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
+    return port, proc
 
 
 def test_agent_programs_examples_follows_edits_and_stops_cleanly(manifests: Path) -> None:
-    port = free_port()
-    proc = start(
-        [
-            "run",
-            "--datastore",
-            str(manifests),
-            "--node-name",
-            "win-node-1",
-            "--hns",
-            "sim",
-            "--listen",
-            f"127.0.0.1:{port}",
-        ]
-    )
+    port, proc = start_agent(manifests)
     try:
         wait_for(lambda: get(port, "/readyz")[0] == 200)
         assert get(port, "/healthz") == (200, b"ok\n")
@@ -112,20 +103,7 @@ def test_invalid_manifest_is_reported_and_the_rest_programmed(manifests: Path) -
         "metadata: {name: broken, namespace: shop}\n"
         "spec:\n  podSelector: {}\n  ingress:\n  - ports: [{port: 70000}]\n"
     )
-    port = free_port()
-    proc = start(
-        [
-            "run",
-            "--datastore",
-            str(manifests),
-            "--node-name",
-            "win-node-1",
-            "--hns",
-            "sim",
-            "--listen",
-            f"127.0.0.1:{port}",
-        ]
-    )
+    port, proc = start_agent(manifests)
     try:
         wait_for(lambda: get(port, "/readyz")[0] == 200)
         status = json.loads(get(port, "/status")[1])

@@ -245,3 +245,14 @@ async def test_programs_correctly_with_injected_hns_latency(fresh_simulator: Non
         assert calls and latency is not None and latency >= calls * 0.002
         assert allowed_in(dp, "api", "10.2.0.7", 443)
         assert not allowed_in(dp, "api", "10.2.0.8", 443)
+
+
+@pytest.mark.anyio
+async def test_adapts_to_hns_without_set_policy(fresh_simulator: None) -> None:
+    simulator.configure(version=(12, 0))  # Windows Server 2019: no SetPolicy
+    async with started() as dp:
+        await dp.programmed(dp.feed(updates(CLUSTER)), timeout=10)
+        assert simulator.counters()["set_policies_written"] == 0
+        assert simulator.counters()["calls"]["HcnModifyNetwork"] == 0
+        assert allowed_in(dp, "api", "10.2.0.7", 443)
+        assert not allowed_in(dp, "api", "10.2.0.8", 443)

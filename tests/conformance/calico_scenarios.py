@@ -3,562 +3,295 @@ network sets, ICMP. Same table layout as the Kubernetes scenarios."""
 
 from __future__ import annotations
 
-from tests.conformance.kubernetes_scenarios import TO_X_DENIED, TO_XA_DENIED
-from tests.conformance.scenario import Scenario, Step, scenario
-from tests.conformance.truth import ALL_ALLOWED
+from tests.conformance.kubernetes_scenarios import (
+    DENY_INGRESS_X,
+    TO_X_DENIED,
+    TO_XA_DENIED,
+    TO_XA_FROM_Y_DENIED,
+)
+from tests.conformance.manifests import (
+    action,
+    calico_policy,
+    global_policy,
+    network_set,
+    tier,
+    yaml_docs,
+)
+from tests.conformance.scenario import Scenario, Step, scenario, step
+from tests.conformance.truth import ALL_ALLOWED, ALLOWED, DENIED, table
 
-V3 = "apiVersion: projectcalico.org/v3\n"
-GNP = V3 + "kind: GlobalNetworkPolicy\n"
-CNP = V3 + "kind: NetworkPolicy\n"
-K8S_DENY_INGRESS_X = """apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: deny-ingress, namespace: x}
-spec: {podSelector: {}, policyTypes: [Ingress]}
-"""
-SECURITY_TIER = (
-    V3
-    + """kind: Tier
-metadata: {name: security}
-spec: {order: 100}
-"""
+ONLY_FROM_Y = table(DENIED, {"y": ALLOWED})
+TO_X_FROM_Z_DENIED = table(ALLOWED, {"z": "XXX ... ..."})
+TO_X_ONLY_FROM_Y = table("XXX ... ...", {"y": ALLOWED})
+TO_Y_DENIED = table("... XXX ...")
+
+PASS_ONLY_FROM_Y = yaml_docs(
+    tier("security", 100),
+    global_policy(
+        "security.from-y-only",
+        tier="security",
+        selector="all()",
+        types=["Ingress"],
+        ingress=[action("Pass", source={"namespaceSelector": "ns == 'y'"})],
+    ),
 )
 
-ONLY_FROM_Y = """
-x/a  XXX XXX XXX
-x/b  XXX XXX XXX
-x/c  XXX XXX XXX
-y/a  ... ... ...
-y/b  ... ... ...
-y/c  ... ... ...
-z/a  XXX XXX XXX
-z/b  XXX XXX XXX
-z/c  XXX XXX XXX
-"""
 
-TO_X_FROM_Z_DENIED = """
-x/a  ... ... ...
-x/b  ... ... ...
-x/c  ... ... ...
-y/a  ... ... ...
-y/b  ... ... ...
-y/c  ... ... ...
-z/a  XXX ... ...
-z/b  XXX ... ...
-z/c  XXX ... ...
-"""
+def _deny_b(order: int) -> str:
+    """x's policy at ``order`` that denies ingress from pods b."""
+    return yaml_docs(
+        calico_policy(
+            "deny-b",
+            order=order,
+            selector="all()",
+            types=["Ingress"],
+            ingress=[action("Deny", source={"selector": "pod == 'b'"})],
+        )
+    )
 
-TO_X_ONLY_FROM_Y = """
-x/a  XXX ... ...
-x/b  XXX ... ...
-x/c  XXX ... ...
-y/a  ... ... ...
-y/b  ... ... ...
-y/c  ... ... ...
-z/a  XXX ... ...
-z/b  XXX ... ...
-z/c  XXX ... ...
-"""
-
-TO_Y_DENIED = """
-x/a  ... XXX ...
-x/b  ... XXX ...
-x/c  ... XXX ...
-y/a  ... XXX ...
-y/b  ... XXX ...
-y/c  ... XXX ...
-z/a  ... XXX ...
-z/b  ... XXX ...
-z/c  ... XXX ...
-"""
 
 SCENARIOS: tuple[Scenario, ...] = (
     scenario(
         "calico-global-deny-rule",
-        Step(
-            {
-                "80/TCP": """
-x/a  ... ... ...
-x/b  ... ... ...
-x/c  ... ... ...
-y/a  X.. ... ...
-y/b  X.. ... ...
-y/c  X.. ... ...
-z/a  ... ... ...
-z/b  ... ... ...
-z/c  ... ... ...
-"""
-            },
-            apply=GNP
-            + """
-metadata: {name: deny-y-to-x-a}
-spec:
-  selector: pod == 'a' && projectcalico.org/namespace == 'x'
-  types: [Ingress]
-  ingress:
-  - action: Deny
-    source: {namespaceSelector: ns == 'y'}
-  - action: Allow
-""",
+        step(
+            {"80/TCP": TO_XA_FROM_Y_DENIED},
+            global_policy(
+                "deny-y-to-x-a",
+                selector="pod == 'a' && projectcalico.org/namespace == 'x'",
+                types=["Ingress"],
+                ingress=[
+                    action("Deny", source={"namespaceSelector": "ns == 'y'"}),
+                    action("Allow"),
+                ],
+            ),
         ),
     ),
     scenario(
-        "calico-tier-pass-then-profile",
-        Step(
-            {"80/TCP": ONLY_FROM_Y},
-            apply=SECURITY_TIER
-            + "---\n"
-            + GNP
-            + """
-metadata: {name: security.from-y-only}
-spec:
-  tier: security
-  selector: all()
-  types: [Ingress]
-  ingress:
-  - action: Pass
-    source: {namespaceSelector: ns == 'y'}
-""",
-        ),
+        "calico-tier-pass-then-profile", Step({"80/TCP": ONLY_FROM_Y}, apply=PASS_ONLY_FROM_Y)
     ),
     scenario(
         "calico-tier-pass-to-kubernetes-policy",
         Step(
-            {
-                "80/TCP": """
-x/a  XXX XXX XXX
-x/b  XXX XXX XXX
-x/c  XXX XXX XXX
-y/a  XXX ... ...
-y/b  XXX ... ...
-y/c  XXX ... ...
-z/a  XXX XXX XXX
-z/b  XXX XXX XXX
-z/c  XXX XXX XXX
-"""
-            },
-            apply=SECURITY_TIER
-            + "---\n"
-            + GNP
-            + """
-metadata: {name: security.from-y-only}
-spec:
-  tier: security
-  selector: all()
-  types: [Ingress]
-  ingress:
-  - action: Pass
-    source: {namespaceSelector: ns == 'y'}
----
-"""
-            + K8S_DENY_INGRESS_X,
+            {"80/TCP": table(DENIED, {"y": "XXX ... ..."})}, apply=PASS_ONLY_FROM_Y + DENY_INGRESS_X
         ),
     ),
     scenario(
         "calico-tier-default-pass",
         Step(
-            {
-                "80/TCP": """
-x/a  XXX ... ...
-x/b  XXX ... ...
-x/c  XXX ... ...
-y/a  XXX ... ...
-y/b  XXX ... ...
-y/c  XXX ... ...
-z/a  XXX XXX XXX
-z/b  XXX XXX XXX
-z/c  XXX XXX XXX
-"""
-            },
-            apply=V3
-            + """kind: Tier
-metadata: {name: security}
-spec: {order: 100, defaultAction: Pass}
----
-"""
-            + GNP
-            + """
-metadata: {name: security.block-z}
-spec:
-  tier: security
-  selector: all()
-  types: [Ingress]
-  ingress:
-  - action: Deny
-    source: {namespaceSelector: ns == 'z'}
----
-"""
-            + K8S_DENY_INGRESS_X,
+            {"80/TCP": table("XXX ... ...", {"z": DENIED})},
+            apply=yaml_docs(
+                tier("security", 100, default_action="Pass"),
+                global_policy(
+                    "security.block-z",
+                    tier="security",
+                    selector="all()",
+                    types=["Ingress"],
+                    ingress=[action("Deny", source={"namespaceSelector": "ns == 'z'"})],
+                ),
+            )
+            + DENY_INGRESS_X,
         ),
     ),
     scenario(
         "calico-tier-order",
-        Step(
+        step(
             {"80/TCP": TO_X_FROM_Z_DENIED},
-            apply=V3
-            + """kind: Tier
-metadata: {name: first}
-spec: {order: 10}
----
-"""
-            + V3
-            + """kind: Tier
-metadata: {name: second}
-spec: {order: 20}
----
-"""
-            + GNP
-            + """
-metadata: {name: first.deny-z-to-x}
-spec:
-  tier: first
-  selector: projectcalico.org/namespace == 'x'
-  types: [Ingress]
-  ingress:
-  - action: Deny
-    source: {namespaceSelector: ns == 'z'}
-  - action: Pass
----
-"""
-            + GNP
-            + """
-metadata: {name: second.allow-all}
-spec:
-  tier: second
-  selector: all()
-  types: [Ingress]
-  ingress: [{action: Allow}]
-""",
+            tier("first", 10),
+            tier("second", 20),
+            global_policy(
+                "first.deny-z-to-x",
+                tier="first",
+                selector="projectcalico.org/namespace == 'x'",
+                types=["Ingress"],
+                ingress=[
+                    action("Deny", source={"namespaceSelector": "ns == 'z'"}),
+                    action("Pass"),
+                ],
+            ),
+            global_policy(
+                "second.allow-all",
+                tier="second",
+                selector="all()",
+                types=["Ingress"],
+                ingress=[action("Allow")],
+            ),
         ),
-        Step(
-            {"80/TCP": ALL_ALLOWED},
-            apply=V3
-            + """kind: Tier
-metadata: {name: first}
-spec: {order: 30}
-""",
-        ),
+        step({"80/TCP": ALL_ALLOWED}, tier("first", 30)),
     ),
     scenario(
         "calico-policy-order",
         Step(
-            {
-                "80/TCP": """
-x/a  ... ... ...
-x/b  XXX ... ...
-x/c  ... ... ...
-y/a  ... ... ...
-y/b  ... ... ...
-y/c  ... ... ...
-z/a  ... ... ...
-z/b  ... ... ...
-z/c  ... ... ...
-"""
-            },
-            apply=CNP
-            + """
-metadata: {name: deny-b, namespace: x}
-spec:
-  order: 10
-  selector: all()
-  types: [Ingress]
-  ingress:
-  - action: Deny
-    source: {selector: pod == 'b'}
----
-"""
-            + CNP
-            + """
-metadata: {name: allow-all, namespace: x}
-spec:
-  order: 20
-  selector: all()
-  types: [Ingress]
-  ingress: [{action: Allow}]
-""",
+            {"80/TCP": table(ALLOWED, {"x/b": "XXX ... ..."})},
+            apply=_deny_b(10)
+            + yaml_docs(
+                calico_policy(
+                    "allow-all",
+                    order=20,
+                    selector="all()",
+                    types=["Ingress"],
+                    ingress=[action("Allow")],
+                )
+            ),
         ),
-        Step(
-            {"80/TCP": ALL_ALLOWED},
-            apply=CNP
-            + """
-metadata: {name: deny-b, namespace: x}
-spec:
-  order: 30
-  selector: all()
-  types: [Ingress]
-  ingress:
-  - action: Deny
-    source: {selector: pod == 'b'}
-""",
-        ),
+        Step({"80/TCP": ALL_ALLOWED}, apply=_deny_b(30)),
     ),
     scenario(
         "calico-deny-before-allow-and-log",
-        Step(
-            {
-                "80/TCP": """
-x/a  ... ... ...
-x/b  ... ... ...
-x/c  X.. ... ...
-y/a  ... ... ...
-y/b  ... ... ...
-y/c  ... ... ...
-z/a  ... ... ...
-z/b  ... ... ...
-z/c  ... ... ...
-"""
-            },
-            apply=CNP
-            + """
-metadata: {name: a-not-from-c, namespace: x}
-spec:
-  selector: pod == 'a'
-  ingress:
-  - action: Log
-  - action: Deny
-    source: {selector: pod == 'c'}
-  - action: Allow
-""",
+        step(
+            {"80/TCP": table(ALLOWED, {"x/c": "X.. ... ..."})},
+            calico_policy(
+                "a-not-from-c",
+                selector="pod == 'a'",
+                ingress=[
+                    action("Log"),
+                    action("Deny", source={"selector": "pod == 'c'"}),
+                    action("Allow"),
+                ],
+            ),
         ),
     ),
     scenario(
         "calico-not-nets",
-        Step(
-            {
-                "80/TCP": """
-x/a  ... ... XXX
-x/b  ... ... XXX
-x/c  ... ... XXX
-y/a  ... ... ...
-y/b  ... ... ...
-y/c  ... ... ...
-z/a  ... ... ...
-z/b  ... ... ...
-z/c  ... ... ...
-"""
-            },
-            apply=GNP
-            + """
-metadata: {name: z-not-from-x}
-spec:
-  selector: projectcalico.org/namespace == 'z'
-  ingress:
-  - action: Allow
-    source: {notNets: [10.1.1.0/24]}
-""",
+        step(
+            {"80/TCP": table(ALLOWED, {"x": "... ... XXX"})},
+            global_policy(
+                "z-not-from-x",
+                selector="projectcalico.org/namespace == 'z'",
+                ingress=[action("Allow", source={"notNets": ["10.1.1.0/24"]})],
+            ),
         ),
     ),
     scenario(
         "calico-not-ports",
-        Step(
+        step(
             {"80/TCP": TO_XA_DENIED, "81/TCP": ALL_ALLOWED},
-            apply=CNP
-            + """
-metadata: {name: a-not-80, namespace: x}
-spec:
-  selector: pod == 'a'
-  ingress:
-  - action: Allow
-    protocol: TCP
-    destination: {notPorts: [80]}
-""",
+            calico_policy(
+                "a-not-80",
+                selector="pod == 'a'",
+                ingress=[action("Allow", protocol="TCP", destination={"notPorts": [80]})],
+            ),
         ),
     ),
     scenario(
         "calico-not-protocol",
-        Step(
+        step(
             {"80/TCP": ALL_ALLOWED, "80/UDP": TO_XA_DENIED},
-            apply=CNP
-            + """
-metadata: {name: a-not-udp, namespace: x}
-spec:
-  selector: pod == 'a'
-  ingress:
-  - action: Allow
-    notProtocol: UDP
-""",
+            calico_policy(
+                "a-not-udp", selector="pod == 'a'", ingress=[action("Allow", notProtocol="UDP")]
+            ),
         ),
     ),
     scenario(
         "calico-not-selector-stays-in-namespace",
-        Step(
-            {
-                "80/TCP": """
-x/a  ... ... ...
-x/b  X.. ... ...
-x/c  ... ... ...
-y/a  X.. ... ...
-y/b  X.. ... ...
-y/c  X.. ... ...
-z/a  X.. ... ...
-z/b  X.. ... ...
-z/c  X.. ... ...
-"""
-            },
-            apply=CNP
-            + """
-metadata: {name: a-not-from-b, namespace: x}
-spec:
-  selector: pod == 'a'
-  ingress:
-  - action: Allow
-    source: {notSelector: pod == 'b'}
-""",
+        step(
+            {"80/TCP": table("X.. ... ...", {"x/a": ALLOWED, "x/c": ALLOWED})},
+            calico_policy(
+                "a-not-from-b",
+                selector="pod == 'a'",
+                ingress=[action("Allow", source={"notSelector": "pod == 'b'"})],
+            ),
         ),
     ),
     scenario(
         "calico-not-selector-in-global-policy",
-        Step(
-            {
-                "80/TCP": """
-x/a  ... ... ...
-x/b  X.. ... ...
-x/c  ... ... ...
-y/a  ... ... ...
-y/b  X.. ... ...
-y/c  ... ... ...
-z/a  ... ... ...
-z/b  X.. ... ...
-z/c  ... ... ...
-"""
-            },
-            apply=GNP
-            + """
-metadata: {name: x-a-not-from-b}
-spec:
-  selector: pod == 'a'
-  namespaceSelector: ns == 'x'
-  ingress:
-  - action: Allow
-    source: {notSelector: pod == 'b'}
-""",
+        step(
+            {"80/TCP": table(ALLOWED, dict.fromkeys(("x/b", "y/b", "z/b"), "X.. ... ..."))},
+            global_policy(
+                "x-a-not-from-b",
+                selector="pod == 'a'",
+                namespaceSelector="ns == 'x'",
+                ingress=[action("Allow", source={"notSelector": "pod == 'b'"})],
+            ),
         ),
     ),
     scenario(
         "calico-global-policy-namespace-selector",
-        Step(
+        step(
             {"80/TCP": TO_Y_DENIED},
-            apply=GNP
-            + """
-metadata: {name: deny-into-y}
-spec:
-  selector: all()
-  namespaceSelector: ns == 'y'
-  types: [Ingress]
-""",
+            global_policy(
+                "deny-into-y", selector="all()", namespaceSelector="ns == 'y'", types=["Ingress"]
+            ),
         ),
     ),
     scenario(
         "calico-global-egress-deny-nets",
-        Step(
+        step(
             {"80/TCP": TO_Y_DENIED},
-            apply=GNP
-            + """
-metadata: {name: no-egress-to-y}
-spec:
-  selector: all()
-  egress:
-  - action: Deny
-    destination: {nets: [10.1.2.0/24]}
-  - action: Allow
-""",
+            global_policy(
+                "no-egress-to-y",
+                selector="all()",
+                egress=[
+                    action("Deny", destination={"nets": ["10.1.2.0/24"]}),
+                    action("Allow"),
+                ],
+            ),
         ),
     ),
     scenario(
         "calico-global-network-set",
-        Step(
+        step(
             {"80/TCP": TO_X_FROM_Z_DENIED},
-            apply=V3
-            + """kind: GlobalNetworkSet
-metadata: {name: quarantine, labels: {role: quarantine}}
-spec: {nets: [10.1.3.0/24]}
----
-"""
-            + GNP
-            + """
-metadata: {name: x-not-from-quarantine}
-spec:
-  selector: projectcalico.org/namespace == 'x'
-  ingress:
-  - action: Deny
-    source: {selector: role == 'quarantine'}
-  - action: Allow
-""",
+            network_set("quarantine", "quarantine", ["10.1.3.0/24"]),
+            global_policy(
+                "x-not-from-quarantine",
+                selector="projectcalico.org/namespace == 'x'",
+                ingress=[
+                    action("Deny", source={"selector": "role == 'quarantine'"}),
+                    action("Allow"),
+                ],
+            ),
         ),
     ),
     scenario(
         "calico-namespaced-network-set",
-        Step(
+        step(
             {"80/TCP": TO_X_ONLY_FROM_Y},
-            apply=V3
-            + """kind: NetworkSet
-metadata: {name: partners, namespace: x, labels: {role: partner}}
-spec: {nets: [10.1.2.0/24]}
----
-"""
-            + CNP
-            + """
-metadata: {name: from-partners, namespace: x}
-spec:
-  selector: all()
-  ingress:
-  - action: Allow
-    source: {selector: role == 'partner'}
-""",
+            network_set("partners", "partner", ["10.1.2.0/24"], namespace="x"),
+            calico_policy(
+                "from-partners",
+                selector="all()",
+                ingress=[action("Allow", source={"selector": "role == 'partner'"})],
+            ),
         ),
-        Step(
+        step(
             {"80/TCP": TO_X_DENIED},
-            apply=V3
-            + """kind: NetworkSet
-metadata: {name: partners, namespace: x, labels: {role: former-partner}}
-spec: {nets: [10.1.2.0/24]}
-""",
+            network_set("partners", "former-partner", ["10.1.2.0/24"], namespace="x"),
         ),
     ),
     scenario(
         "calico-pass-in-default-tier-reaches-profile",
         Step(
             {"80/TCP": ALL_ALLOWED},
-            apply=CNP
-            + """
-metadata: {name: pass-first, namespace: x}
-spec:
-  order: 1
-  selector: all()
-  types: [Ingress]
-  ingress: [{action: Pass}]
----
-"""
-            + K8S_DENY_INGRESS_X,
+            apply=yaml_docs(
+                calico_policy(
+                    "pass-first",
+                    order=1,
+                    selector="all()",
+                    types=["Ingress"],
+                    ingress=[action("Pass")],
+                )
+            )
+            + DENY_INGRESS_X,
         ),
     ),
     scenario(
         "calico-icmp-only",
-        Step(
+        step(
             {"ICMP": ALL_ALLOWED, "80/TCP": TO_X_DENIED},
-            apply=CNP
-            + """
-metadata: {name: icmp-only, namespace: x}
-spec:
-  selector: all()
-  ingress: [{action: Allow, protocol: ICMP}]
-""",
+            calico_policy(
+                "icmp-only", selector="all()", ingress=[action("Allow", protocol="ICMP")]
+            ),
         ),
     ),
     scenario(
         "calico-deny-echo-then-allow",
-        Step(
+        step(
             {"ICMP": TO_X_DENIED, "80/TCP": ALL_ALLOWED},
-            apply=CNP
-            + """
-metadata: {name: no-ping, namespace: x}
-spec:
-  selector: all()
-  ingress:
-  - action: Deny
-    protocol: ICMP
-    icmp: {type: 8}
-  - action: Allow
-""",
+            calico_policy(
+                "no-ping",
+                selector="all()",
+                ingress=[action("Deny", protocol="ICMP", icmp={"type": 8}), action("Allow")],
+            ),
         ),
     ),
 )

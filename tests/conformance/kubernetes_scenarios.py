@@ -1,832 +1,394 @@
 """The upstream network-policy e2e scenarios (test/e2e/network/netpol), in our own words.
 
-Tables: one row per source, destinations in the order x/a x/b x/c  y/a y/b y/c
-z/a z/b z/c; ``.`` allowed, ``X`` denied. Self-traffic is shown as classified.
+Tables (built by ``truth.table``): one row per source, destinations in the order
+x/a x/b x/c  y/a y/b y/c  z/a z/b z/c; ``.`` allowed, ``X`` denied. Self-traffic is
+shown as classified.
 """
 
 from __future__ import annotations
 
 from tests.conformance.cluster import namespace_yaml, pod_yaml
-from tests.conformance.scenario import Scenario, Step, scenario
-from tests.conformance.truth import ALL_ALLOWED
-
-NP = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
-
-TO_X_DENIED = """
-x/a  XXX ... ...
-x/b  XXX ... ...
-x/c  XXX ... ...
-y/a  XXX ... ...
-y/b  XXX ... ...
-y/c  XXX ... ...
-z/a  XXX ... ...
-z/b  XXX ... ...
-z/c  XXX ... ...
-"""
-
-TO_XA_DENIED = """
-x/a  X.. ... ...
-x/b  X.. ... ...
-x/c  X.. ... ...
-y/a  X.. ... ...
-y/b  X.. ... ...
-y/c  X.. ... ...
-z/a  X.. ... ...
-z/b  X.. ... ...
-z/c  X.. ... ...
-"""
-
-TO_XA_ONLY_FROM_XB = """
-x/a  X.. ... ...
-x/b  ... ... ...
-x/c  X.. ... ...
-y/a  X.. ... ...
-y/b  X.. ... ...
-y/c  X.. ... ...
-z/a  X.. ... ...
-z/b  X.. ... ...
-z/c  X.. ... ...
-"""
-
-TO_XA_ONLY_FROM_Y = """
-x/a  X.. ... ...
-x/b  X.. ... ...
-x/c  X.. ... ...
-y/a  ... ... ...
-y/b  ... ... ...
-y/c  ... ... ...
-z/a  X.. ... ...
-z/b  X.. ... ...
-z/c  X.. ... ...
-"""
-
-X_ISOLATED_BOTH_WAYS = """
-x/a  XXX XXX XXX
-x/b  XXX XXX XXX
-x/c  XXX XXX XXX
-y/a  XXX ... ...
-y/b  XXX ... ...
-y/c  XXX ... ...
-z/a  XXX ... ...
-z/b  XXX ... ...
-z/c  XXX ... ...
-"""
-
-FROM_X_DENIED = """
-x/a  XXX XXX XXX
-x/b  XXX XXX XXX
-x/c  XXX XXX XXX
-y/a  ... ... ...
-y/b  ... ... ...
-y/c  ... ... ...
-z/a  ... ... ...
-z/b  ... ... ...
-z/c  ... ... ...
-"""
-
-FROM_XA_DENIED = """
-x/a  XXX XXX XXX
-x/b  ... ... ...
-x/c  ... ... ...
-y/a  ... ... ...
-y/b  ... ... ...
-y/c  ... ... ...
-z/a  ... ... ...
-z/b  ... ... ...
-z/c  ... ... ...
-"""
-
-XA_IN_FROM_XB_OUT_TO_Y = """
-x/a  XXX ... XXX
-x/b  ... ... ...
-x/c  X.. ... ...
-y/a  X.. ... ...
-y/b  X.. ... ...
-y/c  X.. ... ...
-z/a  X.. ... ...
-z/b  X.. ... ...
-z/c  X.. ... ...
-"""
-
-DENY_ALL_X = (
-    NP
-    + """
-metadata: {name: deny-all, namespace: x}
-spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
-"""
+from tests.conformance.manifests import (
+    NAME_LABEL,
+    expression,
+    from_,
+    in_namespace,
+    ip_block,
+    labels,
+    netpol,
+    peer,
+    pod,
+    port,
+    to,
+    yaml_docs,
 )
+from tests.conformance.scenario import Scenario, Step, scenario, step
+from tests.conformance.truth import ALL_ALLOWED, ALLOWED, DENIED, table
 
-EXCEPT_XB = (
-    NP
-    + """
-metadata: {name: egress-except-xb, namespace: x}
-spec:
-  podSelector: {matchLabels: {pod: a}}
-  policyTypes: [Egress]
-  egress:
-  - to: [{ipBlock: {cidr: 10.1.0.0/16, except: [10.1.1.2/32]}}]
-"""
+TO_X_DENIED = table("XXX ... ...")
+TO_XA_DENIED = table("X.. ... ...")
+TO_XA_ONLY_FROM_XB = table("X.. ... ...", {"x/b": ALLOWED})
+TO_XA_ONLY_FROM_Y = table("X.. ... ...", {"y": ALLOWED})
+TO_XA_FROM_Y_DENIED = table(ALLOWED, {"y": "X.. ... ..."})
+X_ISOLATED_BOTH_WAYS = table("XXX ... ...", {"x": DENIED})
+FROM_X_DENIED = table(ALLOWED, {"x": DENIED})
+FROM_XA_DENIED = table(ALLOWED, {"x/a": DENIED})
+XA_IN_FROM_XB_OUT_TO_Y = table("X.. ... ...", {"x/a": "XXX ... XXX", "x/b": ALLOWED})
+EXCEPT_XB_TABLE = table(ALLOWED, {"x/a": ".X. ... ..."})
+
+DENY_INGRESS_X = yaml_docs(netpol("deny-ingress", types=["Ingress"]))
+DENY_ALL_X = yaml_docs(netpol("deny-all", types=["Ingress", "Egress"]))
+EXCEPT_XB = yaml_docs(
+    netpol(
+        "egress-except-xb",
+        pod("a"),
+        types=["Egress"],
+        egress=[to(ip_block("10.1.0.0/16", "10.1.1.2/32"))],
+    )
 )
-
-EXCEPT_XB_TABLE = """
-x/a  .X. ... ...
-x/b  ... ... ...
-x/c  ... ... ...
-y/a  ... ... ...
-y/b  ... ... ...
-y/c  ... ... ...
-z/a  ... ... ...
-z/b  ... ... ...
-z/c  ... ... ...
-"""
+FROM_Y_ON_81 = yaml_docs(
+    netpol("allow-81-from-y", pod("a"), ingress=[from_(in_namespace("y"), ports=[port(81, "TCP")])])
+)
+X_A_TO_Y_A = yaml_docs(
+    netpol("allow-to-y-a", pod("a"), types=["Egress"], egress=[to(in_namespace("y", pod("a")))])
+)
 
 SCENARIOS: tuple[Scenario, ...] = (
-    scenario(
-        "default-deny-ingress",
-        Step(
-            {"80/TCP": TO_X_DENIED},
-            apply=NP
-            + """
-metadata: {name: deny-ingress, namespace: x}
-spec: {podSelector: {}, policyTypes: [Ingress]}
-""",
-        ),
-    ),
+    scenario("default-deny-ingress", Step({"80/TCP": TO_X_DENIED}, apply=DENY_INGRESS_X)),
     scenario("default-deny-all", Step({"80/TCP": X_ISOLATED_BOTH_WAYS}, apply=DENY_ALL_X)),
     scenario(
         "pod-selector-within-namespace",
-        Step(
+        step(
             {"80/TCP": TO_XA_ONLY_FROM_XB},
-            apply=NP
-            + """
-metadata: {name: x-a-allows-x-b, namespace: x}
-spec:
-  podSelector: {matchLabels: {pod: a}}
-  ingress: [{from: [{podSelector: {matchLabels: {pod: b}}}]}]
-""",
+            netpol("x-a-allows-x-b", pod("a"), ingress=[from_(peer(pods=pod("b")))]),
         ),
     ),
     scenario(
         "allow-ingress-for-a-target",
-        Step(
-            {
-                "80/TCP": """
-x/a  .XX ... ...
-x/b  .XX ... ...
-x/c  .XX ... ...
-y/a  .XX ... ...
-y/b  .XX ... ...
-y/c  .XX ... ...
-z/a  .XX ... ...
-z/b  .XX ... ...
-z/c  .XX ... ...
-"""
-            },
-            apply=NP
-            + """
-metadata: {name: deny-all, namespace: x}
-spec: {podSelector: {}, policyTypes: [Ingress]}
----
-"""
-            + NP
-            + """
-metadata: {name: allow-all-to-a, namespace: x}
-spec:
-  podSelector: {matchLabels: {pod: a}}
-  ingress: [{from: [{podSelector: {}, namespaceSelector: {}}]}]
-""",
+        step(
+            {"80/TCP": table(".XX ... ...")},
+            netpol("deny-all", types=["Ingress"]),
+            netpol("allow-all-to-a", pod("a"), ingress=[from_(peer(pods={}, namespaces={}))]),
         ),
     ),
     scenario(
         "ingress-from-all-namespaces",
-        Step(
+        step(
             {"80/TCP": ALL_ALLOWED},
-            apply=NP
-            + """
-metadata: {name: allow-from-another-ns, namespace: x}
-spec:
-  podSelector: {matchLabels: {pod: a}}
-  ingress: [{from: [{namespaceSelector: {matchLabels: {}}}]}]
-""",
+            netpol("allow-from-another-ns", pod("a"), ingress=[from_(peer(namespaces=labels()))]),
         ),
     ),
     scenario(
         "namespace-selector-match-labels",
-        Step(
+        step(
             {"80/TCP": TO_XA_ONLY_FROM_Y},
-            apply=NP
-            + """
-metadata: {name: allow-ns-y, namespace: x}
-spec:
-  podSelector: {matchLabels: {pod: a}}
-  ingress: [{from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: y}}}]}]
-""",
+            netpol("allow-ns-y", pod("a"), ingress=[from_(in_namespace("y"))]),
         ),
     ),
     scenario(
         "pod-selector-match-expressions",
-        Step(
+        step(
             {"80/TCP": TO_XA_ONLY_FROM_XB},
-            apply=NP
-            + """
-metadata: {name: x-a-allows-x-b, namespace: x}
-spec:
-  podSelector: {matchLabels: {pod: a}}
-  ingress:
-  - from: [{podSelector: {matchExpressions: [{key: pod, operator: In, values: [b]}]}}]
-""",
+            netpol(
+                "x-a-allows-x-b",
+                pod("a"),
+                ingress=[from_(peer(pods=expression("pod", "In", "b")))],
+            ),
         ),
     ),
     scenario(
         "namespace-selector-match-expressions",
-        Step(
+        step(
             {"80/TCP": TO_XA_ONLY_FROM_Y},
-            apply=NP
-            + """
-metadata: {name: allow-ns-y-expr, namespace: x}
-spec:
-  podSelector: {matchLabels: {pod: a}}
-  ingress:
-  - from:
-    - namespaceSelector:
-        matchExpressions: [{key: kubernetes.io/metadata.name, operator: In, values: [y]}]
-""",
+            netpol(
+                "allow-ns-y-expr",
+                pod("a"),
+                ingress=[from_(peer(namespaces=expression(NAME_LABEL, "In", "y")))],
+            ),
         ),
     ),
     scenario(
         "namespace-selector-not-in",
-        Step(
+        step(
             {"80/TCP": TO_XA_ONLY_FROM_Y},
-            apply=NP
-            + """
-metadata: {name: allow-not-x-z, namespace: x}
-spec:
-  podSelector: {matchLabels: {pod: a}}
-  ingress:
-  - from:
-    - namespaceSelector: {matchExpressions: [{key: ns, operator: NotIn, values: [x, z]}]}
-""",
+            netpol(
+                "allow-not-x-z",
+                pod("a"),
+                ingress=[from_(peer(namespaces=expression("ns", "NotIn", "x", "z")))],
+            ),
         ),
     ),
     scenario(
         "pod-selector-or-namespace-selector",
-        Step(
-            {
-                "80/TCP": """
-x/a  X.. ... ...
-x/b  ... ... ...
-x/c  X.. ... ...
-y/a  ... ... ...
-y/b  ... ... ...
-y/c  ... ... ...
-z/a  ... ... ...
-z/b  ... ... ...
-z/c  ... ... ...
-"""
-            },
-            apply=NP
-            + """
-metadata: {name: allow-ns-or-pod, namespace: x}
-spec:
-  podSelector: {matchLabels: {pod: a}}
-  ingress:
-  - from:
-    - namespaceSelector:
-        matchExpressions: [{key: kubernetes.io/metadata.name, operator: NotIn, values: [x]}]
-    - podSelector: {matchLabels: {pod: b}}
-""",
+        step(
+            {"80/TCP": table(ALLOWED, {"x/a": "X.. ... ...", "x/c": "X.. ... ..."})},
+            netpol(
+                "allow-ns-or-pod",
+                pod("a"),
+                ingress=[
+                    from_(
+                        peer(namespaces=expression(NAME_LABEL, "NotIn", "x")), peer(pods=pod("b"))
+                    )
+                ],
+            ),
         ),
     ),
     scenario(
         "pod-selector-and-namespace-selector",
-        Step(
-            {
-                "80/TCP": """
-x/a  X.. ... ...
-x/b  X.. ... ...
-x/c  X.. ... ...
-y/a  X.. ... ...
-y/b  ... ... ...
-y/c  X.. ... ...
-z/a  X.. ... ...
-z/b  ... ... ...
-z/c  X.. ... ...
-"""
-            },
-            apply=NP
-            + """
-metadata: {name: allow-ns-and-pod, namespace: x}
-spec:
-  podSelector: {matchLabels: {pod: a}}
-  ingress:
-  - from:
-    - namespaceSelector:
-        matchExpressions: [{key: kubernetes.io/metadata.name, operator: NotIn, values: [x]}]
-      podSelector: {matchLabels: {pod: b}}
-""",
+        step(
+            {"80/TCP": table("X.. ... ...", {"y/b": ALLOWED, "z/b": ALLOWED})},
+            netpol(
+                "allow-ns-and-pod",
+                pod("a"),
+                ingress=[
+                    from_(peer(pods=pod("b"), namespaces=expression(NAME_LABEL, "NotIn", "x")))
+                ],
+            ),
         ),
     ),
     scenario(
         "multiple-pod-and-namespace-selectors",
-        Step(
-            {
-                "80/TCP": """
-x/a  X.. ... ...
-x/b  X.. ... ...
-x/c  X.. ... ...
-y/a  X.. ... ...
-y/b  ... ... ...
-y/c  ... ... ...
-z/a  X.. ... ...
-z/b  ... ... ...
-z/c  ... ... ...
-"""
-            },
-            apply=NP
-            + """
-metadata: {name: allow-ns-y-z-pod-b-c, namespace: x}
-spec:
-  podSelector: {matchLabels: {pod: a}}
-  ingress:
-  - from:
-    - namespaceSelector:
-        matchExpressions: [{key: kubernetes.io/metadata.name, operator: NotIn, values: [x]}]
-      podSelector: {matchExpressions: [{key: pod, operator: In, values: [b, c]}]}
-""",
+        step(
+            {"80/TCP": table("X.. ... ...", dict.fromkeys(("y/b", "y/c", "z/b", "z/c"), ALLOWED))},
+            netpol(
+                "allow-ns-y-z-pod-b-c",
+                pod("a"),
+                ingress=[
+                    from_(
+                        peer(
+                            pods=expression("pod", "In", "b", "c"),
+                            namespaces=expression(NAME_LABEL, "NotIn", "x"),
+                        )
+                    )
+                ],
+            ),
         ),
     ),
     scenario(
         "any-of-several-pod-selectors",
-        Step(
-            {
-                "80/TCP": """
-x/a  X.. ... ...
-x/b  ... ... ...
-x/c  ... ... ...
-y/a  X.. ... ...
-y/b  X.. ... ...
-y/c  X.. ... ...
-z/a  X.. ... ...
-z/b  X.. ... ...
-z/c  X.. ... ...
-"""
-            },
-            apply=NP
-            + """
-metadata: {name: allow-x-b-c, namespace: x}
-spec:
-  podSelector: {matchLabels: {pod: a}}
-  ingress:
-  - from: [{podSelector: {matchLabels: {pod: b}}}, {podSelector: {matchLabels: {pod: c}}}]
-""",
+        step(
+            {"80/TCP": table("X.. ... ...", {"x/b": ALLOWED, "x/c": ALLOWED})},
+            netpol(
+                "allow-x-b-c", pod("a"), ingress=[from_(peer(pods=pod("b")), peer(pods=pod("c")))]
+            ),
         ),
     ),
     scenario(
         "pod-in-another-namespace",
-        Step(
-            {
-                "80/TCP": """
-x/a  X.. ... ...
-x/b  X.. ... ...
-x/c  X.. ... ...
-y/a  ... ... ...
-y/b  X.. ... ...
-y/c  X.. ... ...
-z/a  X.. ... ...
-z/b  X.. ... ...
-z/c  X.. ... ...
-"""
-            },
-            apply=NP
-            + """
-metadata: {name: allow-y-a, namespace: x}
-spec:
-  podSelector: {matchLabels: {pod: a}}
-  ingress:
-  - from:
-    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: y}}
-      podSelector: {matchLabels: {pod: a}}
-""",
+        step(
+            {"80/TCP": table("X.. ... ...", {"y/a": ALLOWED})},
+            netpol("allow-y-a", pod("a"), ingress=[from_(in_namespace("y", pod("a")))]),
         ),
     ),
     scenario(
         "pod-selector-exists-and-does-not-exist",
-        Step(
-            {
-                "80/TCP": """
-x/a  ... ... ...
-x/b  ... ... ...
-x/c  ... ... ...
-y/a  X.. ... ...
-y/b  X.. ... ...
-y/c  X.. ... ...
-z/a  X.. ... ...
-z/b  X.. ... ...
-z/c  X.. ... ...
-"""
-            },
-            apply=NP
-            + """
-metadata: {name: from-labelled-pods, namespace: x}
-spec:
-  podSelector: {matchLabels: {pod: a}}
-  ingress:
-  - from: [{podSelector: {matchExpressions: [{key: pod, operator: Exists}]}}]
-""",
+        step(
+            {"80/TCP": table("X.. ... ...", {"x": ALLOWED})},
+            netpol(
+                "from-labelled-pods",
+                pod("a"),
+                ingress=[from_(peer(pods=expression("pod", "Exists")))],
+            ),
         ),
-        Step(
+        step(
             {"80/TCP": TO_XA_DENIED},
-            apply=NP
-            + """
-metadata: {name: from-labelled-pods, namespace: x}
-spec:
-  podSelector: {matchLabels: {pod: a}}
-  ingress:
-  - from: [{podSelector: {matchExpressions: [{key: pod, operator: DoesNotExist}]}}]
-""",
+            netpol(
+                "from-labelled-pods",
+                pod("a"),
+                ingress=[from_(peer(pods=expression("pod", "DoesNotExist")))],
+            ),
         ),
     ),
     scenario(
-        "ports",
-        Step(
-            {"81/TCP": TO_XA_ONLY_FROM_Y, "80/TCP": TO_XA_DENIED},
-            apply=NP
-            + """
-metadata: {name: allow-81-from-y, namespace: x}
-spec:
-  podSelector: {matchLabels: {pod: a}}
-  ingress:
-  - from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: y}}}]
-    ports: [{port: 81, protocol: TCP}]
-""",
-        ),
+        "ports", Step({"81/TCP": TO_XA_ONLY_FROM_Y, "80/TCP": TO_XA_DENIED}, apply=FROM_Y_ON_81)
     ),
     scenario(
         "stacked-policies-with-overlapping-pod-selectors",
-        Step(
-            {"81/TCP": TO_XA_ONLY_FROM_Y, "80/TCP": TO_XA_DENIED},
-            apply=NP
-            + """
-metadata: {name: allow-81-from-y, namespace: x}
-spec:
-  podSelector: {matchLabels: {pod: a}}
-  ingress:
-  - from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: y}}}]
-    ports: [{port: 81, protocol: TCP}]
-""",
-        ),
-        Step(
+        Step({"81/TCP": TO_XA_ONLY_FROM_Y, "80/TCP": TO_XA_DENIED}, apply=FROM_Y_ON_81),
+        step(
             {"81/TCP": TO_XA_ONLY_FROM_Y, "80/TCP": TO_XA_ONLY_FROM_Y},
-            apply=NP
-            + """
-metadata: {name: allow-80-from-y, namespace: x}
-spec:
-  podSelector: {matchLabels: {pod: a}}
-  ingress:
-  - from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: y}}}]
-    ports: [{port: 80, protocol: TCP}]
-""",
+            netpol(
+                "allow-80-from-y",
+                pod("a"),
+                ingress=[from_(in_namespace("y"), ports=[port(80, "TCP")])],
+            ),
         ),
     ),
     scenario(
         "allow-all",
-        Step(
-            {"80/TCP": ALL_ALLOWED, "81/TCP": ALL_ALLOWED},
-            apply=NP
-            + """
-metadata: {name: allow-all, namespace: x}
-spec: {podSelector: {}, ingress: [{}]}
-""",
-        ),
+        step({"80/TCP": ALL_ALLOWED, "81/TCP": ALL_ALLOWED}, netpol("allow-all", ingress=[{}])),
     ),
     scenario(
         "ingress-on-one-named-port",
-        Step(
+        step(
             {"81/TCP": ALL_ALLOWED, "80/TCP": TO_X_DENIED},
-            apply=NP
-            + """
-metadata: {name: allow-81-by-name, namespace: x}
-spec:
-  podSelector: {}
-  ingress: [{ports: [{port: serve-81-tcp}]}]
-""",
+            netpol("allow-81-by-name", ingress=[from_(ports=[port("serve-81-tcp")])]),
         ),
     ),
     scenario(
         "ingress-from-namespace-on-one-named-port",
-        Step(
+        step(
             {"80/TCP": TO_XA_ONLY_FROM_Y, "81/TCP": TO_XA_DENIED},
-            apply=NP
-            + """
-metadata: {name: allow-80-by-name-from-y, namespace: x}
-spec:
-  podSelector: {matchLabels: {pod: a}}
-  ingress:
-  - from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: y}}}]
-    ports: [{port: serve-80-tcp, protocol: TCP}]
-""",
+            netpol(
+                "allow-80-by-name-from-y",
+                pod("a"),
+                ingress=[from_(in_namespace("y"), ports=[port("serve-80-tcp", "TCP")])],
+            ),
         ),
     ),
     scenario(
         "egress-on-one-named-port",
-        Step(
+        step(
             {"80/TCP": ALL_ALLOWED, "81/TCP": FROM_X_DENIED},
-            apply=NP
-            + """
-metadata: {name: allow-egress-80-by-name, namespace: x}
-spec:
-  podSelector: {}
-  policyTypes: [Egress]
-  egress: [{ports: [{port: serve-80-tcp}]}]
-""",
+            netpol(
+                "allow-egress-80-by-name",
+                types=["Egress"],
+                egress=[to(ports=[port("serve-80-tcp")])],
+            ),
         ),
     ),
     scenario(
         "named-port-needs-matching-protocol",
-        Step(
+        step(
             {"80/TCP": TO_XA_DENIED, "80/UDP": ALL_ALLOWED},
-            apply=NP
-            + """
-metadata: {name: udp-name-for-udp, namespace: x}
-spec:
-  podSelector: {matchLabels: {pod: a}}
-  ingress: [{ports: [{port: serve-80-udp, protocol: UDP}]}]
-""",
+            netpol(
+                "udp-name-for-udp", pod("a"), ingress=[from_(ports=[port("serve-80-udp", "UDP")])]
+            ),
         ),
     ),
     scenario(
         "updated-policy",
-        Step(
-            {"81/TCP": ALL_ALLOWED},
-            apply=NP
-            + """
-metadata: {name: allow-all-mutate-to-deny-all, namespace: x}
-spec: {podSelector: {}, ingress: [{}]}
-""",
-        ),
-        Step(
-            {"81/TCP": TO_X_DENIED},
-            apply=NP
-            + """
-metadata: {name: allow-all-mutate-to-deny-all, namespace: x}
-spec: {podSelector: {}, ingress: []}
-""",
-        ),
+        step({"81/TCP": ALL_ALLOWED}, netpol("allow-all-mutate-to-deny-all", ingress=[{}])),
+        step({"81/TCP": TO_X_DENIED}, netpol("allow-all-mutate-to-deny-all", ingress=[])),
     ),
     scenario(
         "ingress-from-updated-namespace",
-        Step(
+        step(
             {"80/TCP": TO_XA_DENIED},
-            apply=NP
-            + """
-metadata: {name: allow-from-updated-ns, namespace: x}
-spec:
-  podSelector: {matchLabels: {pod: a}}
-  ingress: [{from: [{namespaceSelector: {matchLabels: {ns2: updated}}}]}]
-""",
+            netpol(
+                "allow-from-updated-ns",
+                pod("a"),
+                ingress=[from_(peer(namespaces=labels(ns2="updated")))],
+            ),
         ),
         Step({"80/TCP": TO_XA_ONLY_FROM_Y}, apply=namespace_yaml("y", ns2="updated")),
         Step({"80/TCP": TO_XA_DENIED}, apply=namespace_yaml("y")),
     ),
     scenario(
         "ingress-from-updated-pod",
-        Step(
+        step(
             {"80/TCP": TO_XA_DENIED},
-            apply=NP
-            + """
-metadata: {name: allow-from-updated-pod, namespace: x}
-spec:
-  podSelector: {matchLabels: {pod: a}}
-  ingress: [{from: [{podSelector: {matchLabels: {pod2: updated}}}]}]
-""",
+            netpol(
+                "allow-from-updated-pod",
+                pod("a"),
+                ingress=[from_(peer(pods=labels(pod2="updated")))],
+            ),
         ),
         Step({"80/TCP": TO_XA_ONLY_FROM_XB}, apply=pod_yaml("x/b", pod2="updated")),
     ),
     scenario(
         "ingress-denied-to-updated-pod",
-        Step(
+        step(
             {"80/TCP": ALL_ALLOWED},
-            apply=NP
-            + """
-metadata: {name: deny-ingress-to-isolated, namespace: x}
-spec:
-  podSelector: {matchLabels: {target: isolated}}
-  policyTypes: [Ingress]
-""",
+            netpol("deny-ingress-to-isolated", labels(target="isolated"), types=["Ingress"]),
         ),
         Step({"80/TCP": TO_XA_DENIED}, apply=pod_yaml("x/a", target="isolated")),
         Step({"80/TCP": ALL_ALLOWED}, apply=pod_yaml("x/a")),
     ),
     scenario(
         "deny-ingress-from-other-namespaces",
-        Step(
-            {
-                "80/TCP": """
-x/a  ... ... ...
-x/b  ... ... ...
-x/c  ... ... ...
-y/a  XXX ... ...
-y/b  XXX ... ...
-y/c  XXX ... ...
-z/a  XXX ... ...
-z/b  XXX ... ...
-z/c  XXX ... ...
-"""
-            },
-            apply=NP
-            + """
-metadata: {name: deny-other-namespaces, namespace: x}
-spec:
-  podSelector: {}
-  ingress: [{from: [{podSelector: {}}]}]
-""",
+        step(
+            {"80/TCP": table("XXX ... ...", {"x": ALLOWED})},
+            netpol("deny-other-namespaces", ingress=[from_(peer(pods={}))]),
         ),
     ),
     scenario(
         "deny-egress-by-pod-selector",
-        Step(
-            {"80/TCP": FROM_XA_DENIED},
-            apply=NP
-            + """
-metadata: {name: deny-egress-a, namespace: x}
-spec: {podSelector: {matchLabels: {pod: a}}, policyTypes: [Egress]}
-""",
-        ),
+        step({"80/TCP": FROM_XA_DENIED}, netpol("deny-egress-a", pod("a"), types=["Egress"])),
     ),
     scenario(
         "deny-egress-from-namespace",
-        Step(
-            {"80/TCP": FROM_X_DENIED},
-            apply=NP
-            + """
-metadata: {name: deny-egress-all, namespace: x}
-spec: {podSelector: {}, policyTypes: [Egress]}
-""",
-        ),
+        step({"80/TCP": FROM_X_DENIED}, netpol("deny-egress-all", types=["Egress"])),
     ),
     scenario(
         "ingress-and-egress-together",
-        Step(
+        step(
             {"80/TCP": XA_IN_FROM_XB_OUT_TO_Y},
-            apply=NP
-            + """
-metadata: {name: both-ways, namespace: x}
-spec:
-  podSelector: {matchLabels: {pod: a}}
-  policyTypes: [Ingress, Egress]
-  ingress: [{from: [{podSelector: {matchLabels: {pod: b}}}]}]
-  egress: [{to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: y}}}]}]
-""",
+            netpol(
+                "both-ways",
+                pod("a"),
+                types=["Ingress", "Egress"],
+                ingress=[from_(peer(pods=pod("b")))],
+                egress=[to(in_namespace("y"))],
+            ),
         ),
     ),
     scenario(
         "policy-types-default-from-egress-presence",
-        Step(
+        step(
             {"80/TCP": XA_IN_FROM_XB_OUT_TO_Y},
-            apply=NP
-            + """
-metadata: {name: implied-types, namespace: x}
-spec:
-  podSelector: {matchLabels: {pod: a}}
-  ingress: [{from: [{podSelector: {matchLabels: {pod: b}}}]}]
-  egress: [{to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: y}}}]}]
-""",
+            netpol(
+                "implied-types",
+                pod("a"),
+                ingress=[from_(peer(pods=pod("b")))],
+                egress=[to(in_namespace("y"))],
+            ),
         ),
     ),
     scenario(
         "policy-types-egress-only-ignores-ingress-rules",
-        Step(
+        step(
             {"80/TCP": ALL_ALLOWED},
-            apply=NP
-            + """
-metadata: {name: egress-only, namespace: x}
-spec:
-  podSelector: {matchLabels: {pod: a}}
-  policyTypes: [Egress]
-  ingress: [{from: [{podSelector: {matchLabels: {pod: b}}}]}]
-  egress: [{}]
-""",
+            netpol(
+                "egress-only",
+                pod("a"),
+                types=["Egress"],
+                ingress=[from_(peer(pods=pod("b")))],
+                egress=[{}],
+            ),
         ),
     ),
     scenario(
         "egress-denied-on-client-even-if-server-allows",
         Step(
-            {
-                "80/TCP": """
-x/a  XXX .XX XXX
-x/b  ... XX. ...
-x/c  ... XX. ...
-y/a  ... XX. ...
-y/b  ... XX. ...
-y/c  ... XX. ...
-z/a  ... XX. ...
-z/b  ... XX. ...
-z/c  ... XX. ...
-"""
-            },
-            apply=NP
-            + """
-metadata: {name: allow-to-y-a, namespace: x}
-spec:
-  podSelector: {matchLabels: {pod: a}}
-  policyTypes: [Egress]
-  egress:
-  - to:
-    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: y}}
-      podSelector: {matchLabels: {pod: a}}
----
-"""
-            + NP
-            + """
-metadata: {name: allow-from-x-a, namespace: y}
-spec:
-  podSelector: {matchExpressions: [{key: pod, operator: In, values: [a, b]}]}
-  ingress:
-  - from:
-    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: x}}
-      podSelector: {matchLabels: {pod: a}}
-""",
+            {"80/TCP": table("... XX. ...", {"x/a": "XXX .XX XXX"})},
+            apply=X_A_TO_Y_A
+            + yaml_docs(
+                netpol(
+                    "allow-from-x-a",
+                    expression("pod", "In", "a", "b"),
+                    ingress=[from_(in_namespace("x", pod("a")))],
+                    namespace="y",
+                )
+            ),
         ),
     ),
     scenario(
         "egress-to-pod-in-another-namespace",
-        Step(
-            {
-                "80/TCP": """
-x/a  XXX .XX XXX
-x/b  ... ... ...
-x/c  ... ... ...
-y/a  ... ... ...
-y/b  ... ... ...
-y/c  ... ... ...
-z/a  ... ... ...
-z/b  ... ... ...
-z/c  ... ... ...
-"""
-            },
-            apply=NP
-            + """
-metadata: {name: allow-to-y-a, namespace: x}
-spec:
-  podSelector: {matchLabels: {pod: a}}
-  policyTypes: [Egress]
-  egress:
-  - to:
-    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: y}}
-      podSelector: {matchLabels: {pod: a}}
-""",
-        ),
+        Step({"80/TCP": table(ALLOWED, {"x/a": "XXX .XX XXX"})}, apply=X_A_TO_Y_A),
     ),
     scenario(
         "ingress-any-port-on-one-protocol",
-        Step(
+        step(
             {"80/TCP": ALL_ALLOWED, "80/UDP": TO_XA_DENIED},
-            apply=NP
-            + """
-metadata: {name: allow-tcp, namespace: x}
-spec:
-  podSelector: {matchLabels: {pod: a}}
-  ingress: [{ports: [{protocol: TCP}]}]
-""",
+            netpol("allow-tcp", pod("a"), ingress=[from_(ports=[port(protocol="TCP")])]),
         ),
     ),
     scenario(
         "ingress-allow-all-takes-precedence",
-        Step(
+        step(
             {"81/TCP": TO_X_DENIED},
-            apply=NP
-            + """
-metadata: {name: allow-ingress-port-80, namespace: x}
-spec: {podSelector: {}, ingress: [{ports: [{port: 80}]}]}
-""",
+            netpol("allow-ingress-port-80", ingress=[from_(ports=[port(80)])]),
         ),
-        Step(
-            {"81/TCP": ALL_ALLOWED},
-            apply=NP
-            + """
-metadata: {name: allow-ingress, namespace: x}
-spec: {podSelector: {}, ingress: [{}]}
-""",
-        ),
+        step({"81/TCP": ALL_ALLOWED}, netpol("allow-ingress", ingress=[{}])),
     ),
     scenario(
         "egress-allow-all-takes-precedence",
-        Step(
+        step(
             {"81/TCP": FROM_X_DENIED},
-            apply=NP
-            + """
-metadata: {name: allow-egress-port-80, namespace: x}
-spec: {podSelector: {}, policyTypes: [Egress], egress: [{ports: [{port: 80}]}]}
-""",
+            netpol("allow-egress-port-80", types=["Egress"], egress=[to(ports=[port(80)])]),
         ),
-        Step(
-            {"81/TCP": ALL_ALLOWED},
-            apply=NP
-            + """
-metadata: {name: allow-egress, namespace: x}
-spec: {podSelector: {}, policyTypes: [Egress], egress: [{}]}
-""",
-        ),
+        step({"81/TCP": ALL_ALLOWED}, netpol("allow-egress", types=["Egress"], egress=[{}])),
     ),
     scenario(
         "stop-enforcing-after-delete",
@@ -835,161 +397,82 @@ spec: {podSelector: {}, policyTypes: [Egress], egress: [{}]}
     ),
     scenario(
         "egress-to-cidr",
-        Step(
-            {
-                "80/TCP": """
-x/a  XXX X.X XXX
-x/b  ... ... ...
-x/c  ... ... ...
-y/a  ... ... ...
-y/b  ... ... ...
-y/c  ... ... ...
-z/a  ... ... ...
-z/b  ... ... ...
-z/c  ... ... ...
-"""
-            },
-            apply=NP
-            + """
-metadata: {name: allow-to-y-b-cidr, namespace: x}
-spec:
-  podSelector: {matchLabels: {pod: a}}
-  policyTypes: [Egress]
-  egress: [{to: [{ipBlock: {cidr: 10.1.2.2/32}}]}]
-""",
+        step(
+            {"80/TCP": table(ALLOWED, {"x/a": "XXX X.X XXX"})},
+            netpol(
+                "allow-to-y-b-cidr",
+                pod("a"),
+                types=["Egress"],
+                egress=[to(ip_block("10.1.2.2/32"))],
+            ),
         ),
     ),
     scenario("egress-cidr-except", Step({"80/TCP": EXCEPT_XB_TABLE}, apply=EXCEPT_XB)),
     scenario(
         "except-overlap-allowed-by-another-policy",
         Step({"80/TCP": EXCEPT_XB_TABLE}, apply=EXCEPT_XB),
-        Step(
+        step(
             {"80/TCP": ALL_ALLOWED},
-            apply=NP
-            + """
-metadata: {name: egress-to-xb, namespace: x}
-spec:
-  podSelector: {matchLabels: {pod: a}}
-  policyTypes: [Egress]
-  egress: [{to: [{ipBlock: {cidr: 10.1.1.2/32}}]}]
-""",
+            netpol(
+                "egress-to-xb", pod("a"), types=["Egress"], egress=[to(ip_block("10.1.1.2/32"))]
+            ),
         ),
     ),
     scenario(
         "ingress-cidr-except",
-        Step(
-            {
-                "80/TCP": """
-x/a  ... ... ...
-x/b  ... ... ...
-x/c  ... ... ...
-y/a  X.. ... ...
-y/b  X.. ... ...
-y/c  X.. ... ...
-z/a  ... ... ...
-z/b  ... ... ...
-z/c  ... ... ...
-"""
-            },
-            apply=NP
-            + """
-metadata: {name: ingress-except-y, namespace: x}
-spec:
-  podSelector: {matchLabels: {pod: a}}
-  ingress: [{from: [{ipBlock: {cidr: 10.1.0.0/16, except: [10.1.2.0/24]}}]}]
-""",
+        step(
+            {"80/TCP": TO_XA_FROM_Y_DENIED},
+            netpol(
+                "ingress-except-y",
+                pod("a"),
+                ingress=[from_(ip_block("10.1.0.0/16", "10.1.2.0/24"))],
+            ),
         ),
     ),
     scenario(
         "pod-selector-or-ip-block",
-        Step(
-            {
-                "80/TCP": """
-x/a  X.. ... ...
-x/b  X.. ... ...
-x/c  ... ... ...
-y/a  X.. ... ...
-y/b  X.. ... ...
-y/c  X.. ... ...
-z/a  ... ... ...
-z/b  ... ... ...
-z/c  ... ... ...
-"""
-            },
-            apply=NP
-            + """
-metadata: {name: pod-or-block, namespace: x}
-spec:
-  podSelector: {matchLabels: {pod: a}}
-  ingress:
-  - from: [{podSelector: {matchLabels: {pod: c}}}, {ipBlock: {cidr: 10.1.3.0/24}}]
-""",
+        step(
+            {"80/TCP": table("X.. ... ...", {"x/c": ALLOWED, "z": ALLOWED})},
+            netpol(
+                "pod-or-block",
+                pod("a"),
+                ingress=[from_(peer(pods=pod("c")), ip_block("10.1.3.0/24"))],
+            ),
         ),
     ),
     scenario(
         "ingress-end-port",
-        Step(
+        step(
             {"80/TCP": TO_XA_DENIED, "81/TCP": ALL_ALLOWED},
-            apply=NP
-            + """
-metadata: {name: ingress-81-82, namespace: x}
-spec:
-  podSelector: {matchLabels: {pod: a}}
-  ingress: [{ports: [{protocol: TCP, port: 81, endPort: 82}]}]
-""",
+            netpol("ingress-81-82", pod("a"), ingress=[from_(ports=[port(81, "TCP", 82)])]),
         ),
     ),
     scenario(
         "egress-end-port",
-        Step(
+        step(
             {"80/TCP": ALL_ALLOWED, "81/TCP": FROM_X_DENIED},
-            apply=NP
-            + """
-metadata: {name: egress-79-80, namespace: x}
-spec:
-  podSelector: {}
-  policyTypes: [Egress]
-  egress: [{ports: [{protocol: TCP, port: 79, endPort: 80}]}]
-""",
+            netpol("egress-79-80", types=["Egress"], egress=[to(ports=[port(79, "TCP", 80)])]),
         ),
     ),
     scenario(
         "sctp-is-not-tcp",
-        Step(
+        step(
             {"80/TCP": TO_XA_DENIED, "80/SCTP": ALL_ALLOWED},
-            apply=NP
-            + """
-metadata: {name: allow-sctp-80, namespace: x}
-spec:
-  podSelector: {matchLabels: {pod: a}}
-  ingress: [{ports: [{protocol: SCTP, port: 80}]}]
-""",
+            netpol("allow-sctp-80", pod("a"), ingress=[from_(ports=[port(80, "SCTP")])]),
         ),
     ),
     scenario(
         "udp-is-not-tcp",
-        Step(
+        step(
             {"81/TCP": TO_XA_DENIED, "81/UDP": ALL_ALLOWED},
-            apply=NP
-            + """
-metadata: {name: allow-udp-81, namespace: x}
-spec:
-  podSelector: {matchLabels: {pod: a}}
-  ingress: [{ports: [{protocol: UDP, port: 81}]}]
-""",
+            netpol("allow-udp-81", pod("a"), ingress=[from_(ports=[port(81, "UDP")])]),
         ),
     ),
     scenario(
         "egress-isolation-leaves-ingress-open",
-        Step(
+        step(
             {"80/TCP": FROM_XA_DENIED, "81/TCP": FROM_XA_DENIED},
-            apply=NP
-            + """
-metadata: {name: deny-egress-a, namespace: x}
-spec:
-  podSelector: {matchLabels: {pod: a}}
-  policyTypes: [Egress]
-""",
+            netpol("deny-egress-a", pod("a"), types=["Egress"]),
         ),
     ),
 )

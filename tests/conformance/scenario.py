@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
+
+from tests.conformance.manifests import yaml_docs
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,3 +29,8 @@ class Scenario:
 
 def scenario(name: str, *steps: Step) -> Scenario:
     return Scenario(name, steps)
+
+
+def step(expect: Mapping[str, str], *docs: dict[str, Any]) -> Step:
+    """A step that applies the manifests ``docs`` and expects ``expect``."""
+    return Step(expect, apply=yaml_docs(*docs))

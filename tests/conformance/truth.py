@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from tests.conformance.cluster import PODS
+from tests.conformance.cluster import NAMESPACES, PODS
 
 Matrix = Mapping[str, Mapping[str, bool | None]]
 
@@ -45,4 +45,21 @@ def mismatches(expected: Matrix, actual: Matrix) -> list[str]:
     ]
 
 
-ALL_ALLOWED = "\n".join(f"{pod}  ... ... ..." for pod in PODS)
+ALLOWED = "... ... ..."
+DENIED = "XXX XXX XXX"
+
+
+def table(row: str, rows: Mapping[str, str] | None = None) -> str:
+    """A table in ``parse_table``'s layout: every source's cells are ``row``, except
+    the sources ``rows`` names by pod (``x/b``) or by namespace (``y``); a pod's
+    own entry wins over its namespace's."""
+    chosen = dict(rows or {})
+    unknown = set(chosen) - set(PODS) - set(NAMESPACES)
+    if unknown:
+        raise ValueError(f"truth table rows for unknown sources: {sorted(unknown)}")
+    return "\n".join(
+        f"{pod}  {chosen.get(pod, chosen.get(pod.split('/')[0], row))}" for pod in PODS
+    )
+
+
+ALL_ALLOWED = table(ALLOWED)

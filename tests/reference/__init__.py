@@ -6,10 +6,9 @@ from tests.reference.evaluator import (
     Peer,
     Verdict,
     allowed,
-    egress_verdict,
     evaluate,
-    ingress_verdict,
     selects,
+    verdict,
 )
 from tests.reference.matching import Packet, rule_matches, side_matches
 
@@ -20,10 +19,9 @@ __all__ = [
     "Peer",
     "Verdict",
     "allowed",
-    "egress_verdict",
     "evaluate",
-    "ingress_verdict",
     "rule_matches",
     "selects",
     "side_matches",
+    "verdict",
 ]

@@ -148,10 +148,11 @@ def _packet(
     return packet, src_ep, dst_ep
 
 
-def egress_verdict(
+def verdict(
     cluster: Cluster,
+    direction: Direction,
     endpoint: WorkloadEndpoint,
-    destination: Peer,
+    peer: Peer,
     protocol: int,
     port: int | None,
     *,
@@ -159,27 +160,11 @@ def egress_verdict(
     source_port: int | None = DEFAULT_SOURCE_PORT,
     ip_version: int | None = None,
 ) -> Verdict:
-    """Whether ``endpoint``'s egress policy lets it open this connection."""
-    packet, _, _ = _packet(
-        cluster, endpoint, destination, protocol, port, icmp, source_port, ip_version
-    )
-    return evaluate(cluster, Direction.EGRESS, endpoint, packet)
-
-
-def ingress_verdict(
-    cluster: Cluster,
-    endpoint: WorkloadEndpoint,
-    source: Peer,
-    protocol: int,
-    port: int | None,
-    *,
-    icmp: IcmpMatch | None = None,
-    source_port: int | None = DEFAULT_SOURCE_PORT,
-    ip_version: int | None = None,
-) -> Verdict:
-    """Whether ``endpoint``'s ingress policy accepts this connection."""
-    packet, _, _ = _packet(cluster, source, endpoint, protocol, port, icmp, source_port, ip_version)
-    return evaluate(cluster, Direction.INGRESS, endpoint, packet)
+    """Whether ``endpoint``'s policy in ``direction`` admits this connection with
+    ``peer`` (the destination on egress, the source on ingress)."""
+    src, dst = (endpoint, peer) if direction is Direction.EGRESS else (peer, endpoint)
+    packet, _, _ = _packet(cluster, src, dst, protocol, port, icmp, source_port, ip_version)
+    return evaluate(cluster, direction, endpoint, packet)
 
 
 def allowed(

@@ -24,7 +24,7 @@ from dataplane.model import (
     WorkloadEndpoint,
 )
 from dataplane.selector import parse
-from tests.reference import Cluster, allowed, egress_verdict, ingress_verdict
+from tests.reference import Cluster, allowed, verdict
 
 TCP, UDP, ICMP = Protocol.TCP, Protocol.UDP, Protocol.ICMP
 IN, OUT = Direction.INGRESS, Direction.EGRESS
@@ -121,14 +121,14 @@ def test_no_policy_allows_everything() -> None:
     c = cluster()
     assert allowed(c, XA, XB, TCP, 80)
     assert allowed(c, XA, "8.8.8.8", UDP, 53)
-    assert ingress_verdict(c, XA, "8.8.8.8", TCP, 80).reason == "no policy"
+    assert verdict(c, IN, XA, "8.8.8.8", TCP, 80).reason == "no policy"
 
 
 def test_isolation_is_per_direction() -> None:
     c = cluster(k8s("x", "deny-in", "app == 'a'", ingress=()))
-    assert not ingress_verdict(c, XA, XB, TCP, 80).allowed
-    assert egress_verdict(c, XA, XB, TCP, 80).allowed
-    assert ingress_verdict(c, XB, XA, TCP, 80).allowed
+    assert not verdict(c, IN, XA, XB, TCP, 80).allowed
+    assert verdict(c, OUT, XA, XB, TCP, 80).allowed
+    assert verdict(c, IN, XB, XA, TCP, 80).allowed
     assert not allowed(c, XB, XA, TCP, 80)
     assert allowed(c, XA, XB, TCP, 80)
 
@@ -222,8 +222,8 @@ def test_tier_default_deny_and_pass() -> None:
     guard = calico("", "security.guard", ingress=(Rule(PASS, protocol=TCP),), tier="security")
     c = cluster(tier, guard)
     assert allowed(c, XB, XA, TCP, 80)
-    verdict = ingress_verdict(c, XA, XB, UDP, 53)
-    assert not verdict.allowed and "default deny" in verdict.reason
+    udp = verdict(c, IN, XA, XB, UDP, 53)
+    assert not udp.allowed and "default deny" in udp.reason
     passing = cluster(Tier("security", order=10, default_action=PASS), guard)
     assert allowed(passing, XB, XA, UDP, 53)
 
@@ -236,7 +236,7 @@ def test_pass_jumps_to_the_next_tier_in_order() -> None:
     k8s_allow = k8s("x", "allow", ingress=(Rule(ALLOW),))
     c = cluster(early, late, pass_all, deny_tcp, k8s_allow)
     assert not allowed(c, XB, XA, TCP, 80)
-    udp = ingress_verdict(c, XA, XB, UDP, 53)
+    udp = verdict(c, IN, XA, XB, UDP, 53)
     assert not udp.allowed and udp.reason == "tier late: default deny"
     swapped = cluster(Tier("early", order=3), late, pass_all, deny_tcp)
     assert not allowed(swapped, XB, XA, TCP, 80)
@@ -244,7 +244,7 @@ def test_pass_jumps_to_the_next_tier_in_order() -> None:
 
 def test_pass_out_of_last_tier_falls_to_profile_allow() -> None:
     c = cluster(calico("x", "p", ingress=(Rule(PASS),)))
-    assert ingress_verdict(c, XA, XB, TCP, 80).reason == "passed to profile"
+    assert verdict(c, IN, XA, XB, TCP, 80).reason == "passed to profile"
     assert allowed(c, XB, XA, TCP, 80)
 
 

@@ -231,7 +231,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "calico-global-network-set",
         step(
             {"80/TCP": TO_X_FROM_Z_DENIED},
-            network_set("quarantine", "quarantine", ["10.1.3.0/24"]),
+            network_set("quarantine", {"role": "quarantine"}, ["10.1.3.0/24"]),
             global_policy(
                 "x-not-from-quarantine",
                 selector="projectcalico.org/namespace == 'x'",
@@ -246,7 +246,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "calico-namespaced-network-set",
         step(
             {"80/TCP": TO_X_ONLY_FROM_Y},
-            network_set("partners", "partner", ["10.1.2.0/24"], namespace="x"),
+            network_set("partners", {"role": "partner"}, ["10.1.2.0/24"], namespace="x"),
             calico_policy(
                 "from-partners",
                 selector="all()",
@@ -255,7 +255,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         ),
         step(
             {"80/TCP": TO_X_DENIED},
-            network_set("partners", "former-partner", ["10.1.2.0/24"], namespace="x"),
+            network_set("partners", {"role": "former-partner"}, ["10.1.2.0/24"], namespace="x"),
         ),
     ),
     scenario(

@@ -6,6 +6,8 @@ from typing import Any
 
 import yaml
 
+from tests.conformance.manifests import namespace_manifest, pod_manifest
+
 NAMESPACES = ("x", "y", "z")
 POD_NAMES = ("a", "b", "c")
 PODS = tuple(f"{ns}/{pod}" for ns in NAMESPACES for pod in POD_NAMES)
@@ -20,11 +22,7 @@ def pod_ip(name: str) -> str:
 
 
 def _namespace(name: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "v1",
-        "kind": "Namespace",
-        "metadata": {"name": name, "labels": {"kubernetes.io/metadata.name": name, "ns": name}},
-    }
+    return namespace_manifest(name, ns=name)
 
 
 def _pod(name: str) -> dict[str, Any]:
@@ -38,14 +36,16 @@ def _pod(name: str) -> dict[str, Any]:
         for port in SERVED_PORTS
         for protocol in PROTOCOLS
     ]
-    ip = pod_ip(name)
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": pod, "namespace": ns, "labels": {"pod": pod}},
-        "spec": {"nodeName": "node-1", "containers": [{"name": "server", "ports": ports}]},
-        "status": {"phase": "Running", "podIP": ip, "podIPs": [{"ip": ip}]},
-    }
+    return pod_manifest(
+        pod,
+        ns,
+        {"pod": pod},
+        node="node-1",
+        ips=[pod_ip(name)],
+        ports=ports,
+        container="server",
+        phase="Running",
+    )
 
 
 def base_manifests() -> list[dict[str, Any]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import yaml
@@ -28,6 +28,40 @@ def yaml_docs(*docs: Doc) -> str:
     """Manifests as multi-document YAML (a step's ``apply`` or ``delete``); each document
     starts with ``---``, so two such texts join by ``+``."""
     return yaml.dump_all(docs, Dumper=_PlainDumper, sort_keys=False, explicit_start=True)
+
+
+# Kubernetes namespaces and pods
+
+
+def namespace_manifest(name: str, **labels: str) -> Doc:
+    """A Namespace labelled with its name (``kubernetes.io/metadata.name``) and ``labels``."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": name, "labels": {NAME_LABEL: name, **labels}},
+    }
+
+
+def pod_manifest(
+    name: str,
+    namespace: str,
+    labels: Mapping[str, str],
+    *,
+    node: str,
+    ips: Sequence[str],
+    ports: list[Doc] | None = None,
+    container: str = "c",
+    phase: str | None = None,
+) -> Doc:
+    """A Pod on ``node`` with addresses ``ips`` (the first is ``podIP``) and one
+    container serving ``ports`` (None: no ports field)."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
+        "spec": {"nodeName": node, "containers": [_given({"name": container, "ports": ports})]},
+        "status": _given({"phase": phase, "podIP": ips[0], "podIPs": [{"ip": ip} for ip in ips]}),
+    }
 
 
 # Kubernetes NetworkPolicy
@@ -147,9 +181,11 @@ def tier(name: str, order: int, default_action: str | None = None) -> Doc:
     )
 
 
-def network_set(name: str, role: str, nets: list[str], namespace: str | None = None) -> Doc:
-    """A Calico NetworkSet (or GlobalNetworkSet without a namespace) labelled ``role``."""
-    metadata: Doc = {"name": name, "labels": {"role": role}}
+def network_set(
+    name: str, labels: Mapping[str, str], nets: list[str], namespace: str | None = None
+) -> Doc:
+    """A Calico NetworkSet (or GlobalNetworkSet without a namespace) labelled ``labels``."""
+    metadata: Doc = {"name": name, "labels": dict(labels)}
     if namespace is None:
         return _calico("GlobalNetworkSet", metadata, {"nets": nets})
     return _calico("NetworkSet", {**metadata, "namespace": namespace}, {"nets": nets})

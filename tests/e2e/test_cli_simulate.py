@@ -8,56 +8,41 @@ from pathlib import Path
 import pytest
 
 from dataplane.cli import main
+from tests.conformance.manifests import (
+    from_,
+    in_namespace,
+    namespace_manifest,
+    netpol,
+    pod,
+    pod_manifest,
+    port,
+    yaml_docs,
+)
 
-CLUSTER = """
-apiVersion: v1
-kind: Namespace
-metadata: {name: x, labels: {kubernetes.io/metadata.name: x}}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: y, labels: {kubernetes.io/metadata.name: y}}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: a, namespace: x, labels: {pod: a}}
-spec: {nodeName: n1, containers: [{name: c, ports: [{name: http, containerPort: 8080}]}]}
-status: {podIP: 10.0.1.1, podIPs: [{ip: 10.0.1.1}]}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: b, namespace: y, labels: {pod: b}}
-spec: {nodeName: n2, containers: [{name: c}]}
-status: {podIP: 10.0.2.1, podIPs: [{ip: 10.0.2.1}]}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: c, namespace: y, labels: {pod: c}}
-spec: {nodeName: n2, containers: [{name: c}]}
-status: {podIP: 10.0.2.2, podIPs: [{ip: 10.0.2.2}]}
-"""
+CLUSTER = yaml_docs(
+    namespace_manifest("x"),
+    namespace_manifest("y"),
+    pod_manifest(
+        "a",
+        "x",
+        {"pod": "a"},
+        node="n1",
+        ips=["10.0.1.1"],
+        ports=[{"name": "http", "containerPort": 8080}],
+    ),
+    pod_manifest("b", "y", {"pod": "b"}, node="n2", ips=["10.0.2.1"]),
+    pod_manifest("c", "y", {"pod": "c"}, node="n2", ips=["10.0.2.2"]),
+)
 
-ALLOW_HTTP_FROM_B = """
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: a-http-from-b, namespace: x}
-spec:
-  podSelector: {matchLabels: {pod: a}}
-  ingress:
-  - from:
-    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: y}}
-      podSelector: {matchLabels: {pod: b}}
-    ports: [{port: http}]
-"""
+ALLOW_HTTP_FROM_B = yaml_docs(
+    netpol(
+        "a-http-from-b",
+        pod("a"),
+        ingress=[from_(in_namespace("y", pod("b")), ports=[port("http")])],
+    )
+)
 
-INVALID = """
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: broken, namespace: x}
-spec:
-  podSelector: {}
-  ingress: [{ports: [{port: 99999}]}]
-"""
+INVALID = yaml_docs(netpol("broken", ingress=[from_(ports=[port(99999)])]))
 
 
 @pytest.fixture

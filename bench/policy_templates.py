@@ -23,12 +23,38 @@ def _meta(name: str, namespace: str = "") -> Mapping[str, str]:
     return {"name": name, "namespace": namespace} if namespace else {"name": name}
 
 
-def _k8s_policy(name: str, namespace: str, spec: Mapping[str, Any]) -> Manifest:
+def _k8s_policy(
+    name: str,
+    namespace: str,
+    pods: Mapping[str, Any],
+    *,
+    types: list[str] | None = None,
+    ingress: list[Manifest] | None = None,
+    egress: list[Manifest] | None = None,
+) -> Manifest:
+    """A NetworkPolicy selecting ``pods``; a field given as None is left out."""
+    optional = {"policyTypes": types, "ingress": ingress, "egress": egress}
     return {
         "apiVersion": K8S_API,
         "kind": "NetworkPolicy",
         "metadata": _meta(name, namespace),
-        "spec": spec,
+        "spec": {"podSelector": pods, **{k: v for k, v in optional.items() if v is not None}},
+    }
+
+
+def _calico(kind: str, metadata: Mapping[str, Any], spec: Mapping[str, Any]) -> Manifest:
+    return {"apiVersion": CALICO_API, "kind": kind, "metadata": metadata, "spec": spec}
+
+
+def _labels(**labels: str) -> Manifest:
+    return {"matchLabels": labels}
+
+
+def _in_namespace(namespace: str, pods: Mapping[str, Any]) -> Manifest:
+    """A peer: the pods ``pods`` selects in the namespace called ``namespace``."""
+    return {
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}},
+        "podSelector": pods,
     }
 
 
@@ -42,7 +68,7 @@ def default_deny_ingress(
     name: str, ns: Namespace, deployments: tuple[Deployment, ...], rng: random.Random
 ) -> Manifest:
     """Every pod of the namespace isolated for ingress."""
-    return _k8s_policy(name, ns.name, {"podSelector": {}, "policyTypes": ["Ingress"]})
+    return _k8s_policy(name, ns.name, {}, types=["Ingress"])
 
 
 def frontend_to_backend(
@@ -53,15 +79,13 @@ def frontend_to_backend(
     return _k8s_policy(
         name,
         ns.name,
-        {
-            "podSelector": {"matchLabels": {"app": target.app, "tier": target.tier}},
-            "ingress": [
-                {
-                    "from": [{"podSelector": {"matchLabels": {"tier": "frontend"}}}],
-                    "ports": [{"port": "http"}, {"port": "grpc"}],
-                }
-            ],
-        },
+        _labels(app=target.app, tier=target.tier),
+        ingress=[
+            {
+                "from": [{"podSelector": _labels(tier="frontend")}],
+                "ports": [{"port": "http"}, {"port": "grpc"}],
+            }
+        ],
     )
 
 
@@ -69,34 +93,15 @@ def allow_monitoring(
     name: str, ns: Namespace, deployments: tuple[Deployment, ...], rng: random.Random
 ) -> Manifest:
     """Prometheus (another namespace) scrapes managed apps on the named metrics port."""
+    managed = {
+        "matchExpressions": [
+            {"key": "app.kubernetes.io/managed-by", "operator": "In", "values": ["helm", "argocd"]},
+            {"key": "tier", "operator": "NotIn", "values": ["db"]},
+        ]
+    }
+    prometheus = _in_namespace("monitoring", _labels(app="prometheus"))
     return _k8s_policy(
-        name,
-        ns.name,
-        {
-            "podSelector": {
-                "matchExpressions": [
-                    {
-                        "key": "app.kubernetes.io/managed-by",
-                        "operator": "In",
-                        "values": ["helm", "argocd"],
-                    },
-                    {"key": "tier", "operator": "NotIn", "values": ["db"]},
-                ]
-            },
-            "ingress": [
-                {
-                    "from": [
-                        {
-                            "namespaceSelector": {
-                                "matchLabels": {"kubernetes.io/metadata.name": "monitoring"}
-                            },
-                            "podSelector": {"matchLabels": {"app": "prometheus"}},
-                        }
-                    ],
-                    "ports": [{"port": "metrics"}],
-                }
-            ],
-        },
+        name, ns.name, managed, ingress=[{"from": [prometheus], "ports": [{"port": "metrics"}]}]
     )
 
 
@@ -104,30 +109,22 @@ def backend_egress(
     name: str, ns: Namespace, deployments: tuple[Deployment, ...], rng: random.Random
 ) -> Manifest:
     """Backends may reach the namespace's databases and cluster DNS, nothing else."""
+    dns = _in_namespace("kube-system", {"matchLabels": {"k8s-app": "kube-dns"}})
     return _k8s_policy(
         name,
         ns.name,
-        {
-            "podSelector": {"matchLabels": {"tier": "backend"}},
-            "policyTypes": ["Egress"],
-            "egress": [
-                {
-                    "to": [{"podSelector": {"matchLabels": {"tier": "db"}}}],
-                    "ports": [{"protocol": "TCP", "port": 5432}],
-                },
-                {
-                    "to": [
-                        {
-                            "namespaceSelector": {
-                                "matchLabels": {"kubernetes.io/metadata.name": "kube-system"}
-                            },
-                            "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
-                        }
-                    ],
-                    "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
-                },
-            ],
-        },
+        _labels(tier="backend"),
+        types=["Egress"],
+        egress=[
+            {
+                "to": [{"podSelector": _labels(tier="db")}],
+                "ports": [{"protocol": "TCP", "port": 5432}],
+            },
+            {
+                "to": [dns],
+                "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+            },
+        ],
     )
 
 
@@ -136,28 +133,20 @@ def partner_ip_block(
 ) -> Manifest:
     """A frontend open to a partner range with holes, on 443 and a port range."""
     target = _pick(deployments, "frontend", rng)
+    partners = {"cidr": "172.16.0.0/12", "except": ["172.16.5.0/24", "172.20.0.0/16"]}
     return _k8s_policy(
         name,
         ns.name,
-        {
-            "podSelector": {"matchLabels": {"app": target.app}},
-            "ingress": [
-                {
-                    "from": [
-                        {
-                            "ipBlock": {
-                                "cidr": "172.16.0.0/12",
-                                "except": ["172.16.5.0/24", "172.20.0.0/16"],
-                            }
-                        }
-                    ],
-                    "ports": [
-                        {"protocol": "TCP", "port": 443},
-                        {"protocol": "TCP", "port": 8443, "endPort": 8500},
-                    ],
-                }
-            ],
-        },
+        _labels(app=target.app),
+        ingress=[
+            {
+                "from": [{"ipBlock": partners}],
+                "ports": [
+                    {"protocol": "TCP", "port": 443},
+                    {"protocol": "TCP", "port": 8443, "endPort": 8500},
+                ],
+            }
+        ],
     )
 
 
@@ -166,28 +155,20 @@ def same_team(
 ) -> Manifest:
     """An app reachable from every namespace of its team (cross-namespace selector)."""
     target = _pick(deployments, "backend", rng)
+    teammates = {
+        "namespaceSelector": _labels(team=ns.labels["team"]),
+        "podSelector": {
+            "matchExpressions": [
+                {"key": "role", "operator": "Exists"},
+                {"key": "track", "operator": "NotIn", "values": ["canary"]},
+            ]
+        },
+    }
     return _k8s_policy(
         name,
         ns.name,
-        {
-            "podSelector": {"matchLabels": {"app": target.app}},
-            "ingress": [
-                {
-                    "from": [
-                        {
-                            "namespaceSelector": {"matchLabels": {"team": ns.labels["team"]}},
-                            "podSelector": {
-                                "matchExpressions": [
-                                    {"key": "role", "operator": "Exists"},
-                                    {"key": "track", "operator": "NotIn", "values": ["canary"]},
-                                ]
-                            },
-                        }
-                    ],
-                    "ports": [{"port": "http"}],
-                }
-            ],
-        },
+        _labels(app=target.app),
+        ingress=[{"from": [teammates], "ports": [{"port": "http"}]}],
     )
 
 
@@ -198,16 +179,14 @@ def internet_egress(
     return _k8s_policy(
         name,
         ns.name,
-        {
-            "podSelector": {"matchLabels": {"tier": "frontend"}},
-            "policyTypes": ["Egress"],
-            "egress": [
-                {
-                    "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": PRIVATE_RANGES}}],
-                    "ports": [{"protocol": "TCP", "port": 443}],
-                }
-            ],
-        },
+        _labels(tier="frontend"),
+        types=["Egress"],
+        egress=[
+            {
+                "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": PRIVATE_RANGES}}],
+                "ports": [{"protocol": "TCP", "port": 443}],
+            }
+        ],
     )
 
 
@@ -225,46 +204,33 @@ K8S_TEMPLATES: tuple[K8sTemplate, ...] = (
 def calico_tiers() -> tuple[Manifest, ...]:
     """A security tier (Deny default) before a platform tier (Pass default)."""
     return (
-        {
-            "apiVersion": CALICO_API,
-            "kind": "Tier",
-            "metadata": {"name": SECURITY_TIER},
-            "spec": {"order": 100},
-        },
-        {
-            "apiVersion": CALICO_API,
-            "kind": "Tier",
-            "metadata": {"name": PLATFORM_TIER},
-            "spec": {"order": 200, "defaultAction": "Pass"},
-        },
+        _calico("Tier", {"name": SECURITY_TIER}, {"order": 100}),
+        _calico("Tier", {"name": PLATFORM_TIER}, {"order": 200, "defaultAction": "Pass"}),
     )
 
 
 def global_network_sets() -> tuple[Manifest, ...]:
     """A blocklist and a partner list, selected by label from rules."""
     return (
-        {
-            "apiVersion": CALICO_API,
-            "kind": "GlobalNetworkSet",
-            "metadata": {"name": "blocklist", "labels": {"blocklist": "true"}},
-            "spec": {"nets": ["198.51.100.0/24", "203.0.113.0/24", "192.0.2.0/24"]},
-        },
-        {
-            "apiVersion": CALICO_API,
-            "kind": "GlobalNetworkSet",
-            "metadata": {"name": "partners", "labels": {"partner": "true"}},
-            "spec": {"nets": ["100.64.0.0/16", "100.65.0.0/16"]},
-        },
+        _calico(
+            "GlobalNetworkSet",
+            {"name": "blocklist", "labels": {"blocklist": "true"}},
+            {"nets": ["198.51.100.0/24", "203.0.113.0/24", "192.0.2.0/24"]},
+        ),
+        _calico(
+            "GlobalNetworkSet",
+            {"name": "partners", "labels": {"partner": "true"}},
+            {"nets": ["100.64.0.0/16", "100.65.0.0/16"]},
+        ),
     )
 
 
 def calico_global_policies() -> tuple[Manifest, ...]:
     """Cluster-wide policies: blocklist with Pass in the security tier, DNS in platform."""
-    blocklist = {
-        "apiVersion": CALICO_API,
-        "kind": "GlobalNetworkPolicy",
-        "metadata": {"name": f"{SECURITY_TIER}.blocklist"},
-        "spec": {
+    blocklist = _calico(
+        "GlobalNetworkPolicy",
+        {"name": f"{SECURITY_TIER}.blocklist"},
+        {
             "tier": SECURITY_TIER,
             "order": 10,
             "selector": "all()",
@@ -278,12 +244,11 @@ def calico_global_policies() -> tuple[Manifest, ...]:
                 {"action": "Pass"},
             ],
         },
-    }
-    dns = {
-        "apiVersion": CALICO_API,
-        "kind": "GlobalNetworkPolicy",
-        "metadata": {"name": f"{PLATFORM_TIER}.dns"},
-        "spec": {
+    )
+    dns = _calico(
+        "GlobalNetworkPolicy",
+        {"name": f"{PLATFORM_TIER}.dns"},
+        {
             "tier": PLATFORM_TIER,
             "order": 10,
             "selector": "has(app)",
@@ -301,7 +266,7 @@ def calico_global_policies() -> tuple[Manifest, ...]:
                 {"action": "Pass"},
             ],
         },
-    }
+    )
     return blocklist, dns
 
 
@@ -310,11 +275,10 @@ def calico_namespaced_policy(
 ) -> Manifest:
     """A Calico policy with ordered Allow/Deny/Log rules, notNets and port ranges."""
     target = _pick(deployments, "backend", rng)
-    return {
-        "apiVersion": CALICO_API,
-        "kind": "NetworkPolicy",
-        "metadata": _meta(name, ns.name),
-        "spec": {
+    return _calico(
+        "NetworkPolicy",
+        _meta(name, ns.name),
+        {
             "order": rng.choice((100, 200, 500)),
             "selector": f"app == '{target.app}' && version in {{'v1', 'v2'}}",
             "types": ["Ingress", "Egress"],
@@ -357,4 +321,4 @@ def calico_namespaced_policy(
                 {"action": "Allow", "protocol": "TCP", "destination": {"ports": [443]}},
             ],
         },
-    }
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataplane.convert.calico_rules import read_rule
 from dataplane.convert.fields import Field
 from dataplane.convert.identity import ObjectIdentity
+from dataplane.convert.policy_types import listed_policy_types
 from dataplane.convert.selectors import read_calico_selector
 from dataplane.model import DEFAULT_TIER, Direction, Kind, Policy, Rule
 from dataplane.model.wellknown import SERVICE_ACCOUNT_LABEL_PREFIX
@@ -84,22 +85,14 @@ def _policy_types(
     are egress rules and no ingress rules, to both when there are both, and
     to Ingress otherwise (including a policy with no rules).
     """
-    entries = field.items()
-    if not entries:
-        if egress and not ingress:
-            return frozenset({Direction.EGRESS})
-        if egress:
-            return frozenset({Direction.INGRESS, Direction.EGRESS})
-        return frozenset({Direction.INGRESS})
-    types: set[Direction] = set()
-    for entry in entries:
-        text = entry.text()
-        if text not in (Direction.INGRESS, Direction.EGRESS):
-            raise entry.error(f"unknown policy type {text!r} (expected Ingress or Egress)")
-        if text in types:
-            raise entry.error(f"duplicate policy type {text!r}")
-        types.add(Direction(text))
-    return frozenset(types)
+    listed = listed_policy_types(field, reject_duplicates=True)
+    if listed:
+        return listed
+    if egress and not ingress:
+        return frozenset({Direction.EGRESS})
+    if egress:
+        return frozenset({Direction.INGRESS, Direction.EGRESS})
+    return frozenset({Direction.INGRESS})
 
 
 def _check_performance_hints(field: Field) -> None:

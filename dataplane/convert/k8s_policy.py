@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataplane.convert.fields import Field
 from dataplane.convert.identity import ObjectIdentity
 from dataplane.convert.nets import read_network
+from dataplane.convert.policy_types import listed_policy_types
 from dataplane.convert.ports import read_k8s_port
 from dataplane.convert.protocols import read_k8s_protocol
 from dataplane.convert.selectors import read_label_selector
@@ -61,18 +62,12 @@ def _policy_types(field: Field, *, egress_present: bool) -> frozenset[Direction]
 
     An empty list counts as not given, as in the API server's defaulting.
     """
-    entries = field.items()
-    if not entries:
-        if egress_present:
-            return frozenset({Direction.INGRESS, Direction.EGRESS})
-        return frozenset({Direction.INGRESS})
-    types: set[Direction] = set()
-    for entry in entries:
-        text = entry.text()
-        if text not in (Direction.INGRESS, Direction.EGRESS):
-            raise entry.error(f"unknown policy type {text!r} (expected Ingress or Egress)")
-        types.add(Direction(text))
-    return frozenset(types)
+    listed = listed_policy_types(field, reject_duplicates=False)
+    if listed:
+        return listed
+    if egress_present:
+        return frozenset({Direction.INGRESS, Direction.EGRESS})
+    return frozenset({Direction.INGRESS})
 
 
 def _rules(entry: Field, direction: Direction) -> list[Rule]:

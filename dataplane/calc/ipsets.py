@@ -130,7 +130,7 @@ class IpSetCalculator:
                 count = counts.get(member, 0)
                 counts[member] = count + 1
                 if not count:
-                    self._entered(key, member)
+                    self._changed(key, member, entered=True)
 
     def unmatched(self, selector: Selector, item: ResourceKey) -> None:
         """``item`` no longer matches ``selector``: count its members out."""
@@ -143,24 +143,19 @@ class IpSetCalculator:
                     counts[member] = count
                 else:
                     del counts[member]
-                    self._left(key, member)
+                    self._changed(key, member, entered=False)
 
-    def _entered(self, key: IpSetKey, member: Member) -> None:
+    def _changed(self, key: IpSetKey, member: Member, *, entered: bool) -> None:
+        """Queue ``member`` entering (or leaving) ``key``'s set; a queued opposite change
+        of the same member cancels out instead."""
         self._counters.set_member_changes += 1
         pending = self._pending.get(key)
         if pending is None:
             pending = self._pending[key] = _Pending()
-        if member in pending.removed:
-            pending.removed.discard(member)
+        undone, done = (
+            (pending.removed, pending.added) if entered else (pending.added, pending.removed)
+        )
+        if member in undone:
+            undone.discard(member)
         else:
-            pending.added.add(member)
-
-    def _left(self, key: IpSetKey, member: Member) -> None:
-        self._counters.set_member_changes += 1
-        pending = self._pending.get(key)
-        if pending is None:
-            pending = self._pending[key] = _Pending()
-        if member in pending.added:
-            pending.added.discard(member)
-        else:
-            pending.removed.add(member)
+            done.add(member)

@@ -132,6 +132,12 @@ def test_http_match_is_kept_as_a_flag() -> None:
 RULE = "spec.ingress[0]"
 
 
+def _bad_tcp_port(port: object, fragment: str) -> tuple[dict[str, Any], str, str]:
+    """A TCP rule whose one destination port is ``port``, rejected with ``fragment``."""
+    rule = {"action": "Allow", "protocol": "TCP", "destination": {"ports": [port]}}
+    return rule, f"{RULE}.destination.ports[0]", fragment
+
+
 @pytest.mark.parametrize(
     ("rule", "field", "fragment"),
     [
@@ -192,36 +198,12 @@ RULE = "spec.ingress[0]"
             f"{RULE}.destination.notPorts",
             "ports require protocol",
         ),
-        (
-            {"action": "Allow", "protocol": "TCP", "destination": {"ports": [65536]}},
-            f"{RULE}.destination.ports[0]",
-            "out of range",
-        ),
-        (
-            {"action": "Allow", "protocol": "TCP", "destination": {"ports": ["90:80"]}},
-            f"{RULE}.destination.ports[0]",
-            "90 is greater than 80",
-        ),
-        (
-            {"action": "Allow", "protocol": "TCP", "destination": {"ports": ["1:99999"]}},
-            f"{RULE}.destination.ports[0]",
-            "out of range",
-        ),
-        (
-            {"action": "Allow", "protocol": "TCP", "destination": {"ports": ["80-90"]}},
-            f"{RULE}.destination.ports[0]",
-            "first:last",
-        ),
-        (
-            {"action": "Allow", "protocol": "TCP", "destination": {"ports": ["a b"]}},
-            f"{RULE}.destination.ports[0]",
-            "bad port",
-        ),
-        (
-            {"action": "Allow", "protocol": "TCP", "destination": {"ports": [True]}},
-            f"{RULE}.destination.ports[0]",
-            "wrong type",
-        ),
+        _bad_tcp_port(65536, "out of range"),
+        _bad_tcp_port("90:80", "90 is greater than 80"),
+        _bad_tcp_port("1:99999", "out of range"),
+        _bad_tcp_port("80-90", "first:last"),
+        _bad_tcp_port("a b", "bad port"),
+        _bad_tcp_port(True, "wrong type"),
         (
             {"action": "Allow", "source": {"nets": ["10.0.0.0/40"]}},
             f"{RULE}.source.nets[0]",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -58,22 +59,19 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
     return code, out, err
 
 
+def _run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any, str]:
+    """Run with ``--format json``; the exit code, the parsed output and stderr."""
+    code, out, err = _run(capsys, *argv, "--format", "json")
+    return code, json.loads(out), err
+
+
 def test_json_matrix_has_every_pod_as_row_and_column(
     manifests: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = _run(
-        capsys,
-        "simulate",
-        str(manifests),
-        "--probe",
-        "8080/TCP",
-        "--probe",
-        "80",
-        "--format",
-        "json",
+    code, result, _ = _run_json(
+        capsys, "simulate", str(manifests), "--probe", "8080/TCP", "--probe", "80"
     )
     assert code == 0
-    result = json.loads(out)
     http, plain = result["probes"]
     assert (http["port"], http["protocol"]) == (8080, "TCP")
     assert (plain["port"], plain["protocol"]) == (80, "TCP")
@@ -102,19 +100,11 @@ def test_table_marks_allowed_and_denied(
 def test_one_node_leaves_other_nodes_verdicts_unknown(
     manifests: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = _run(
-        capsys,
-        "simulate",
-        str(manifests),
-        "--node",
-        "n1",
-        "--probe",
-        "8080/TCP",
-        "--format",
-        "json",
+    code, result, _ = _run_json(
+        capsys, "simulate", str(manifests), "--node", "n1", "--probe", "8080/TCP"
     )
     assert code == 0
-    matrix = json.loads(out)["probes"][0]["matrix"]
+    matrix = result["probes"][0]["matrix"]
     assert matrix["y/b"]["y/c"] is None
     assert matrix["y/c"]["x/a"] is False
     assert matrix["y/b"]["x/a"] is None
@@ -136,19 +126,12 @@ def test_keep_going_evaluates_the_valid_rest(
     manifests: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (manifests / "20-broken.yaml").write_text(INVALID)
-    code, out, err = _run(
-        capsys,
-        "simulate",
-        str(manifests),
-        "--keep-going",
-        "--probe",
-        "8080/TCP",
-        "--format",
-        "json",
+    code, result, err = _run_json(
+        capsys, "simulate", str(manifests), "--keep-going", "--probe", "8080/TCP"
     )
     assert code == 1
     assert "20-broken.yaml" in err
-    assert json.loads(out)["probes"][0]["matrix"]["y/b"]["x/a"] is True
+    assert result["probes"][0]["matrix"]["y/b"]["x/a"] is True
 
 
 def test_bad_probe_is_a_usage_error(manifests: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -170,21 +153,10 @@ def test_explain_names_both_sides(manifests: Path, capsys: pytest.CaptureFixture
 def test_explain_json_traces_the_allowing_rule(
     manifests: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = _run(
-        capsys,
-        "explain",
-        str(manifests),
-        "--from",
-        "y/b",
-        "--to",
-        "x/a",
-        "--probe",
-        "8080/TCP",
-        "--format",
-        "json",
+    code, result, _ = _run_json(
+        capsys, "explain", str(manifests), "--from", "y/b", "--to", "x/a", "--probe", "8080/TCP"
     )
     assert code == 0
-    result = json.loads(out)
     assert result["allowed"] is True
     egress, ingress = result["sides"]
     assert (egress["direction"], egress["allowed"], egress["origin"]) == (

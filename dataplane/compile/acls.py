@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from dataplane.compile import ports
 from dataplane.compile.catalog import TermCatalog, set_id
@@ -11,23 +11,14 @@ from dataplane.compile.matches import Match
 from dataplane.compile.terms import AddressTerm
 from dataplane.plan.requests import AclSpec
 
+RULE_TYPE = "Switch"
 
-def acl_id(origin: str, spec: AclSpec) -> str:
-    """``origin`` plus a short hash of every other field: equal content, equal id."""
-    content = "|".join(
-        (
-            spec.action,
-            spec.direction,
-            str(spec.priority),
-            spec.protocols,
-            spec.local_addresses,
-            spec.remote_addresses,
-            spec.local_ports,
-            spec.remote_ports,
-            spec.rule_type,
-        )
-    )
-    return f"{origin}-{hashlib.blake2b(content.encode(), digest_size=4).hexdigest()}"
+
+def acl_id(origin: str, fields: tuple[str, ...]) -> str:
+    """``origin`` plus a short hash of every other field (in ``AclSpec`` order, priority
+    as text, rule type last): equal content, equal id."""
+    digest = hashlib.blake2b("|".join(fields).encode(), digest_size=4).hexdigest()
+    return f"{origin}-{digest}"
 
 
 @dataclass(slots=True)
@@ -49,19 +40,32 @@ class AclBuilder:
         local_addresses = self._local(match.local)
         if local_addresses is None:
             return
+        protocols = "" if match.protocol is None else str(match.protocol)
+        local_ports = ports.text(match.local_ports)
         for remote_addresses, remote_ports in self._remotes(action, match, label):
-            spec = AclSpec(
-                id="",
-                action=action,
-                direction=direction,
-                priority=priority,
-                protocols="" if match.protocol is None else str(match.protocol),
-                local_addresses=local_addresses,
-                remote_addresses=remote_addresses,
-                local_ports=ports.text(match.local_ports),
-                remote_ports=remote_ports,
+            fields = (
+                action,
+                direction,
+                str(priority),
+                protocols,
+                local_addresses,
+                remote_addresses,
+                local_ports,
+                remote_ports,
+                RULE_TYPE,
             )
-            spec = replace(spec, id=acl_id(origin, spec))
+            spec = AclSpec(
+                acl_id(origin, fields),
+                action,
+                direction,
+                priority,
+                protocols,
+                local_addresses,
+                remote_addresses,
+                local_ports,
+                remote_ports,
+                RULE_TYPE,
+            )
             self.acls[spec.id] = spec
             self.origins[spec.id] = label
 

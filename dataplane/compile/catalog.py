@@ -49,12 +49,15 @@ class TermCatalog:
         self._set_groups: dict[str, tuple[AddressTerm, int | None]] = {}
         self._touched: set[str] = set()
         self._emitted: dict[str, IpSetSpec] = {}
+        self._changed: dict[ResourceKey, set[AddressTerm]] = {}
 
     def track(
         self, user: ResourceKey, old: Iterable[AddressTerm], new: Iterable[AddressTerm]
     ) -> None:
         """Move ``user`` from the terms ``old`` to the terms ``new`` (acquire, then release)."""
         old_set, new_set = set(old), set(new)
+        if not new_set:
+            self._changed.pop(user, None)
         for term in new_set - old_set:
             users = self._users.get(term)
             if users is None:
@@ -115,6 +118,7 @@ class TermCatalog:
         With ``sets_by_id`` (SetPolicy mode) an endpoint is affected only when a
         group appears, disappears or overflows; otherwise only set values change.
         Literal terms (local sides) and inline mode affect it whenever the value changes.
+        The terms that affected it are kept for ``take_changed``.
         """
         affected: set[ResourceKey] = set()
         terms = {t for key in keys for t in self._key_terms.get(key, ())}
@@ -123,10 +127,17 @@ class TermCatalog:
             after = self.value(term)
             by_reference = sets_by_id and not term.literal
             if before is None or (before.shape != after.shape if by_reference else before != after):
-                affected |= self._users[term]
+                users = self._users[term]
+                affected |= users
+                for user in users:
+                    self._changed.setdefault(user, set()).add(term)
             for port, _ in after.groups:
                 self._touched.add(set_id(term, port))
         return affected
+
+    def take_changed(self, user: ResourceKey) -> set[AddressTerm]:
+        """Terms of ``user`` whose value changed, as its ACLs read it, since the last call."""
+        return self._changed.pop(user, set())
 
     def take_set_changes(self) -> dict[str, IpSetSpec | None]:
         """Referenced sets whose value changed since the last call (None: no longer needed)."""

@@ -11,12 +11,19 @@ class CompileCounters:
 
     policy_renders: int = 0
     """Policies rendered (once per policy version, shared by its endpoints)."""
+    rules_rendered: int = 0
+    """Rules rendered (a new policy version reuses its unchanged rules)."""
+    rules_resolved: int = 0
+    """Rules resolved for an endpoint (kept until the rule or a fact it reads changes)."""
     endpoint_compiles: int = 0
-    """Endpoints whose ACL lists were rebuilt."""
+    """Endpoints recompiled (their segments checked, the changed ones rebuilt)."""
+    segments_rebuilt: int = 0
+    """Segments (a policy's run of rules, an inlined Pass, a tier default, the host
+    allow, a final allow) whose ACLs were built rather than reused."""
     term_evaluations: int = 0
     """Address terms evaluated against set members."""
     acls_compiled: int = 0
-    """ACLs built by endpoint compiles."""
+    """ACLs built by rebuilt segments."""
     fail_closed: int = 0
     """Distinct cases compiled fail-closed (narrowed allows, widened denies)."""
     priority_rebalances: int = 0

@@ -42,23 +42,35 @@ NO_PORTS: PortOption = (None, None, ())
 
 @dataclass(frozen=True, slots=True)
 class RenderedRule:
-    """One rule: its action and its alternatives (OR) for one direction."""
+    """One rule: its action, its alternatives (OR) for one direction, its fail-closed note."""
 
     index: int
     action: Action
     under: tuple[RuleMatch, ...]
     over: tuple[RuleMatch, ...]
     exact: bool = True
+    note: str | None = None
+    reads_local_labels: bool = False
+    """Resolving it for an endpoint evaluates selectors on the endpoint's labels."""
 
 
 @dataclass(frozen=True, slots=True)
 class RenderedPolicy:
-    """A policy rendered for both directions, with its fail-closed notes."""
+    """A policy version rendered for both directions, with its fail-closed notes.
 
-    key: ResourceKey
+    ``rendered_rules``: how many rules were rendered for this version (the
+    others were reused from the previous version).
+    """
+
+    policy: Policy
     ingress: tuple[RenderedRule, ...]
     egress: tuple[RenderedRule, ...]
     notes: tuple[str, ...]
+    rendered_rules: int
+
+    @property
+    def key(self) -> ResourceKey:
+        return self.policy.key
 
     def rules(self, direction: Direction) -> tuple[RenderedRule, ...]:
         return self.ingress if direction is Direction.INGRESS else self.egress
@@ -237,42 +249,59 @@ _EFFECT = {
 
 def render_rule(
     policy: Policy, rule: Rule, index: int, direction: Direction, ipv6: bool
-) -> tuple[RenderedRule, str | None]:
-    """One rule rendered, and its fail-closed note (None when nothing was lost).
+) -> RenderedRule:
+    """One rule rendered, with its fail-closed note (None when nothing was lost).
 
     With IPv6 disabled the node carries no IPv6 traffic: IPv6 parts are dropped
     (noted for allows only) and allows are limited to IPv4 explicitly.
     """
     if rule.action is Action.LOG:
-        return RenderedRule(index, rule.action, (), ()), None
+        return RenderedRule(index, rule.action, (), ())
     renderer = _Renderer(policy, rule, direction, ipv6)
     under = renderer.alternatives(under=True)
     reasons = list(dict.fromkeys(renderer.reasons))
     over = under if ipv6 and not reasons else renderer.alternatives(under=False)
-    rendered = RenderedRule(index, rule.action, under, over, exact=not reasons)
+    exact = not reasons
     if renderer.ipv6_dropped and rule.action is Action.ALLOW:
         reasons.append("IPv6 part dropped (IPv6 disabled)")
-    if not reasons:
-        return rendered, None
-    note = (
-        f"{policy.key} {direction} rule {index} ({rule.action}): "
-        f"{'; '.join(reasons)}: {_EFFECT[rule.action]}"
+    note = None
+    if reasons:
+        note = (
+            f"{policy.key} {direction} rule {index} ({rule.action}): "
+            f"{'; '.join(reasons)}: {_EFFECT[rule.action]}"
+        )
+    reads_labels = any(
+        m.local.selectors.positive is not None or m.local.selectors.excluded is not None
+        for m in under + over
     )
-    return rendered, note
+    return RenderedRule(index, rule.action, under, over, exact, note, reads_labels)
 
 
-def render_policy(policy: Policy, ipv6: bool) -> RenderedPolicy:
-    """Both directions of a policy, with the notes of every inexact rule."""
-    notes: list[str] = []
+def render_policy(
+    policy: Policy, ipv6: bool, previous: RenderedPolicy | None = None
+) -> RenderedPolicy:
+    """Both directions of a policy, with the notes of every inexact rule.
+
+    ``previous``: an earlier version of the same policy; a rule equal to the
+    one at the same index and direction there is reused, not rendered again
+    (a rule's rendering depends only on itself, its index and direction, and
+    the policy's namespace, which is part of the key).
+    """
+    if previous is not None and previous.key != policy.key:
+        raise ValueError(f"render_policy: previous version is {previous.key}, not {policy.key}")
     rendered: dict[Direction, tuple[RenderedRule, ...]] = {}
+    count = 0
     for direction in (Direction.INGRESS, Direction.EGRESS):
+        old_rules = () if previous is None else previous.policy.rules(direction)
         rules = []
         for index, rule in enumerate(policy.rules(direction)):
-            result, note = render_rule(policy, rule, index, direction, ipv6)
-            rules.append(result)
-            if note is not None:
-                notes.append(note)
+            if index < len(old_rules) and (old_rules[index] is rule or old_rules[index] == rule):
+                assert previous is not None
+                rules.append(previous.rules(direction)[index])
+            else:
+                rules.append(render_rule(policy, rule, index, direction, ipv6))
+                count += 1
         rendered[direction] = tuple(rules)
-    return RenderedPolicy(
-        policy.key, rendered[Direction.INGRESS], rendered[Direction.EGRESS], tuple(notes)
-    )
+    ingress, egress = rendered[Direction.INGRESS], rendered[Direction.EGRESS]
+    notes = tuple(r.note for r in ingress + egress if r.note is not None)
+    return RenderedPolicy(policy, ingress, egress, notes, count)

@@ -6,11 +6,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from dataplane.compile.acls import AclBuilder
-from dataplane.compile.catalog import TermCatalog
+from dataplane.compile.catalog import TermCatalog, TermUser
 from dataplane.compile.counters import CompileCounters
 from dataplane.compile.flatten import Segment
 from dataplane.compile.terms import AddressTerm
-from dataplane.model import ResourceKey
 from dataplane.plan.requests import AclSpec
 
 BuildKey = tuple[str, str]  # (HNS direction, segment key)
@@ -34,7 +33,7 @@ class SegmentBuild:
     """The ACLs of one placement, and the computed terms its entries use."""
 
     placement: Placement
-    terms: tuple[AddressTerm, ...]
+    terms: frozenset[AddressTerm]
     acls: Mapping[str, AclSpec]
     origins: Mapping[str, str]
     set_ids: frozenset[str]
@@ -51,9 +50,10 @@ class SegmentBuild:
 
 
 @dataclass(frozen=True, slots=True)
-class EndpointBuild:
-    """One endpoint's ACLs in placement order, with what they use and each segment's build."""
+class Build:
+    """The ACLs of a sequence of placements, what they use, and each segment's build."""
 
+    placements: tuple[Placement, ...]
     acls: dict[str, AclSpec]
     origins: dict[str, str]
     terms: frozenset[AddressTerm]
@@ -62,21 +62,21 @@ class EndpointBuild:
     builds: dict[BuildKey, SegmentBuild]
 
 
-EMPTY_BUILD = EndpointBuild({}, {}, frozenset(), frozenset(), (), {})
+EMPTY_BUILD = Build((), {}, {}, frozenset(), frozenset(), (), {})
 
 
-def segment_terms(segment: Segment) -> tuple[AddressTerm, ...]:
-    """The computed (non-static) address terms a segment's entries use, in order."""
-    found: dict[AddressTerm, None] = {}
-    for entry in segment.entries:
-        for term in (entry.match.local, entry.match.remote):
-            if not term.is_static:
-                found[term] = None
-    return tuple(found)
+def segment_terms(segment: Segment) -> frozenset[AddressTerm]:
+    """The computed (non-static) address terms a segment's entries use."""
+    return frozenset(
+        term
+        for entry in segment.entries
+        for term in (entry.match.local, entry.match.remote)
+        if not term.is_static
+    )
 
 
 class SegmentBuilder:
-    """Builds an endpoint's placed segments, reusing its previous builds.
+    """Builds a user's placed segments, reusing its previous builds and shared fixed ones.
 
     A build depends on its segment (entries), its base, its HNS direction
     (part of the key) and the values of its terms as its ACLs read them
@@ -90,29 +90,36 @@ class SegmentBuilder:
         set_policy: bool,
         max_addresses: int,
         counters: CompileCounters,
+        fixed: Sequence[Placement] = (),
     ) -> None:
         self._catalog = catalog
         self._set_policy = set_policy
         self._max_addresses = max_addresses
         self._counters = counters
+        self._fixed = {p.key: self._build(p, segment_terms(p.segment)) for p in fixed}
+        """Builds of static placements every endpoint may use (host and final allows)."""
 
-    def build(
-        self, user: ResourceKey, placements: Sequence[Placement], previous: EndpointBuild
-    ) -> EndpointBuild:
+    def build(self, user: TermUser, placements: tuple[Placement, ...], previous: Build) -> Build:
         """Every placement's ACLs; ``user``'s terms move from the previous build's to the new."""
         changed = self._catalog.take_changed(user)
+        if placements is previous.placements and not changed:
+            return previous
         kept: list[SegmentBuild | None] = []
-        term_lists: list[tuple[AddressTerm, ...]] = []
+        term_lists: list[frozenset[AddressTerm]] = []
+        same = len(placements) == len(previous.builds)
         for placement in placements:
             old = previous.builds.get(placement.key)
+            if old is None:
+                same = False
+                old = self._fixed.get(placement.key)
             if old is not None and old.reusable_for(placement, changed):
                 kept.append(old)
             else:
                 kept.append(None)
                 term_lists.append(segment_terms(placement.segment))
-        if not term_lists and len(placements) == len(previous.builds):
+        if same and not term_lists:
             return previous
-        terms = frozenset(t for b in kept if b is not None for t in b.terms).union(*term_lists)
+        terms = frozenset().union(*(b.terms for b in kept if b is not None), *term_lists)
         self._catalog.track(user, previous.terms, terms)
         acls: dict[str, AclSpec] = {}
         origins: dict[str, str] = {}
@@ -128,9 +135,11 @@ class SegmentBuilder:
             origins.update(found.origins)
             set_ids |= found.set_ids
             overflowed.extend(found.overflowed)
-        return EndpointBuild(acls, origins, terms, frozenset(set_ids), tuple(overflowed), builds)
+        return Build(
+            placements, acls, origins, terms, frozenset(set_ids), tuple(overflowed), builds
+        )
 
-    def _build(self, placement: Placement, terms: tuple[AddressTerm, ...]) -> SegmentBuild:
+    def _build(self, placement: Placement, terms: frozenset[AddressTerm]) -> SegmentBuild:
         self._counters.segments_rebuilt += 1
         builder = AclBuilder(self._catalog, self._set_policy, self._max_addresses)
         for e in placement.segment.entries:

@@ -9,8 +9,10 @@ from dataplane.calc.delta import IpSetKey, Member
 from dataplane.compile.counters import CompileCounters
 from dataplane.compile.evaluate import TermValue, evaluate
 from dataplane.compile.terms import AddressTerm
-from dataplane.model import ResourceKey
+from dataplane.model import Direction, ResourceKey
 from dataplane.plan.requests import IpSetSpec
+
+TermUser = tuple[ResourceKey, Direction]  # one direction of one endpoint
 
 
 class IpSetSource(Protocol):
@@ -29,7 +31,7 @@ def set_id(term: AddressTerm, port: int | None) -> str:
 
 
 class TermCatalog:
-    """Reference-counts terms by endpoint and calc-graph sets by term.
+    """Reference-counts terms by user (an endpoint's direction) and calc-graph sets by term.
 
     A term stays acquired while an endpoint's rules mention it, even when it is
     empty (no ACL is emitted then), so a new member makes the rule appear.
@@ -42,18 +44,16 @@ class TermCatalog:
         self._ipv6 = ipv6
         self._limit = limit
         self._counters = counters
-        self._users: dict[AddressTerm, set[ResourceKey]] = {}
+        self._users: dict[AddressTerm, set[TermUser]] = {}
         self._key_terms: dict[IpSetKey, set[AddressTerm]] = {}
         self._values: dict[AddressTerm, TermValue] = {}
         self._set_refs: dict[str, int] = {}
         self._set_groups: dict[str, tuple[AddressTerm, int | None]] = {}
         self._touched: set[str] = set()
         self._emitted: dict[str, IpSetSpec] = {}
-        self._changed: dict[ResourceKey, set[AddressTerm]] = {}
+        self._changed: dict[TermUser, set[AddressTerm]] = {}
 
-    def track(
-        self, user: ResourceKey, old: Iterable[AddressTerm], new: Iterable[AddressTerm]
-    ) -> None:
+    def track(self, user: TermUser, old: Iterable[AddressTerm], new: Iterable[AddressTerm]) -> None:
         """Move ``user`` from the terms ``old`` to the terms ``new`` (acquire, then release)."""
         old_set, new_set = set(old), set(new)
         if not new_set:
@@ -112,15 +112,15 @@ class TermCatalog:
         """Remember which term group a set id stands for."""
         self._set_groups[sid] = (term, port)
 
-    def membership_changed(self, keys: Iterable[IpSetKey], sets_by_id: bool) -> set[ResourceKey]:
-        """Re-evaluate terms over changed sets; returns the endpoints whose ACLs change.
+    def membership_changed(self, keys: Iterable[IpSetKey], sets_by_id: bool) -> set[TermUser]:
+        """Re-evaluate terms over changed sets; returns the users whose ACLs change.
 
         With ``sets_by_id`` (SetPolicy mode) an endpoint is affected only when a
         group appears, disappears or overflows; otherwise only set values change.
         Literal terms (local sides) and inline mode affect it whenever the value changes.
         The terms that affected it are kept for ``take_changed``.
         """
-        affected: set[ResourceKey] = set()
+        affected: set[TermUser] = set()
         terms = {t for key in keys for t in self._key_terms.get(key, ())}
         for term in terms:
             before = self._values.pop(term, None)
@@ -135,9 +135,9 @@ class TermCatalog:
                 self._touched.add(set_id(term, port))
         return affected
 
-    def take_changed(self, user: ResourceKey) -> set[AddressTerm]:
+    def take_changed(self, user: TermUser) -> set[AddressTerm]:
         """Terms of ``user`` whose value changed, as its ACLs read it, since the last call."""
-        return self._changed.pop(user, set())
+        return self._changed.pop(user, set()) if self._changed else set()
 
     def take_set_changes(self) -> dict[str, IpSetSpec | None]:
         """Referenced sets whose value changed since the last call (None: no longer needed)."""

@@ -3,66 +3,25 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 
-from dataplane.calc.delta import Delta, EndpointPolicies, TierPolicies
-from dataplane.calc.members import host_cidr
-from dataplane.compile.builds import EMPTY_BUILD, EndpointBuild, Placement, SegmentBuilder
+from dataplane.calc.delta import Delta, TierPolicies
+from dataplane.compile.builds import Placement, SegmentBuilder
 from dataplane.compile.catalog import IpSetSource, TermCatalog
 from dataplane.compile.cidrs import V4_UNIVERSE, AddressSet, family
 from dataplane.compile.counters import CompileCounters
-from dataplane.compile.endpoint_rules import EndpointRules
-from dataplane.compile.flatten import (
-    ALLOW,
-    BLOCK,
-    Entry,
-    FlattenCache,
-    Piece,
-    Segment,
-    direction_letter,
-    flatten,
-)
-from dataplane.compile.matches import EVERYTHING, LocalFacts, Match
-from dataplane.compile.priorities import FINAL_PRIORITY, HOST_PRIORITY, LOWEST, allocate
+from dataplane.compile.endpoint import HNS_DIRECTION, Context, LocalEndpoint
+from dataplane.compile.flatten import ALLOW, BLOCK, Entry, Segment, direction_letter
+from dataplane.compile.matches import EVERYTHING, Match
+from dataplane.compile.priorities import FINAL_PRIORITY, HOST_PRIORITY, LOWEST
 from dataplane.compile.render import RenderedPolicy, render_policy
 from dataplane.compile.status import CompileConfig, CompileResult, EndpointStatus
 from dataplane.compile.terms import AddressTerm, address_term
-from dataplane.model import Direction, Policy, ResourceKey, WorkloadEndpoint
+from dataplane.model import Policy, ResourceKey, WorkloadEndpoint
 from dataplane.plan.requests import AclSpec
 
-HNS_DIRECTION = {Direction.INGRESS: "In", Direction.EGRESS: "Out"}
 INACTIVE_RENDERS = 1024
 """Renders of policies that stopped applying locally, kept for when they apply again."""
-
-
-def _facts(policies: EndpointPolicies) -> LocalFacts:
-    return LocalFacts(
-        policies.selector_labels,
-        tuple(host_cidr(a) for a in policies.endpoint.addresses),
-        policies.endpoint.ports,
-    )
-
-
-def _policy_keys(policies: EndpointPolicies) -> frozenset[ResourceKey]:
-    return frozenset(
-        key
-        for tiers in (policies.ingress, policies.egress)
-        for tier in tiers
-        for key in tier.policies
-    )
-
-
-@dataclass(slots=True)
-class _EndpointState:
-    policies: EndpointPolicies
-    rules: EndpointRules
-    policy_keys: frozenset[ResourceKey]
-    flattening: dict[Direction, FlattenCache] = field(default_factory=dict)
-    layouts: dict[Direction, tuple[tuple[str, int], ...]] = field(default_factory=dict)
-    bases: dict[Direction, Mapping[str, int]] = field(default_factory=dict)
-    built: EndpointBuild = EMPTY_BUILD
-    notes: tuple[str, ...] = ()
 
 
 class AclCompiler:
@@ -82,10 +41,7 @@ class AclCompiler:
         self._catalog = TermCatalog(sets, config.ipv6, config.max_addresses_per_acl, self.counters)
         self._renders: dict[ResourceKey, RenderedPolicy] = {}
         self._inactive: OrderedDict[ResourceKey, RenderedPolicy] = OrderedDict()
-        self._builder = SegmentBuilder(
-            self._catalog, config.set_policy, config.max_addresses_per_acl, self.counters
-        )
-        self._endpoints: dict[ResourceKey, _EndpointState] = {}
+        self._endpoints: dict[ResourceKey, LocalEndpoint] = {}
         self._policy_users: dict[ResourceKey, set[ResourceKey]] = {}
         self._reported: set[str] = set()
         self._new_notes: list[str] = []
@@ -93,101 +49,123 @@ class AclCompiler:
             EVERYTHING if config.ipv6 else Match(remote=_static(AddressSet.of((V4_UNIVERSE,))))
         )
         hosts = tuple(a for a in config.host_addresses if config.ipv6 or family(a) == 4)
-        self._host: Placement | None = None
+        host = None
         if config.allow_host and hosts:
-            host = Match(remote=_static(AddressSet.of(hosts)))
-            self._host = _single("In", "h", ALLOW, host, HOST_PRIORITY, "h", "host")
-        self._final: dict[Direction, Placement] = {}
-        self._overflow: dict[Direction, Placement] = {}
-        for direction, hns_direction in HNS_DIRECTION.items():
-            d = direction_letter(direction)
-            self._final[direction] = _single(
-                hns_direction,
+            allowed = Match(remote=_static(AddressSet.of(hosts)))
+            host = _single("In", "h", ALLOW, allowed, HOST_PRIORITY, "h", "host")
+        letters = {direction: direction_letter(direction) for direction in HNS_DIRECTION}
+        final = {
+            direction: _single(
+                hns,
                 "z",
                 ALLOW,
                 self._everything_allowed,
                 FINAL_PRIORITY,
-                f"z{d}",
+                f"z{letters[direction]}",
                 "allow-all",
             )
-            self._overflow[direction] = _single(
-                hns_direction, "x", BLOCK, EVERYTHING, LOWEST, f"x{d}", "overflow"
+            for direction, hns in HNS_DIRECTION.items()
+        }
+        overflow = {
+            direction: _single(
+                hns, "x", BLOCK, EVERYTHING, LOWEST, f"x{letters[direction]}", "overflow"
             )
+            for direction, hns in HNS_DIRECTION.items()
+        }
+        fixed = [*final.values(), *overflow.values(), *((host,) if host else ())]
+        builder = SegmentBuilder(
+            self._catalog, config.set_policy, config.max_addresses_per_acl, self.counters, fixed
+        )
+        self._context = Context(
+            renders=self._renders,
+            catalog=self._catalog,
+            builder=builder,
+            counters=self.counters,
+            everything_allowed=self._everything_allowed,
+            inline_limit=config.max_inlined_acls,
+            host=host,
+            final=final,
+            overflow=overflow,
+            report=self._report,
+        )
 
     # -- input ------------------------------------------------------------------
 
     def apply(self, delta: Delta) -> CompileResult:
         """Apply one Delta; returns the desired state that changed."""
-        dirty = self._catalog.membership_changed(
+        users = self._catalog.membership_changed(
             (d.key for d in delta.ipsets), self.config.set_policy
         )
+        dirty = {key for key, _ in users}
+        changed_renders: set[ResourceKey] = set()
         for key, policy in delta.policies.items():
-            self._renders[key] = self._render(key, policy)
+            before = self._renders.get(key)
+            rendered = self._renders[key] = self._render(key, policy)
+            if rendered is not before:
+                changed_renders.add(key)
             dirty |= self._policy_users.get(key, set())
         for key in delta.policies_removed:
-            rendered = self._renders.pop(key, None)
-            if rendered is not None:
-                self._inactive[key] = rendered
+            removed = self._renders.pop(key, None)
+            if removed is not None:
+                changed_renders.add(key)
+                self._inactive[key] = removed
                 if len(self._inactive) > INACTIVE_RENDERS:
                     self._inactive.popitem(last=False)
             dirty |= self._policy_users.get(key, set())
         for key, policies in delta.endpoints.items():
-            state = self._endpoints.get(key)
-            if state is None:
-                rules = EndpointRules(_facts(policies), self.counters)
-                state = _EndpointState(policies, rules, _policy_keys(policies))
-                self._endpoints[key] = state
-                self._use_policies(key, frozenset(), state.policy_keys)
+            endpoint = self._endpoints.get(key)
+            if endpoint is None:
+                endpoint = self._endpoints[key] = LocalEndpoint(key, policies, self._context)
+                self._use_policies(key, frozenset(), endpoint.policy_keys)
             else:
-                before = state.policy_keys
-                state.policies = policies
-                state.policy_keys = _policy_keys(policies)
-                self._use_policies(key, before, state.policy_keys)
+                before_keys = endpoint.policy_keys
+                endpoint.update(policies)
+                self._use_policies(key, before_keys, endpoint.policy_keys)
             dirty.add(key)
         endpoints: dict[ResourceKey, Mapping[str, AclSpec] | None] = {}
         for key in delta.endpoints_removed:
-            state = self._endpoints.pop(key, None)
-            if state is not None:
-                self._use_policies(key, state.policy_keys, frozenset())
-                self._catalog.track(key, state.built.terms, ())
-                self._catalog.refer(state.built.set_ids, ())
+            endpoint = self._endpoints.pop(key, None)
+            if endpoint is not None:
+                self._use_policies(key, endpoint.policy_keys, frozenset())
+                endpoint.release()
             endpoints[key] = None
             dirty.discard(key)
         for key in sorted(dirty):
-            if key in self._endpoints:
-                endpoints[key] = self._compile(key, self._endpoints[key])
+            found = self._endpoints.get(key)
+            if found is not None:
+                endpoints[key] = found.compile(changed_renders)
         return CompileResult(endpoints, self._catalog.take_set_changes())
 
     # -- reads ------------------------------------------------------------------
 
     def endpoints(self) -> dict[ResourceKey, WorkloadEndpoint]:
         """Every local endpoint the compiler knows."""
-        return {key: state.policies.endpoint for key, state in self._endpoints.items()}
+        return {key: endpoint.policies.endpoint for key, endpoint in self._endpoints.items()}
 
     def status(self, key: ResourceKey) -> EndpointStatus | None:
         """One endpoint's policies, ACL count and notes (None when not local)."""
-        state = self._endpoints.get(key)
-        if state is None:
+        endpoint = self._endpoints.get(key)
+        if endpoint is None:
             return None
         return EndpointStatus(
-            _in_order(state.policies.ingress),
-            _in_order(state.policies.egress),
-            len(state.built.acls),
-            state.notes,
+            _in_order(endpoint.policies.ingress),
+            _in_order(endpoint.policies.egress),
+            len(endpoint.acls),
+            endpoint.notes,
         )
 
     def acl_origin(self, key: ResourceKey, acl_id: str) -> str | None:
         """What one of an endpoint's ACLs was compiled from (policy, direction and
         rule; "tier T" for a tier's default deny; "host"; "allow-all"), or None."""
-        state = self._endpoints.get(key)
-        return None if state is None else state.built.origins.get(acl_id)
+        endpoint = self._endpoints.get(key)
+        return None if endpoint is None else endpoint.origin(acl_id)
 
     def take_notes(self) -> tuple[str, ...]:
         """Fail-closed notes reported for the first time since the last call."""
         notes, self._new_notes = tuple(self._new_notes), []
         return notes
 
-    # -- compiling one endpoint ---------------------------------------------------
+    # -- bookkeeping ----------------------------------------------------------------
 
     def _use_policies(
         self,
@@ -204,88 +182,19 @@ class AclCompiler:
                 del self._policy_users[key]
 
     def _render(self, key: ResourceKey, policy: Policy) -> RenderedPolicy:
-        """The policy's render: the kept one when the version is the same, else a new one
+        """The policy's render: the kept one when its rules are the same, else a new one
         reusing the previous version's unchanged rules."""
         previous = self._renders.get(key) or self._inactive.pop(key, None)
-        if previous is not None and (previous.policy is policy or previous.policy == policy):
+        if previous is not None and previous.policy is policy:
             return previous
         rendered = render_policy(policy, self.config.ipv6, previous)
-        self.counters.policy_renders += 1
-        self.counters.rules_rendered += rendered.rendered_rules
-        self._report(rendered.notes)
+        if rendered is not previous:
+            self.counters.policy_renders += 1
+            self.counters.rules_rendered += rendered.rendered_rules
+            self._report(rendered.notes)
         return rendered
 
-    def _compile(self, key: ResourceKey, state: _EndpointState) -> dict[str, AclSpec]:
-        self.counters.endpoint_compiles += 1
-        policies = state.policies
-        notes: list[str] = []
-        placements: list[Placement] = []
-        if policies.ingress or policies.egress:
-            if self._host is not None:
-                placements.append(self._host)
-            state.rules.begin(_facts(policies), state.policy_keys)
-            for direction in (Direction.INGRESS, Direction.EGRESS):
-                placements.extend(self._direction(state, direction, notes))
-        else:
-            state.flattening.clear()
-        built = self._builder.build(key, placements, state.built)
-        if built is not state.built:
-            self._catalog.refer(state.built.set_ids, built.set_ids)
-            state.built = built
-        notes.extend(built.overflowed)
-        self._report(notes)
-        for policy_key in state.policy_keys:
-            render = self._renders.get(policy_key)
-            if render is not None:
-                notes.extend(render.notes)
-        state.notes = tuple(sorted(set(notes)))
-        return built.acls
-
-    def _direction(
-        self, state: _EndpointState, direction: Direction, notes: list[str]
-    ) -> list[Placement]:
-        tiers = state.policies.ingress if direction is Direction.INGRESS else state.policies.egress
-        if not tiers:
-            state.flattening.pop(direction, None)
-            return [self._final[direction]]
-
-        def pieces_of(policy: ResourceKey) -> tuple[Piece, ...] | None:
-            render = self._renders.get(policy)
-            return None if render is None else state.rules.pieces(policy, render, direction)
-
-        cache = state.flattening.setdefault(direction, FlattenCache())
-        limit = self.config.max_inlined_acls
-        flat = flatten(tiers, pieces_of, direction, self._everything_allowed, limit, cache)
-        notes.extend(flat.notes)
-        bases = self._bases(state, direction, tuple((s.key, s.size) for s in flat.segments))
-        if bases is None:
-            notes.append(f"{direction}: more priorities needed than HNS has: all blocked")
-            return [self._overflow[direction]]
-        hns_direction = HNS_DIRECTION[direction]
-        placed = [Placement(hns_direction, s, bases[s.key]) for s in flat.segments]
-        if flat.reaches_final:
-            placed.append(self._final[direction])
-        return placed
-
-    def _bases(
-        self, state: _EndpointState, direction: Direction, layout: tuple[tuple[str, int], ...]
-    ) -> Mapping[str, int] | None:
-        """Segment bases for ``layout`` (None: too many priorities); an unchanged layout
-        keeps its bases (allocating it again would give the same)."""
-        if state.layouts.get(direction) == layout:
-            return state.bases[direction]
-        allocation = allocate(state.bases.get(direction, {}), layout)
-        if allocation is None:
-            state.bases.pop(direction, None)
-            state.layouts.pop(direction, None)
-            return None
-        if allocation.rebalanced:
-            self.counters.priority_rebalances += 1
-        state.bases[direction] = allocation.bases
-        state.layouts[direction] = layout
-        return allocation.bases
-
-    def _report(self, notes: tuple[str, ...] | list[str]) -> None:
+    def _report(self, notes: Sequence[str]) -> None:
         for note in notes:
             if note not in self._reported:
                 self._reported.add(note)

@@ -10,7 +10,8 @@ class CompileCounters:
     """Monotonic counts of the compiler's unit operations."""
 
     policy_renders: int = 0
-    """Policies rendered (once per policy version, shared by its endpoints)."""
+    """Policy versions rendered (shared by every endpoint; a policy applying again,
+    or a version whose rules are unchanged, keeps its render)."""
     rules_rendered: int = 0
     """Rules rendered (a new policy version reuses its unchanged rules)."""
     rules_resolved: int = 0

@@ -27,6 +27,7 @@ class _Entry:
     render: RenderedPolicy
     resolved: tuple[ResolvedRule, ...]
     pieces: tuple[Piece, ...]
+    reads_labels: bool  # some rule's local side has a selector
 
 
 class EndpointRules:
@@ -50,21 +51,34 @@ class EndpointRules:
             Direction.EGRESS: {},
         }
 
-    def begin(self, facts: LocalFacts, policies: frozenset[ResourceKey]) -> None:
+    def begin(self, facts: LocalFacts, policies: frozenset[ResourceKey]) -> set[Direction]:
         """Start a compile of an endpoint with ``facts`` using ``policies``: forget the
-        entries of other policies and the resolutions that read a changed fact."""
+        entries of other policies and the resolutions that read a changed fact.
+
+        Returns the directions where a kept policy's pieces changed.
+        """
         old, self._facts = self._facts, facts
         if policies is not self._policies:
+            gone = self._policies - policies
             self._policies = policies
-            for direction, entries in self._entries.items():
-                self._entries[direction] = {k: e for k, e in entries.items() if k in policies}
-        if old.addresses != facts.addresses or old.named_ports != facts.named_ports:
             for entries in self._entries.values():
+                for key in gone:
+                    entries.pop(key, None)
+        changed: set[Direction] = set()
+        if old.addresses != facts.addresses or old.named_ports != facts.named_ports:
+            for direction, entries in self._entries.items():
+                if entries:
+                    changed.add(direction)
                 entries.clear()
         elif old.labels is not facts.labels and old.labels != facts.labels:
             for direction, entries in self._entries.items():
                 for key, entry in list(entries.items()):
-                    entries[key] = self._relabelled(key, entry, direction)
+                    if entry.reads_labels:
+                        relabelled = self._relabelled(key, entry, direction)
+                        if relabelled.pieces is not entry.pieces:
+                            changed.add(direction)
+                        entries[key] = relabelled
+        return changed
 
     def pieces(
         self, key: ResourceKey, render: RenderedPolicy, direction: Direction
@@ -87,8 +101,6 @@ class EndpointRules:
 
     def _relabelled(self, key: ResourceKey, entry: _Entry, direction: Direction) -> _Entry:
         rules = entry.render.rules(direction)
-        if not any(rule.reads_local_labels for rule in rules):
-            return entry
         resolved = tuple(
             self._resolve(rule) if rule.reads_local_labels else done
             for rule, done in zip(rules, entry.resolved, strict=True)
@@ -103,9 +115,10 @@ class EndpointRules:
         previous: _Entry | None,
         direction: Direction,
     ) -> _Entry:
+        reads = any(rule.reads_local_labels for rule in render.rules(direction))
         if previous is not None and previous.resolved == resolved:
-            return _Entry(render, previous.resolved, previous.pieces)
-        return _Entry(render, resolved, policy_pieces(key, resolved, direction))
+            return _Entry(render, previous.resolved, previous.pieces, reads)
+        return _Entry(render, resolved, policy_pieces(key, resolved, direction), reads)
 
     def _resolve(self, rule: RenderedRule) -> ResolvedRule:
         self._counters.rules_resolved += 1

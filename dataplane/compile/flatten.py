@@ -100,28 +100,30 @@ def policy_pieces(
 ) -> tuple[Piece, ...]:
     """A policy's rules cut at its Pass rules: runs of Allow/Deny entries and the
     Pass rules between them (the pieces stop at a Pass that ends the tier)."""
-    prefix = f"{tag(str(key))}{direction_letter(direction)}"
+    name = str(key)
+    prefix = f"{tag(name)}{direction_letter(direction)}"
+    labelled = f"{name} {direction} rule "
     pieces: list[Piece] = []
     start = 0
     entries: list[Entry] = []
     for rule in rules:
         if rule.action in (Action.ALLOW, Action.DENY):
             allow = rule.action is Action.ALLOW
+            action = ALLOW if allow else BLOCK
+            label = f"{labelled}{rule.index}"
             for n, match in enumerate(rule.under if allow else rule.over):
                 origin = f"{prefix}{rule.index}.{n}"
-                action = ALLOW if allow else BLOCK
-                label = f"{key} {direction} rule {rule.index}"
                 entries.append(Entry(action, match, rule.index - start, origin, label))
         elif rule.action is Action.PASS:
             if rule.index > start:
                 size = rule.index - start
-                pieces.append(Segment(f"r|{key}|{start}", size, tuple(entries)))
+                pieces.append(Segment(f"r|{name}|{start}", size, tuple(entries)))
             pieces.append(rule)
             if ends_tier(rule):
                 return tuple(pieces)
             start, entries = rule.index + 1, []
     if len(rules) > start:
-        pieces.append(Segment(f"r|{key}|{start}", len(rules) - start, tuple(entries)))
+        pieces.append(Segment(f"r|{name}|{start}", len(rules) - start, tuple(entries)))
     return tuple(pieces)
 
 

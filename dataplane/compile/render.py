@@ -285,7 +285,8 @@ def render_policy(
     ``previous``: an earlier version of the same policy; a rule equal to the
     one at the same index and direction there is reused, not rendered again
     (a rule's rendering depends only on itself, its index and direction, and
-    the policy's namespace, which is part of the key).
+    the policy's namespace, which is part of the key). When every rule is
+    the same, ``previous`` itself is returned.
     """
     if previous is not None and previous.key != policy.key:
         raise ValueError(f"render_policy: previous version is {previous.key}, not {policy.key}")
@@ -303,5 +304,7 @@ def render_policy(
                 count += 1
         rendered[direction] = tuple(rules)
     ingress, egress = rendered[Direction.INGRESS], rendered[Direction.EGRESS]
+    if previous is not None and (ingress, egress) == (previous.ingress, previous.egress):
+        return previous
     notes = tuple(r.note for r in ingress + egress if r.note is not None)
     return RenderedPolicy(policy, ingress, egress, notes, count)

@@ -159,8 +159,8 @@ class Planner:
     ) -> tuple[EndpointAclRequest | None, EndpointAclRequest | None]:
         want = self._desired.get(key, {})
         have = self._programmed.get(key, {})
-        added = [a for i, a in want.items() if have.get(i) != a]
-        stale = [a for i, a in have.items() if want.get(i) != a]
+        added = [a for i, a in want.items() if (h := have.get(i)) is not a and h != a]
+        stale = [a for i, a in have.items() if (w := want.get(i)) is not a and w != a]
         if not added and not stale:
             return None, None
         if want and (self.mode == "replace" or any(a.id in have for a in added)):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
-from dataplane.engine import Engine
 from dataplane.hns import HcnApi, HnsError, ModifyRequest
 from dataplane.model import ResourceKey
 from dataplane.plan.requests import EndpointAclRequest, NetworkSetRequest, Plan, Request
@@ -20,6 +20,12 @@ def to_modify_request(request: Request) -> ModifyRequest:
     return ModifyRequest(
         resource_type="Policy", request_type=str(request.request_type), policies=policies
     )
+
+
+class Acknowledger(Protocol):
+    """What a plan's outcomes are reported to: ``Engine``, or anything planning like it."""
+
+    def acknowledge(self, request: Request, ok: bool) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,13 +49,13 @@ def _describe(request: Request) -> str:
 
 
 def execute_plan_sync(
-    engine: Engine,
+    engine: Acknowledger,
     plan: Plan,
     api: HcnApi,
     endpoint_ids: Mapping[ResourceKey, str],
     network_id: str,
 ) -> ExecutionResult:
-    """Send a plan stage by stage, acknowledging each request to the engine.
+    """Send a plan stage by stage, acknowledging each request to ``engine``.
 
     Endpoint requests whose endpoint has no HNS id are skipped (not
     acknowledged: the next plan carries them again). After a stage with a

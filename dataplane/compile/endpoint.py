@@ -107,8 +107,8 @@ class LocalEndpoint:
             catalog.refer(state.built.set_ids, ())
 
     def compile(self, changed_renders: Set[ResourceKey]) -> dict[str, AclSpec]:
-        """The endpoint's ACLs; ``changed_renders``: policies rendered anew since the last
-        compile of any endpoint using them."""
+        """The endpoint's ACLs. ``changed_renders``: policies whose render changed in this
+        Delta (their users are all recompiled in it)."""
         context = self._context
         context.counters.endpoint_compiles += 1
         policies = self.policies

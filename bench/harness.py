@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 from bench.baselines import FullRecomputeEngine, full_rewrite_config
 from bench.generator import Cluster
@@ -63,13 +63,8 @@ class SimulatedNode:
         return cls(api, network_id, ids)
 
     def execute(self, engine: PlanningEngine, plan: Plan) -> None:
-        """Send a plan stage by stage, acknowledging every request to the engine.
-
-        The executor is typed for ``Engine`` but only calls ``acknowledge``, which
-        the full-recompute baseline provides as well.
-        """
-        runner = cast(Engine, engine)
-        execute_plan_sync(runner, plan, self.api, self.endpoint_ids, self.network_id)
+        """Send a plan stage by stage, acknowledging every request to the engine."""
+        execute_plan_sync(engine, plan, self.api, self.endpoint_ids, self.network_id)
 
     def close(self) -> None:
         """Close the binding's cached handles."""

@@ -40,7 +40,9 @@ class AddressTerm:
 
     @property
     def keys(self) -> tuple[IpSetKey, ...]:
-        return self.sets + self.excluded
+        """Every calc-graph set the term reads, once each (a key can be both in
+        ``sets`` and ``excluded``, e.g. ``selector: all()`` with ``notSelector: all()``)."""
+        return tuple(dict.fromkeys(self.sets + self.excluded))
 
     @property
     def canonical(self) -> str:

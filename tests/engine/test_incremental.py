@@ -278,3 +278,16 @@ def test_incremental_output_equals_a_fresh_compile(
         incremental.step(updates)
         fresh = Programmed(CONFIGS[config], [*(convert(m) for m in manifests), InSync()])
         assert incremental.state() == fresh.state(), f"after edit {number}"
+
+
+def test_a_set_both_selected_and_excluded_is_released_once_when_the_pod_goes() -> None:
+    # selector: all() with notSelector: all() reads the same calc-graph set twice.
+    rule = allow(protocol=TCP, source=side(selector="all()", not_selector="all()"))
+    gnp = policy("g", "all()", ingress=[rule], kind=Kind.GLOBAL_NETWORK_POLICY)
+    web = pod("web", "10.0.0.1", app="web")
+    node = SimNode()
+    node.setup(namespace(), web, gnp)
+    assert not node.allowed_in(web, "10.0.9.9"), "nothing is outside all()"
+    node.apply(Delete(web.key))
+    node.sync()
+    assert node.engine.graph.ipsets.acquired() == {}, "the last user released every set"

@@ -1,0 +1,43 @@
+"""Reachability through the real pipeline: manifests, Engine, simulated HNS, its classifier."""
+
+from dataplane.simulate.manifests import LoadedManifests, ManifestProblem, load_manifests
+from dataplane.simulate.node import (
+    SIMULATED_NODE,
+    SimulatedNode,
+    SimulationError,
+    on_node,
+    pod_name,
+    simulate_node,
+)
+from dataplane.simulate.probes import DEFAULT_PROBES, Probe, ProbeError
+from dataplane.simulate.verdicts import (
+    SOURCE_PORT,
+    ConnectionVerdict,
+    ProbeMatrix,
+    Reachability,
+    SideVerdict,
+    connection,
+    reachability,
+)
+
+__all__ = [
+    "DEFAULT_PROBES",
+    "SIMULATED_NODE",
+    "SOURCE_PORT",
+    "ConnectionVerdict",
+    "LoadedManifests",
+    "ManifestProblem",
+    "Probe",
+    "ProbeError",
+    "ProbeMatrix",
+    "Reachability",
+    "SideVerdict",
+    "SimulatedNode",
+    "SimulationError",
+    "connection",
+    "load_manifests",
+    "on_node",
+    "pod_name",
+    "reachability",
+    "simulate_node",
+]

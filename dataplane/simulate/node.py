@@ -1,0 +1,195 @@
+"""A node's dataplane programmed into the HNS simulator through the real pipeline."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from dataplane.apply.executor import execute_plan_sync
+from dataplane.engine import Engine, EngineConfig
+from dataplane.hns import HcnApi, simulator
+from dataplane.model import (
+    Delete,
+    InSync,
+    Kind,
+    ResourceKey,
+    Update,
+    Upsert,
+    WorkloadEndpoint,
+)
+from dataplane.simulate.verdicts import SideVerdict
+
+SIMULATED_NODE = "simulated-node"
+_MAX_PLAN_ROUNDS = 4
+
+
+class SimulationError(RuntimeError):
+    """The pipeline could not program the simulator."""
+
+
+def on_node(updates: Iterable[Update], node_name: str) -> list[Update]:
+    """The updates with every pod moved onto ``node_name`` (simulating one node for all)."""
+    moved: list[Update] = []
+    for update in updates:
+        if isinstance(update, Upsert) and isinstance(update.value, WorkloadEndpoint):
+            update = Upsert(dataclasses.replace(update.value, node=node_name))
+        moved.append(update)
+    return moved
+
+
+def pod_name(key: ResourceKey) -> str:
+    """``namespace/name`` of a pod key."""
+    return f"{key.namespace}/{key.name}"
+
+
+class SimulatedNode:
+    """One node's dataplane programmed into the HNS simulator through the real pipeline.
+
+    Feed model updates with :meth:`apply`: the engine plans, the executor writes
+    the plan into the simulator (one HNS endpoint per local pod), and
+    :meth:`side` asks the simulator's classifier about one packet. The
+    simulator is process-wide, so creating a node resets it.
+    """
+
+    def __init__(
+        self,
+        node_name: str = SIMULATED_NODE,
+        *,
+        set_policy: bool | None = None,
+        host_addresses: Sequence[str] = (),
+    ) -> None:
+        simulator.reset()
+        simulator.configure()
+        self.node_name = node_name
+        self._api = HcnApi(backend="sim")
+        config = EngineConfig.for_features(self._api.features)
+        overrides: dict[str, Any] = {"host_addresses": tuple(host_addresses)}
+        if set_policy is not None:
+            overrides["set_policy"] = set_policy
+        self.engine = Engine(node_name, dataclasses.replace(config, **overrides))
+        self._network_id = self._api.create_network("simulate")
+        self._endpoint_ids: dict[ResourceKey, str] = {}
+        self._addresses: dict[ResourceKey, tuple[str, ...]] = {}
+        self._pods: dict[str, WorkloadEndpoint] = {}
+        self._synced = False
+
+    @property
+    def pods(self) -> Mapping[str, WorkloadEndpoint]:
+        """Every pod with an address, local or not, by ``namespace/name``."""
+        return self._pods
+
+    def is_local(self, pod: str) -> bool:
+        return self._pods[pod].node == self.node_name
+
+    def apply(self, updates: Iterable[Update]) -> None:
+        """Feed updates to the engine and program the resulting plan into the simulator."""
+        batch = list(updates)
+        for update in batch:
+            self._track(update)
+        if not self._synced:
+            batch.append(InSync())
+            self._synced = True
+        self.engine.apply(batch)
+        for _ in range(_MAX_PLAN_ROUNDS):
+            plan = self.engine.plan()
+            if self._sync_endpoints():
+                continue  # endpoints appeared or went: plan again against what HNS has
+            if not plan:
+                return
+            result = execute_plan_sync(
+                self.engine, plan, self._api, self._endpoint_ids, self._network_id
+            )
+            if not result.ok:
+                raise SimulationError(
+                    f"programming the simulator failed ({result.failed} failed, "
+                    f"{result.skipped} skipped): {list(result.errors)}"
+                )
+        raise SimulationError(f"the plan did not settle after {_MAX_PLAN_ROUNDS} rounds")
+
+    def _track(self, update: Update) -> None:
+        if isinstance(update, Upsert):
+            value = update.value
+            if isinstance(value, WorkloadEndpoint):
+                self._pods[pod_name(update.key)] = value
+        elif isinstance(update, Delete) and update.key.kind is Kind.WORKLOAD_ENDPOINT:
+            self._pods.pop(pod_name(update.key), None)
+
+    def _sync_endpoints(self) -> bool:
+        """Play the CNI: one simulator endpoint per local pod, following its addresses.
+
+        Returns whether any endpoint was created or deleted (a plan made before is stale).
+        """
+        local = self.engine.local_endpoints()
+        changed = False
+        for key in list(self._endpoint_ids):
+            if key not in local or self._addresses[key] != local[key].addresses:
+                self._api.delete_endpoint(self._endpoint_ids.pop(key))
+                del self._addresses[key]
+                self.engine.set_programmed_endpoint(key, None)
+                changed = True
+        for key, pod in local.items():
+            if key not in self._endpoint_ids:
+                name = f"{key.namespace}_{key.name}"
+                self._endpoint_ids[key] = self._api.create_endpoint(
+                    self._network_id, name, list(pod.addresses)
+                )
+                self._addresses[key] = pod.addresses
+                self.engine.set_programmed_endpoint(key, ())
+                changed = True
+        return changed
+
+    def notes(self, pod: str) -> tuple[str, ...]:
+        """The engine's fail-closed notes for a local pod (empty when exact)."""
+        status = self.engine.endpoint_status(self._pods[pod].key)
+        return tuple(status.notes) if status is not None else ()
+
+    def side(
+        self,
+        pod: str,
+        direction: str,
+        protocol: int,
+        local_ip: str,
+        local_port: int,
+        remote_ip: str,
+        remote_port: int,
+    ) -> SideVerdict:
+        """The simulator's verdict on one packet at ``pod``'s endpoint ("In" or "Out")."""
+        label = "egress" if direction == "Out" else "ingress"
+        key = self._pods[pod].key
+        endpoint_id = self._endpoint_ids.get(key)
+        if endpoint_id is None:
+            return SideVerdict(pod, label, None, "", f"{pod} is not on node {self.node_name}")
+        verdict = simulator.classify(
+            endpoint_id, direction, protocol, local_ip, local_port, remote_ip, remote_port
+        )
+        origin = self._origin(key, verdict.acl_id) if verdict.acl_id else "no policy"
+        return SideVerdict(pod, label, verdict.allowed, verdict.acl_id, origin)
+
+    def _origin(self, key: ResourceKey, acl_id: str) -> str:
+        """What an ACL was compiled from, as the engine recorded it."""
+        label = self.engine.acl_origin(key, acl_id)
+        if label is None:
+            return "unknown origin"
+        if label in _ORIGIN_TEXT:
+            return _ORIGIN_TEXT[label]
+        if label.startswith("tier "):
+            return f"default deny ({label})"
+        return f"policy {label}"
+
+
+_ORIGIN_TEXT = {
+    "host": "host traffic (allowed by configuration)",
+    "allow-all": "no policy in this direction, or passed on by every tier: allowed",
+    "overflow": "fail-closed block (more priorities needed than HNS has)",
+}
+
+
+def simulate_node(
+    updates: Iterable[Update], node_name: str | None = None, **options: Any
+) -> SimulatedNode:
+    """A programmed node: every pod placed on it, or (``node_name`` given) only that node's
+    pods local while the others stay set members and probe peers."""
+    node = SimulatedNode(node_name or SIMULATED_NODE, **options)
+    node.apply(updates if node_name else on_node(updates, SIMULATED_NODE))
+    return node

@@ -1,0 +1,164 @@
+"""Verdicts on connections and reachability matrices, read from the simulator's classifier."""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from dataplane.model import WorkloadEndpoint
+from dataplane.simulate.probes import DEFAULT_PROBES, Probe
+
+if TYPE_CHECKING:
+    from dataplane.simulate.node import SimulatedNode
+
+SOURCE_PORT = 40000
+
+
+def _shared_family(src: WorkloadEndpoint, dst: WorkloadEndpoint) -> tuple[str, str] | None:
+    """The first source/destination address pair of one family (IPv4 first)."""
+    for version in (4, 6):
+        src_ip = next((a for a in src.addresses if ipaddress.ip_address(a).version == version), "")
+        dst_ip = next((a for a in dst.addresses if ipaddress.ip_address(a).version == version), "")
+        if src_ip and dst_ip:
+            return src_ip, dst_ip
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class SideVerdict:
+    """One pod's side of a connection: egress of the source or ingress of the destination.
+
+    ``allowed`` is None when the pod is not on the simulated node (its rules
+    are another node's business). ``origin`` says where the deciding ACL came
+    from: a policy and rule, "default deny", "no policy", or why unknown.
+    """
+
+    pod: str
+    direction: str
+    allowed: bool | None
+    acl_id: str
+    origin: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionVerdict:
+    """Both sides of one connection; ``allowed`` is None when a side is unknown and no
+    known side denies."""
+
+    source: str
+    destination: str
+    probe: Probe
+    egress: SideVerdict
+    ingress: SideVerdict
+
+    @property
+    def allowed(self) -> bool | None:
+        sides = (self.egress.allowed, self.ingress.allowed)
+        if False in sides:
+            return False
+        return None if None in sides else True
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "destination": self.destination,
+            "port": self.probe.port,
+            "protocol": self.probe.protocol,
+            "allowed": self.allowed,
+            "sides": [dataclasses.asdict(side) for side in (self.egress, self.ingress)],
+        }
+
+    def to_text(self) -> str:
+        verdict = {True: "allowed", False: "denied", None: "unknown"}[self.allowed]
+        lines = [f"{self.source} -> {self.destination} {self.probe}: {verdict}"]
+        for side in (self.egress, self.ingress):
+            state = {True: "allowed", False: "denied", None: "unknown"}[side.allowed]
+            acl = f" by ACL {side.acl_id}" if side.acl_id else ""
+            lines.append(f"  {side.direction:<7} of {side.pod}: {state}{acl} ({side.origin})")
+        return "\n".join(lines)
+
+
+def connection(
+    node: SimulatedNode, source: str, destination: str, probe: Probe
+) -> ConnectionVerdict:
+    """Classify ``source`` -> ``destination`` (``ns/pod`` names) on the programmed ACLs."""
+    src, dst = node.pods[source], node.pods[destination]
+    addresses = _shared_family(src, dst)
+    if addresses is None:
+        unknown = "no address family in common"
+        return ConnectionVerdict(
+            source,
+            destination,
+            probe,
+            SideVerdict(source, "egress", None, "", unknown),
+            SideVerdict(destination, "ingress", None, "", unknown),
+        )
+    src_ip, dst_ip = addresses
+    protocol = probe.protocol_number(ipaddress.ip_address(src_ip).version)
+    port = probe.port or 0
+    source_port = SOURCE_PORT if probe.port is not None else 0
+    egress = node.side(source, "Out", protocol, src_ip, source_port, dst_ip, port)
+    ingress = node.side(destination, "In", protocol, dst_ip, port, src_ip, source_port)
+    return ConnectionVerdict(source, destination, probe, egress, ingress)
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeMatrix:
+    """Verdicts for one probe: ``matrix[source][destination]`` (None: not classifiable)."""
+
+    probe: Probe
+    matrix: Mapping[str, Mapping[str, bool | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Reachability:
+    """Every pod to every pod, for each probe."""
+
+    pods: tuple[str, ...]
+    probes: tuple[ProbeMatrix, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"probes": [{"port", "protocol", "matrix": {src: {dst: bool|null}}}]}``."""
+        return {
+            "probes": [
+                {
+                    "port": m.probe.port,
+                    "protocol": m.probe.protocol,
+                    "matrix": {src: dict(row) for src, row in m.matrix.items()},
+                }
+                for m in self.probes
+            ]
+        }
+
+    def to_table(self) -> str:
+        """Grids like the upstream e2e truth tables: ``.`` allowed, ``X`` denied, ``?`` unknown."""
+        width = max((len(p) for p in self.pods), default=0)
+        blocks = []
+        for m in self.probes:
+            header = [str(m.probe).ljust(width), *(p.ljust(width) for p in self.pods)]
+            lines = [" ".join(header).rstrip()]
+            for src in self.pods:
+                cells = [_mark(m.matrix[src][dst]).ljust(width) for dst in self.pods]
+                lines.append(" ".join([src.ljust(width), *cells]).rstrip())
+            blocks.append("\n".join(lines))
+        return "\n\n".join(blocks)
+
+
+def _mark(verdict: bool | None) -> str:
+    return "?" if verdict is None else "." if verdict else "X"
+
+
+def reachability(node: SimulatedNode, probes: Sequence[Probe] = DEFAULT_PROBES) -> Reachability:
+    """Classify every pod pair for every probe (rows: source, columns: destination)."""
+    pods = tuple(sorted(node.pods))
+    matrices = tuple(
+        ProbeMatrix(
+            probe,
+            {src: {dst: connection(node, src, dst, probe).allowed for dst in pods} for src in pods},
+        )
+        for probe in probes
+    )
+    return Reachability(pods, matrices)

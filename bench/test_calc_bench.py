@@ -119,13 +119,9 @@ def test_calc_churn_event(benchmark: BenchmarkFixture, pods: int, event_name: st
         return delta
 
     benchmark.pedantic(one_event, rounds=CHURN_ROUNDS, iterations=1)
-    # A remote pod whose namespace has no local pod changes no acquired set, so the
-    # delta may be empty; the graph must still have done the event's work.
-    between = graph.counters.snapshot()
-    one_event()
-    assert graph.counters.snapshot() != between, f"{event_name}: the event did no work"
+    # What each event costs is asserted in tests/calc/test_cost.py; here it is recorded.
     after = graph.counters.snapshot()
-    events = CHURN_ROUNDS + 2
+    events = CHURN_ROUNDS if benchmark.enabled else 1
     benchmark.extra_info.update({name: (after[name] - before[name]) / events for name in after})
 
 

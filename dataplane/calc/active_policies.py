@@ -115,11 +115,13 @@ class ActivePolicies:
 
     # -- reads ------------------------------------------------------------------
 
-    def policies_of(self, endpoint: ResourceKey) -> list[Policy]:
-        """Every policy whose selector matches a local endpoint."""
+    def policies_of(self, endpoint: ResourceKey) -> list[tuple[ResourceKey, Policy]]:
+        """Every policy whose selector matches a local endpoint, with its key (the
+        instance filed here, so keys stay identical from one resolution to the next)."""
         by_selector = self._policies_by_selector
+        policies = self._policies
         return [
-            self._policies[key]
+            (key, policies[key])
             for selector in self._endpoint_selectors[endpoint]
             for key in by_selector.get(selector)
         ]

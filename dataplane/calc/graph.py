@@ -9,13 +9,12 @@ from dataplane.calc.counters import CalcCounters
 from dataplane.calc.delta import Delta, EndpointPolicies
 from dataplane.calc.ipsets import IpSetCalculator
 from dataplane.calc.local_labels import LocalLabels
-from dataplane.calc.resolver import resolve
+from dataplane.calc.resolver import resolve_directions
 from dataplane.calc.selector_labels import SelectorLabeler, changed_keys
 from dataplane.calc.sequencer import DeltaSequencer
 from dataplane.model import (
     POLICY_KINDS,
     Delete,
-    Direction,
     InSync,
     Kind,
     Labels,
@@ -159,31 +158,41 @@ class CalcGraph:
             return self._labeler.endpoint(item)
         return self._labeler.network_set(item)
 
-    def _set_item(self, key: ResourceKey, new: Item | None) -> Item | None:
-        """Store an endpoint or network set and keep the cluster index current."""
+    def _set_item(
+        self, key: ResourceKey, new: Item | None
+    ) -> tuple[Item | None, dict[str, str] | None]:
+        """Store an endpoint or network set and keep the cluster index current.
+
+        Returns the old item and the new one's selector labels when they were
+        computed on the way (None otherwise).
+        """
         old = self._items.get(key)
         if old == new:
-            return old
+            return old, None
         index = self.ipsets.index
+        labels: dict[str, str] | None = None
         if old is None:
             self._items[key] = new  # type: ignore[assignment]
-            index.add_item(key, self._item_labels(key))
+            labels = self._item_labels(key)
+            index.add_item(key, labels)
         elif new is None or _members_differ(old, new):
             index.remove_item(key, self._item_labels(key))
             del self._items[key]
             if new is not None:
                 self._items[key] = new
-                index.add_item(key, self._item_labels(key))
+                labels = self._item_labels(key)
+                index.add_item(key, labels)
         elif _labels_differ(old, new):
             before = self._item_labels(key)
             self._items[key] = new
-            index.update_item(key, before, self._item_labels(key))
+            labels = self._item_labels(key)
+            index.update_item(key, before, labels)
         else:
             self._items[key] = new
-        return old
+        return old, labels
 
     def _set_endpoint(self, key: ResourceKey, new: WorkloadEndpoint | None) -> None:
-        old = self._set_item(key, new)
+        old, computed = self._set_item(key, new)
         if old == new:
             return
         was_local = key in self._local_labels
@@ -193,7 +202,7 @@ class CalcGraph:
                 self._active.remove_endpoint(key, self._local_labels.pop(key))
             return
         previous = self._local_labels.get(key)
-        labels = self._local_labels.set(key, self._item_labels(key))
+        labels = self._local_labels.set(key, computed or self._item_labels(key))
         if previous is None:
             self._active.add_endpoint(key, labels)
         else:
@@ -244,13 +253,12 @@ class CalcGraph:
         self.counters.endpoints_resolved += 1
         endpoint = self._items[key]
         assert isinstance(endpoint, WorkloadEndpoint)
-        policies = self._active.policies_of(key)
-        tiers = self._active.tiers
+        ingress, egress = resolve_directions(self._active.policies_of(key), self._active.tiers)
         return EndpointPolicies(
             endpoint=endpoint,
             selector_labels=self._local_labels[key],
-            ingress=resolve(policies, tiers, Direction.INGRESS),
-            egress=resolve(policies, tiers, Direction.EGRESS),
+            ingress=ingress,
+            egress=egress,
         )
 
 

@@ -144,7 +144,7 @@ class LabelIndex(Generic[ItemT]):
         """An item's labels changed: re-evaluate only selectors that read a changed key."""
         if old is new:
             return
-        changed = {key for key in old.keys() | new.keys() if old.get(key) != new.get(key)}
+        changed = {key for key, _ in old.items() ^ new.items()}
         if not changed:
             return
         for key in changed:
@@ -155,7 +155,8 @@ class LabelIndex(Generic[ItemT]):
                 buckets.discard(before, item)
             if (after := new.get(key)) is not None:
                 buckets.add(after, item)
-        candidates = self._candidate_selectors(old) | self._candidate_selectors(new)
+        candidates = self._candidate_selectors(new)
+        self._add_changed_candidates(candidates, old, changed)
         evaluations = 0
         for selector in candidates:
             if selector.label_keys.isdisjoint(changed):
@@ -255,18 +256,24 @@ class LabelIndex(Generic[ItemT]):
         """Selectors that could match ``labels``: those filed under one of its labels."""
         found = set(self._unrestricted)
         by_value = self._selectors_by_value
+        for key in labels.keys() & by_value.keys():
+            found.update(by_value[key].get(labels[key]))
         by_key = self._selectors_by_key
-        if len(labels) <= len(by_value) + len(by_key):
-            for key, value in labels.items():
-                if (filed := by_value.get(key)) is not None:
-                    found.update(filed.get(value))
-                if (any_value := by_key.get(key)) is not None:
-                    found.update(any_value)
-            return found
-        for key, filed in by_value.items():
-            if (held := labels.get(key)) is not None:
-                found.update(filed.get(held))
-        for key, any_value in by_key.items():
-            if key in labels:
-                found.update(any_value)
+        for key in labels.keys() & by_key.keys():
+            found.update(by_key[key])
         return found
+
+    def _add_changed_candidates(
+        self, found: set[Selector], old: Mapping[str, str], changed: Iterable[str]
+    ) -> None:
+        """Add to the candidates of the new labels those of ``old`` (only its ``changed``
+        keys can file a selector the new labels do not)."""
+        by_value = self._selectors_by_value
+        by_key = self._selectors_by_key
+        for key in changed:
+            if (before := old.get(key)) is None:
+                continue
+            if (filed := by_value.get(key)) is not None:
+                found.update(filed.get(before))
+            if (any_value := by_key.get(key)) is not None:
+                found.update(any_value)

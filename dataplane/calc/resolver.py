@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from dataplane.calc.delta import TierPolicies
-from dataplane.model import DEFAULT_TIER, Action, Direction, Kind, Policy, Tier
+from dataplane.model import DEFAULT_TIER, Action, Direction, Kind, Policy, ResourceKey, Tier
 
 K8S_POLICY_TIER = "default"
 K8S_POLICY_ORDER = 1000.0
@@ -49,16 +49,42 @@ def resolve(
     policies: Iterable[Policy], tiers: Mapping[str, Tier], direction: Direction
 ) -> tuple[TierPolicies, ...]:
     """The tiers (with at least one policy for ``direction``) and their policies, in order."""
-    by_tier: dict[str, list[Policy]] = {}
-    for policy in policies:
+    return _tiers_of(_ordered((p.key, p) for p in policies), tiers, direction)
+
+
+def resolve_directions(
+    policies: Iterable[tuple[ResourceKey, Policy]], tiers: Mapping[str, Tier]
+) -> tuple[tuple[TierPolicies, ...], tuple[TierPolicies, ...]]:
+    """``resolve`` for ingress and egress of (key, policy) pairs, sorting them once."""
+    ordered = _ordered(policies)
+    return (
+        _tiers_of(ordered, tiers, Direction.INGRESS),
+        _tiers_of(ordered, tiers, Direction.EGRESS),
+    )
+
+
+def _pair_sort_key(pair: tuple[ResourceKey, Policy]) -> tuple[bool, float, str, str, str]:
+    return policy_sort_key(pair[1])
+
+
+def _ordered(
+    policies: Iterable[tuple[ResourceKey, Policy]],
+) -> list[tuple[str, ResourceKey, Policy]]:
+    """(tier name, key, policy) by ``policy_sort_key`` (a total order: keys are unique)."""
+    return [(placement(p)[0], k, p) for k, p in sorted(policies, key=_pair_sort_key)]
+
+
+def _tiers_of(
+    ordered: list[tuple[str, ResourceKey, Policy]], tiers: Mapping[str, Tier], direction: Direction
+) -> tuple[TierPolicies, ...]:
+    by_tier: dict[str, list[ResourceKey]] = {}
+    for tier_name, key, policy in ordered:
         if direction in policy.types:
-            by_tier.setdefault(placement(policy)[0], []).append(policy)
-    ordered = sorted((effective_tier(name, tiers) for name in by_tier), key=tier_sort_key)
+            by_tier.setdefault(tier_name, []).append(key)
+    ranked = sorted((effective_tier(name, tiers) for name in by_tier), key=tier_sort_key)
     return tuple(
         TierPolicies(
-            tier=tier.name,
-            default_action=tier.default_action,
-            policies=tuple(p.key for p in sorted(by_tier[tier.name], key=policy_sort_key)),
+            tier=tier.name, default_action=tier.default_action, policies=tuple(by_tier[tier.name])
         )
-        for tier in ordered
+        for tier in ranked
     )

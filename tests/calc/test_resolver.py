@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataplane.calc import TierPolicies
-from dataplane.calc.resolver import effective_tier, resolve
+from dataplane.calc.resolver import effective_tier, resolve, resolve_directions
 from dataplane.model import DEFAULT_TIER, Action, Direction, Kind, Policy, Tier
 from dataplane.selector import ALL
 
@@ -74,3 +74,20 @@ def test_default_tier_is_implicit_unless_declared_and_unknown_tiers_fail_closed(
     declared = Tier("default", 5.0, Action.PASS)
     assert effective_tier("default", {"default": declared}) == declared
     assert effective_tier("ghost", {}) == Tier("ghost", None, Action.DENY)
+
+
+def test_resolve_directions_is_resolve_per_direction_with_the_given_key_instances() -> None:
+    tiers = {"t": Tier("t", 2.0), "u": Tier("u", 1.0, Action.PASS)}
+    policies = [
+        _policy("a", tier="t", order=3.0, types=frozenset({Direction.INGRESS})),
+        _policy("b", tier="u", order=1.0),
+        _policy("c", tier="t", order=None, types=frozenset({Direction.EGRESS})),
+        _policy("d", tier="missing", order=2.0),
+        _policy("e", tier="t", order=1.0),
+    ]
+    keyed = [(p.key, p) for p in policies]
+    ingress, egress = resolve_directions(keyed, tiers)
+    assert ingress == resolve(policies, tiers, Direction.INGRESS)
+    assert egress == resolve(policies, tiers, Direction.EGRESS)
+    filed = {id(key) for key, _ in keyed}
+    assert all(id(key) in filed for tier in ingress + egress for key in tier.policies)

@@ -41,8 +41,10 @@ def tier_sort_key(tier: Tier) -> OrderKey:
 
 def policy_sort_key(policy: Policy) -> tuple[bool, float, str, str, str]:
     """Policies within a tier by order (None last), then name, kind and namespace."""
-    order = placement(policy)[1]
-    return (order is None, order or 0.0, policy.name, policy.kind.value, policy.namespace)
+    kind = policy.kind
+    order = K8S_POLICY_ORDER if kind is Kind.K8S_NETWORK_POLICY else policy.order
+    # A StrEnum member compares as its value.
+    return (order is None, order or 0.0, policy.name, kind, policy.namespace)
 
 
 def resolve(

@@ -4,15 +4,31 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from dataplane.convert import convert
+from dataplane.convert import convert, resource_key
 from dataplane.model import Delete, Update, Upsert
 from dataplane.simulate import SimulatedNode
 from tests.reference import Cluster
-from tests.reference.strategies import HOST_ADDRESS, LOCAL_NODE, Manifest
+from tests.reference.strategies import HOST_ADDRESS, LOCAL_NODE, Edit, Manifest, identity
 
 
 def to_updates(manifests: Iterable[Manifest]) -> list[Upsert | Delete]:
     return [convert(m) for m in manifests]
+
+
+def apply_edits(
+    state: list[Manifest], edits: Iterable[Edit]
+) -> tuple[list[Manifest], list[Update]]:
+    """The manifests after ``edits`` and the updates that carry them out."""
+    by_id = {identity(m): m for m in state}
+    updates: list[Update] = []
+    for op, manifest in edits:
+        if op == "delete":
+            by_id.pop(identity(manifest), None)
+            updates.append(Delete(resource_key(manifest)))
+        else:
+            by_id[identity(manifest)] = manifest
+            updates.append(convert(manifest))
+    return list(by_id.values()), updates
 
 
 def programmed(manifests: Iterable[Manifest], set_policy: bool) -> tuple[SimulatedNode, Cluster]:

@@ -7,32 +7,14 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dataplane.convert import convert, resource_key
-from dataplane.model import Delete, Update
 from tests.e2e.agreement import disagreements
-from tests.e2e.pipeline import programmed, step
+from tests.e2e.pipeline import apply_edits, programmed, step
 from tests.reference.strategies import (
     HOST_ADDRESS,
-    Edit,
-    Manifest,
     RandomCluster,
     cluster_edit,
-    identity,
     random_clusters,
 )
-
-
-def _apply_edits(state: list[Manifest], edits: list[Edit]) -> tuple[list[Manifest], list[Update]]:
-    by_id = {identity(m): m for m in state}
-    updates: list[Update] = []
-    for op, manifest in edits:
-        if op == "delete":
-            by_id.pop(identity(manifest), None)
-            updates.append(Delete(resource_key(manifest)))
-        else:
-            by_id[identity(manifest)] = manifest
-            updates.append(convert(manifest))
-    return list(by_id.values()), updates
 
 
 @pytest.mark.parametrize("set_policy", [True, False], ids=["setpolicy", "inline"])
@@ -45,7 +27,7 @@ def test_every_step_of_an_update_sequence_matches(
     state = list(cluster.manifests)
     for number in range(data.draw(st.integers(1, 5), label="steps")):
         edits = data.draw(cluster_edit(state), label=f"edit {number}")
-        state, updates = _apply_edits(state, edits)
+        state, updates = apply_edits(state, edits)
         reference = step(node, reference, updates)
         found = disagreements(node, reference, cluster.probes, (HOST_ADDRESS,))
         assert not found, "\n".join(

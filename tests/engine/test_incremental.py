@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dataplane.convert import convert, resource_key
+from dataplane.convert import convert
 from dataplane.engine import Engine, EngineConfig
 from dataplane.model import Action, Delete, InSync, Kind, Labels, Policy, PortRange, Rule, Update
 from dataplane.plan import NetworkSetRequest, RequestType
@@ -27,13 +27,12 @@ from tests.compile.harness import (
     side,
     tier,
 )
+from tests.e2e.pipeline import apply_edits
 from tests.reference.strategies import (
     HOST_ADDRESS,
     LOCAL_NODE,
-    Manifest,
     RandomCluster,
     cluster_edit,
-    identity,
     random_clusters,
 )
 
@@ -239,21 +238,6 @@ class Programmed:
         return endpoints, self.sets
 
 
-def _updates(
-    state: list[Manifest], edits: list[tuple[str, Manifest]]
-) -> tuple[list[Manifest], list[Update]]:
-    by_id = {identity(m): m for m in state}
-    updates: list[Update] = []
-    for op, manifest in edits:
-        if op == "delete":
-            by_id.pop(identity(manifest), None)
-            updates.append(Delete(resource_key(manifest)))
-        else:
-            by_id[identity(manifest)] = manifest
-            updates.append(convert(manifest))
-    return list(by_id.values()), updates
-
-
 CONFIGS = {
     "setpolicy": EngineConfig(set_policy=True, host_addresses=(HOST_ADDRESS,)),
     "inline": EngineConfig(
@@ -272,7 +256,7 @@ def test_incremental_output_equals_a_fresh_compile(
     manifests = list(cluster.manifests)
     incremental = Programmed(CONFIGS[config], [*(convert(m) for m in manifests), InSync()])
     for number in range(data.draw(st.integers(1, 4), label="steps")):
-        manifests, updates = _updates(
+        manifests, updates = apply_edits(
             manifests, data.draw(cluster_edit(manifests), label=f"edit {number}")
         )
         incremental.step(updates)

@@ -109,15 +109,19 @@ class Applier:
         return max(0.0, next_due - now)
 
     async def cycle(self) -> CycleResult:
-        """One programming pass: plan, refresh the HNS view where needed, execute."""
+        """One programming pass: update the core, re-read HNS where due, plan, execute."""
         if not self._engine.in_sync:
             return CycleResult(0, 0, 0)
         generation = self.generation
+        # Reading the local endpoints brings the core up to date (graph flush, compile),
+        # so HNS is re-read against the current pods and the plan is made once.
         started = time.perf_counter()
-        plan = self._engine.plan()  # flushes the core: local endpoints are now current
-        self._metrics.calc_seconds.observe(time.perf_counter() - started)
-        if await self._refresh_hns_view():
-            plan = self._engine.plan()  # programmed state was re-read: diff again
+        local = set(self._engine.local_endpoints())
+        core_seconds = time.perf_counter() - started
+        await self._refresh_hns_view(local)
+        started = time.perf_counter()
+        plan = self._engine.plan()
+        self._metrics.calc_seconds.observe(core_seconds + time.perf_counter() - started)
         for note in self._engine.take_notes():
             log.warning("compiled fail-closed (denies more than the policy): %s", note)
         result = await self._execute(plan)
@@ -125,12 +129,11 @@ class Applier:
         self._after_cycle(result, generation)
         return result
 
-    async def _refresh_hns_view(self) -> bool:
-        """Re-read HNS endpoints and sets when due; True if anything was read."""
+    async def _refresh_hns_view(self, local: set[ResourceKey]) -> None:
+        """Re-read HNS endpoints and sets when due (adopting what HNS holds)."""
         if self._before_cycle is not None:
             await self._before_cycle()
         now = time.monotonic()
-        local = set(self._engine.local_endpoints())
         resync = now >= self._next_resync
         refresh = (
             resync
@@ -147,7 +150,6 @@ class Applier:
             self._next_resync = now + self._config.resync_interval
             if resync:
                 self._metrics.resyncs.inc()
-        return refresh or resync
 
     def _after_cycle(self, result: CycleResult, generation: int) -> None:
         if result.requests:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Kind(StrEnum):
@@ -24,9 +24,12 @@ class Kind(StrEnum):
 POLICY_KINDS = frozenset({Kind.K8S_NETWORK_POLICY, Kind.NETWORK_POLICY, Kind.GLOBAL_NETWORK_POLICY})
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class ResourceKey:
-    """Identity of one resource: kind, namespace ("" when cluster-scoped) and name."""
+class ResourceKey(NamedTuple):
+    """Identity of one resource: kind, namespace ("" when cluster-scoped) and name.
+
+    A named tuple rather than a dataclass: keys are hashed on every index and
+    dict lookup of the pipeline, and a tuple hashes in C.
+    """
 
     kind: Kind
     namespace: str

@@ -6,11 +6,17 @@ from collections.abc import Iterable, Mapping
 
 from dataplane.calc.buckets import Buckets
 from dataplane.calc.counters import CalcCounters
+from dataplane.calc.delta import TierPolicies
 from dataplane.calc.label_index import LabelIndex
-from dataplane.calc.resolver import placement
+from dataplane.calc.resolver import placement, resolve_directions
 from dataplane.calc.rule_selectors import policy_endpoint_selector
 from dataplane.model import Labels, Policy, ResourceKey, Tier
 from dataplane.selector import Selector
+
+RESOLUTIONS = 4096
+"""Tier resolutions kept (one per distinct set of selectors matching a local endpoint)."""
+
+Resolution = tuple[tuple[TierPolicies, ...], tuple[TierPolicies, ...]]
 
 
 class ActivePolicies:
@@ -24,6 +30,10 @@ class ActivePolicies:
     policies whose activeness or definition may differ; ``take_dirty_*`` hands
     them to the flush. A policy is active when it has a direction and its
     selector matches at least one local endpoint.
+
+    Endpoints matched by the same selectors share one tier resolution, kept
+    until a policy's selector, tier, order or directions or a tier changes
+    (an edit of rules alone keeps it).
     """
 
     def __init__(self, local_labels: Mapping[ResourceKey, Labels], counters: CalcCounters) -> None:
@@ -41,6 +51,7 @@ class ActivePolicies:
         self._endpoint_selectors: dict[ResourceKey, set[Selector]] = {}
         self._dirty_endpoints: set[ResourceKey] = set()
         self._dirty_policies: set[ResourceKey] = set()
+        self._resolutions: dict[frozenset[Selector], Resolution] = {}
 
     # -- policies and tiers -----------------------------------------------------
 
@@ -64,6 +75,7 @@ class ActivePolicies:
             self._detach(key, old_tier)
             self._attach(key, selector, placement(policy)[0])
         elif placement(old) != placement(policy) or old.types != policy.types:
+            self._resolutions.clear()
             self._mark_endpoints(self.index.matches(selector))
 
     def delete_policy(self, key: ResourceKey) -> None:
@@ -115,7 +127,7 @@ class ActivePolicies:
 
     # -- reads ------------------------------------------------------------------
 
-    def policies_of(self, endpoint: ResourceKey) -> list[tuple[ResourceKey, Policy]]:
+    def _policies_of(self, endpoint: ResourceKey) -> list[tuple[ResourceKey, Policy]]:
         """Every policy whose selector matches a local endpoint, with its key (the
         instance filed here, so keys stay identical from one resolution to the next)."""
         by_selector = self._policies_by_selector
@@ -125,6 +137,18 @@ class ActivePolicies:
             for selector in self._endpoint_selectors[endpoint]
             for key in by_selector.get(selector)
         ]
+
+    def resolved(self, endpoint: ResourceKey) -> Resolution:
+        """A local endpoint's ingress and egress tiers with their policies, in order."""
+        selectors = frozenset(self._endpoint_selectors[endpoint])
+        found = self._resolutions.get(selectors)
+        if found is None:
+            if len(self._resolutions) >= RESOLUTIONS:
+                self._resolutions.clear()
+            self._counters.tier_orderings += 1
+            found = resolve_directions(self._policies_of(endpoint), self.tiers)
+            self._resolutions[selectors] = found
+        return found
 
     def active_policy(self, key: ResourceKey) -> Policy | None:
         """The policy if it applies to at least one local endpoint, else None."""
@@ -163,6 +187,7 @@ class ActivePolicies:
     # -- internals --------------------------------------------------------------
 
     def _attach(self, key: ResourceKey, selector: Selector, tier: str) -> None:
+        self._resolutions.clear()
         self._selector_of[key] = selector
         in_tier = self._policies_by_tier.get(tier)
         if in_tier is None:
@@ -175,6 +200,7 @@ class ActivePolicies:
         self._mark_endpoints(self.index.matches(selector))
 
     def _detach(self, key: ResourceKey, tier: str) -> None:
+        self._resolutions.clear()
         selector = self._selector_of.pop(key)
         in_tier = self._policies_by_tier[tier]
         in_tier.discard(key)
@@ -196,6 +222,7 @@ class ActivePolicies:
             self._attach(key, policy_endpoint_selector(policy), placement(policy)[0])
 
     def _tier_changed(self, name: str) -> None:
+        self._resolutions.clear()
         for key in self._policies_by_tier.get(name, ()):
             self._mark_endpoints(self.index.matches(self._selector_of[key]))
 

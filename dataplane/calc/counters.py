@@ -28,6 +28,9 @@ class CalcCounters:
     """Policies marked for re-checking whether they are active or changed."""
     endpoints_resolved: int = 0
     """Local endpoints whose tiers and policies were recomputed at a flush."""
+    tier_orderings: int = 0
+    """Policies sorted into tiers for a set of matching selectors not resolved
+    since the last change of a policy's placement or of a tier."""
 
     def snapshot(self) -> dict[str, int]:
         """The current counts as a plain dict."""

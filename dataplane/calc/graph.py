@@ -9,7 +9,6 @@ from dataplane.calc.counters import CalcCounters
 from dataplane.calc.delta import Delta, EndpointPolicies
 from dataplane.calc.ipsets import IpSetCalculator
 from dataplane.calc.local_labels import LocalLabels
-from dataplane.calc.resolver import resolve_directions
 from dataplane.calc.selector_labels import SelectorLabeler, changed_keys
 from dataplane.calc.sequencer import DeltaSequencer
 from dataplane.model import (
@@ -253,7 +252,7 @@ class CalcGraph:
         self.counters.endpoints_resolved += 1
         endpoint = self._items[key]
         assert isinstance(endpoint, WorkloadEndpoint)
-        ingress, egress = resolve_directions(self._active.policies_of(key), self._active.tiers)
+        ingress, egress = self._active.resolved(key)
         return EndpointPolicies(
             endpoint=endpoint,
             selector_labels=self._local_labels[key],

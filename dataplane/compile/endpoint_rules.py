@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from dataplane.compile.counters import CompileCounters
@@ -9,6 +10,10 @@ from dataplane.compile.flatten import Piece, ResolvedRule, policy_pieces
 from dataplane.compile.matches import LocalFacts, resolve
 from dataplane.compile.render import RenderedPolicy, RenderedRule
 from dataplane.model import Direction, ResourceKey
+
+RECENT_POLICIES = 8
+"""Entries kept per direction for policies the endpoint stopped using (a label
+flipping back, a policy briefly deselected) so their rules need not be resolved again."""
 
 
 def resolve_rule(rule: RenderedRule, facts: LocalFacts) -> ResolvedRule:
@@ -37,10 +42,12 @@ class EndpointRules:
     new version of the policy) reuses the resolution of every rule it took
     over from the previous one, and the pieces when the resolved rules are
     equal. New facts invalidate what read them: addresses and named ports
-    every rule, labels only rules whose local side has a selector.
+    every rule, labels only rules whose local side has a selector. The entries
+    of the last ``RECENT_POLICIES`` policies dropped are kept aside, under the
+    same invalidation, for when the endpoint uses them again.
     """
 
-    __slots__ = ("_counters", "_entries", "_facts", "_policies")
+    __slots__ = ("_counters", "_entries", "_facts", "_policies", "_recent")
 
     def __init__(self, facts: LocalFacts, counters: CompileCounters) -> None:
         self._facts = facts
@@ -50,10 +57,14 @@ class EndpointRules:
             Direction.INGRESS: {},
             Direction.EGRESS: {},
         }
+        self._recent: dict[Direction, OrderedDict[ResourceKey, _Entry]] = {
+            Direction.INGRESS: OrderedDict(),
+            Direction.EGRESS: OrderedDict(),
+        }
 
     def begin(self, facts: LocalFacts, policies: frozenset[ResourceKey]) -> set[Direction]:
-        """Start a compile of an endpoint with ``facts`` using ``policies``: forget the
-        entries of other policies and the resolutions that read a changed fact.
+        """Start a compile of an endpoint with ``facts`` using ``policies``: set aside the
+        entries of other policies and forget the resolutions that read a changed fact.
 
         Returns the directions where a kept policy's pieces changed.
         """
@@ -61,16 +72,25 @@ class EndpointRules:
         if policies is not self._policies:
             gone = self._policies - policies
             self._policies = policies
-            for entries in self._entries.values():
+            for direction, entries in self._entries.items():
+                recent = self._recent[direction]
                 for key in gone:
-                    entries.pop(key, None)
+                    entry = entries.pop(key, None)
+                    if entry is not None:
+                        recent[key] = entry
+                while len(recent) > RECENT_POLICIES:
+                    recent.popitem(last=False)
         changed: set[Direction] = set()
         if old.addresses != facts.addresses or old.named_ports != facts.named_ports:
             for direction, entries in self._entries.items():
                 if entries:
                     changed.add(direction)
                 entries.clear()
+                self._recent[direction].clear()
         elif old.labels is not facts.labels and old.labels != facts.labels:
+            for recent in self._recent.values():
+                for key in [key for key, entry in recent.items() if entry.reads_labels]:
+                    del recent[key]
             for direction, entries in self._entries.items():
                 for key, entry in list(entries.items()):
                     if entry.reads_labels:
@@ -86,6 +106,8 @@ class EndpointRules:
         """The pieces of policy ``key`` (rendered as ``render``) in ``direction``."""
         entries = self._entries[direction]
         found = entries.get(key)
+        if found is None and (found := self._recent[direction].pop(key, None)) is not None:
+            entries[key] = found
         if found is None or found.render is not render:
             rules = render.rules(direction)
             old = () if found is None else found.render.rules(direction)

@@ -171,3 +171,28 @@ def test_endpoints_only_name_policies_sent_in_the_same_or_an_earlier_delta() -> 
     delta = graph.flush()
     assert delta.policies_removed == {WEB.key}
     assert delta.endpoints[POD.key].ingress == ()
+
+
+def test_endpoints_matched_by_the_same_selectors_share_one_tier_ordering() -> None:
+    twin = replace(POD, name="twin", addresses=("10.0.0.2",))
+    other = Policy(Kind.NETWORK_POLICY, "ns", "other", parse("all()"), INGRESS, order=20.0)
+    graph = _graph(POD, twin, WEB, other)
+    delta = graph.flush()
+    assert graph.counters.tier_orderings == 1
+    assert delta.endpoints[POD.key].ingress is delta.endpoints[twin.key].ingress
+    assert delta.endpoints[POD.key].ingress[0].policies == (WEB.key, other.key)
+
+    graph.apply(Upsert(replace(other, ingress=(Rule(Action.ALLOW),))))  # rules only
+    graph.apply(Upsert(replace(POD, labels=Labels({"app": "web", "v": "2"}))))
+    graph.flush()
+    assert graph.counters.tier_orderings == 1
+
+    graph.apply(Upsert(replace(other, order=5.0)))  # placement: ordered again
+    delta = graph.flush()
+    assert graph.counters.tier_orderings == 2
+    assert delta.endpoints[twin.key].ingress[0].policies == (other.key, WEB.key)
+
+    graph.apply(Upsert(Tier("default", order=None, default_action=Action.PASS)))
+    delta = graph.flush()
+    assert graph.counters.tier_orderings == 3
+    assert delta.endpoints[POD.key].ingress[0].default_action is Action.PASS

@@ -123,9 +123,23 @@ def test_a_policy_applying_again_is_not_rendered_again() -> None:
     assert costs(node, away)["policy_renders"] == 0
     assert not node.allowed_in(WEB1, "10.9.0.5")
     back = costs(node, WEB1)
-    assert back["policy_renders"] == back["rules_rendered"] == 0
+    assert back["policy_renders"] == back["rules_rendered"] == back["rules_resolved"] == 0
     assert back["segments_rebuilt"] == 1  # front's rules, at the priority it had
     assert node.acls(WEB1) == before
+
+
+def test_a_policy_applying_again_resolves_rules_reading_labels_that_changed_meanwhile() -> None:
+    to_blue = allow(protocol=TCP, destination=side(selector="color == 'blue'"))
+    front = policy("front", "tier == 'front'", ingress=[allow(protocol=UDP), to_blue])
+    node = SimNode(set_policy=True)
+    node.setup(namespace(), WEB1, CLIENT, front, MULTI)
+    assert not node.allowed_in(WEB1, "10.33.0.1", protocol=TCP)
+    costs(node, dataclasses.replace(WEB1, labels=Labels({"app": "web"})))  # multi stays
+    blue_again = dataclasses.replace(WEB1, labels=Labels({**WEB1.labels, "color": "blue"}))
+    back = costs(node, blue_again)
+    assert back["rules_resolved"] == 2  # set aside when it left, dropped when labels changed
+    assert node.allowed_in(WEB1, "10.33.0.1", protocol=TCP)
+    assert node.allowed_in(WEB1, "10.33.0.1", protocol=UDP)
 
 
 def test_a_label_no_rule_reads_rebuilds_nothing() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -9,13 +10,14 @@ from typing import Any, Protocol
 
 from bench.baselines import FullRecomputeEngine, full_rewrite_config
 from bench.generator import Cluster
+from dataplane.apply.adopt import acls_of
 from dataplane.apply.executor import execute_plan_sync
 from dataplane.engine import Engine, EngineConfig
 from dataplane.hns import HcnApi, simulator
 from dataplane.model import ResourceKey, Update
-from dataplane.plan.requests import Plan, Request
+from dataplane.plan.requests import AclSpec, Plan, Request
 
-ENGINES = ("incremental", "full_rewrite", "full_recompute")
+ENGINES = ("incremental", "incremental_replace", "full_rewrite", "full_recompute")
 NETWORK_NAME = "bench"
 ENGINE_COUNTERS = ("selector_evaluations", "set_member_changes", "policy_renders")
 
@@ -31,10 +33,14 @@ class PlanningEngine(Protocol):
 
 def make_engine(kind: str, node_name: str) -> PlanningEngine:
     """``incremental`` (the product, as on HNS >= 13: SetPolicy IP sets, ACLs added and
-    removed one by one), ``full_rewrite`` or ``full_recompute``."""
+    removed one by one), ``incremental_replace`` (the product with
+    ``acl_update_mode: replace``: a changed endpoint's list sent whole in one request),
+    ``full_rewrite`` or ``full_recompute``."""
     config = EngineConfig(set_policy=True)
     if kind == "incremental":
         return Engine(node_name, config)
+    if kind == "incremental_replace":
+        return Engine(node_name, dataclasses.replace(config, acl_update_mode="replace"))
     if kind == "full_rewrite":
         return Engine(node_name, full_rewrite_config(config))
     if kind == "full_recompute":
@@ -65,6 +71,11 @@ class SimulatedNode:
     def execute(self, engine: PlanningEngine, plan: Plan) -> None:
         """Send a plan stage by stage, acknowledging every request to the engine."""
         execute_plan_sync(engine, plan, self.api, self.endpoint_ids, self.network_id)
+
+    def programmed(self) -> dict[ResourceKey, frozenset[AclSpec]]:
+        """The ACLs the simulator holds per local endpoint (endpoints without any left out)."""
+        found = {key: self.api.query_endpoint(i).policies for key, i in self.endpoint_ids.items()}
+        return {key: frozenset(acls_of(policies)) for key, policies in found.items() if policies}
 
     def close(self) -> None:
         """Close the binding's cached handles."""

@@ -10,7 +10,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-ENGINE_ORDER = ("incremental", "full_rewrite", "full_recompute")
+ENGINE_ORDER = ("incremental", "incremental_replace", "full_rewrite", "full_recompute")
 BASELINES = ("full_recompute", "full_rewrite")
 SCENARIO_ORDER = (
     "snapshot",

@@ -8,7 +8,6 @@ from bench.baselines import FullRecomputeEngine, ProgrammedState, full_rewrite_c
 from bench.churn import CHURN_EVENTS
 from bench.generator import Cluster, ClusterShape, generate_cluster, isolated_customers
 from bench.harness import SimulatedNode, make_engine, percentile
-from dataplane.apply.adopt import acls_of
 from dataplane.engine import Engine, EngineConfig
 from dataplane.model import Delete, InSync, ResourceKey, Upsert
 from dataplane.model.keys import Kind
@@ -65,12 +64,6 @@ def from_scratch(cluster: Cluster, resources: dict) -> dict[ResourceKey, frozens
     return {key: frozenset(acls) for key, acls in desired.items()}
 
 
-def programmed(node: SimulatedNode) -> dict[ResourceKey, frozenset[AclSpec]]:
-    """The ACLs the simulator holds per local endpoint (endpoints without any left out)."""
-    found = {key: node.api.query_endpoint(i).policies for key, i in node.endpoint_ids.items()}
-    return {key: frozenset(acls_of(policies)) for key, policies in found.items() if policies}
-
-
 @pytest.mark.parametrize(
     "cluster",
     [
@@ -96,7 +89,7 @@ def test_full_recompute_programs_what_a_fresh_engine_would(cluster):
                 elif isinstance(update, Delete):
                     resources.pop(update.key, None)
             node.execute(engine, engine.plan())
-            assert programmed(node) == from_scratch(cluster, resources)
+            assert node.programmed() == from_scratch(cluster, resources)
         assert engine.counters()["policy_renders"] > len(events) * 3
     finally:
         node.close()

@@ -1,0 +1,114 @@
+"""The HNS requests one churn event costs, checked exactly on the benchmark clusters.
+
+Pod churn in SetPolicy mode is one network request and no endpoint request.
+A rule edit touches only the endpoints the policy applies to, with only that
+rule's ACLs: in ``merge`` mode one ``Add`` of its new ACLs and one ``Remove``
+of its old ones (HNS has no request that replaces single ACLs), in ``replace``
+mode one ``Update`` per endpoint (which carries the whole list).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.churn import CHURN_EVENTS
+from bench.conftest import SHAPES, cluster_for
+from bench.harness import SimulatedNode, make_engine
+from dataplane.engine import Engine
+from dataplane.model import ResourceKey
+from dataplane.plan.requests import (
+    AclSpec,
+    EndpointAclRequest,
+    NetworkSetRequest,
+    Plan,
+    RequestType,
+)
+
+PODS = 1_000
+
+
+def _programmed(kind: str, shape: str) -> tuple[Engine, SimulatedNode]:
+    cluster = cluster_for(shape, PODS)
+    engine = make_engine(kind, cluster.node_name)
+    assert isinstance(engine, Engine)
+    node = SimulatedNode.create(cluster)
+    engine.apply(cluster.updates())
+    node.execute(engine, engine.plan())
+    return engine, node
+
+
+def _by_endpoint(plan: Plan) -> dict[ResourceKey, dict[RequestType, set[AclSpec]]]:
+    """The ACLs each endpoint request carries, by endpoint and request type."""
+    found: dict[ResourceKey, dict[RequestType, set[AclSpec]]] = {}
+    for request in plan.requests:
+        assert isinstance(request, EndpointAclRequest)
+        carried = found.setdefault(request.endpoint, {})
+        assert request.request_type not in carried  # one request of each type
+        carried[request.request_type] = set(request.acls)
+    return found
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_pod_churn_is_one_network_request_and_no_endpoint_request(shape: str) -> None:
+    engine, node = _programmed("incremental", shape)
+    event = CHURN_EVENTS["pod"](cluster_for(shape, PODS))
+    try:
+        for step in (event.forward, event.backward, event.forward):
+            engine.apply(step)
+            plan = engine.plan()
+            assert [type(r) for r in plan.requests] == [NetworkSetRequest]
+            node.execute(engine, plan)
+    finally:
+        node.close()
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_rule_edit_adds_the_new_and_removes_the_old_acls_of_that_rule_only(shape: str) -> None:
+    engine, node = _programmed("incremental", shape)
+    event = CHURN_EVENTS["policy"](cluster_for(shape, PODS))
+    try:
+        for step in (event.forward, event.backward):
+            (upsert,) = step
+            before = node.programmed()
+            old_origins = {
+                key: {a.id: engine.acl_origin(key, a.id) for a in acls}
+                for key, acls in before.items()
+            }
+            engine.apply(step)
+            plan = engine.plan()
+            requests = _by_endpoint(plan)
+            node.execute(engine, plan)
+            after = node.programmed()
+            changed = {key for key in after if after[key] != before.get(key)}
+            assert set(requests) == changed and changed
+            for key, carried in requests.items():
+                assert carried == {
+                    RequestType.ADD: after[key] - before[key],
+                    RequestType.REMOVE: before[key] - after[key],
+                }
+                origins = {engine.acl_origin(key, a.id) for a in carried[RequestType.ADD]}
+                origins |= {old_origins[key][a.id] for a in carried[RequestType.REMOVE]}
+                (origin,) = origins  # both sides: the one edited rule
+                assert str(origin).startswith(f"{upsert.key} ")
+    finally:
+        node.close()
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_rule_edit_in_replace_mode_is_one_update_per_endpoint(shape: str) -> None:
+    engine, node = _programmed("incremental_replace", shape)
+    event = CHURN_EVENTS["policy"](cluster_for(shape, PODS))
+    try:
+        for step in (event.forward, event.backward):
+            engine.apply(step)
+            plan = engine.plan()
+            assert plan.requests
+            assert all(
+                isinstance(r, EndpointAclRequest) and r.request_type is RequestType.UPDATE
+                for r in plan.requests
+            )
+            endpoints = [r.endpoint for r in plan.requests]  # type: ignore[union-attr]
+            assert len(endpoints) == len(set(endpoints))
+            node.execute(engine, plan)
+    finally:
+        node.close()

@@ -100,15 +100,15 @@ def test_rule_edit_in_replace_mode_is_one_update_per_endpoint(shape: str) -> Non
     event = CHURN_EVENTS["policy"](cluster_for(shape, PODS))
     try:
         for step in (event.forward, event.backward):
+            before = node.programmed()
             engine.apply(step)
             plan = engine.plan()
-            assert plan.requests
-            assert all(
-                isinstance(r, EndpointAclRequest) and r.request_type is RequestType.UPDATE
-                for r in plan.requests
-            )
-            endpoints = [r.endpoint for r in plan.requests]  # type: ignore[union-attr]
-            assert len(endpoints) == len(set(endpoints))
+            requests = _by_endpoint(plan)
             node.execute(engine, plan)
+            after = node.programmed()
+            assert set(requests) == {key for key in after if after[key] != before.get(key)}
+            assert requests and all(
+                carried == {RequestType.UPDATE: after[key]} for key, carried in requests.items()
+            )
     finally:
         node.close()

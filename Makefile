@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml setup.py $(wildcard native/*.c native/*.h) dataplane/hns/_build_sim.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,dev]'
+	$(PY) -m pip install --quiet -e '.[test,dev,bench]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -29,9 +29,13 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check dataplane tests bench
 	$(VENV)/bin/mypy
 
+## Benchmarks (BENCH_SCALE=small|medium|large); BENCH_RESULTS names the output files.
+## The chart combines every result file in bench/results.
+BENCH_RESULTS ?= bench/results/latest
 bench: $(STAMP)
-	$(PY) -m pytest bench --benchmark-only --benchmark-json=bench/results/latest.json
-	$(PY) -m bench.summary bench/results/latest.json > bench/results/latest.md
+	$(PY) -m pytest bench --benchmark-only --benchmark-json=$(BENCH_RESULTS).json
+	$(PY) -m bench.summary $(BENCH_RESULTS).json > $(BENCH_RESULTS).md
+	$(PY) -m bench.plot bench/results/churn.svg $(sort $(wildcard bench/results/*.json) $(BENCH_RESULTS).json)
 
 clean:
 	rm -rf $(VENV) build *.egg-info dataplane/hns/_hcnsim*.so

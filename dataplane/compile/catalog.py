@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
-from dataplane.calc.delta import IpSetKey, Member
+from dataplane.calc.delta import IpSetDelta, IpSetKey, Member
 from dataplane.compile.counters import CompileCounters
-from dataplane.compile.evaluate import TermValue, evaluate
+from dataplane.compile.evaluate import TermValue, evaluate, patched
 from dataplane.compile.terms import AddressTerm
 from dataplane.model import Direction, ResourceKey
 from dataplane.plan.requests import IpSetSpec
@@ -112,19 +112,30 @@ class TermCatalog:
         """Remember which term group a set id stands for."""
         self._set_groups[sid] = (term, port)
 
-    def membership_changed(self, keys: Iterable[IpSetKey], sets_by_id: bool) -> set[TermUser]:
-        """Re-evaluate terms over changed sets; returns the users whose ACLs change.
+    def membership_changed(self, deltas: Iterable[IpSetDelta], sets_by_id: bool) -> set[TermUser]:
+        """Bring terms over changed sets up to date; returns the users whose ACLs change.
 
+        A term that is exactly one set is patched with the set's delta (its cost
+        follows the change, not the set's size); others are evaluated again.
         With ``sets_by_id`` (SetPolicy mode) an endpoint is affected only when a
         group appears, disappears or overflows; otherwise only set values change.
         Literal terms (local sides) and inline mode affect it whenever the value changes.
         The terms that affected it are kept for ``take_changed``.
         """
         affected: set[TermUser] = set()
-        terms = {t for key in keys for t in self._key_terms.get(key, ())}
+        changes = {delta.key: delta for delta in deltas}
+        terms = {t for key in changes for t in self._key_terms.get(key, ())}
         for term in terms:
             before = self._values.pop(term, None)
-            after = self.value(term)
+            after = None
+            if before is not None and (key := term.direct_key) is not None:
+                change = changes[key]
+                after = patched(before, change.added, change.removed, self._ipv6)
+            if after is None:
+                after = self.value(term)
+            else:
+                self._counters.term_patches += 1
+                self._values[term] = after
             by_reference = sets_by_id and not term.literal
             if before is None or (before.shape != after.shape if by_reference else before != after):
                 users = self._users[term]

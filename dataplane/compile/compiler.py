@@ -93,9 +93,7 @@ class AclCompiler:
 
     def apply(self, delta: Delta) -> CompileResult:
         """Apply one Delta; returns the desired state that changed."""
-        users = self._catalog.membership_changed(
-            (d.key for d in delta.ipsets), self.config.set_policy
-        )
+        users = self._catalog.membership_changed(delta.ipsets, self.config.set_policy)
         dirty = {key for key, _ in users}
         changed_renders: set[ResourceKey] = set()
         for key, policy in delta.policies.items():

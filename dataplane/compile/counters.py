@@ -23,6 +23,8 @@ class CompileCounters:
     allow, a final allow) whose ACLs were built rather than reused."""
     term_evaluations: int = 0
     """Address terms evaluated against set members."""
+    term_patches: int = 0
+    """One-set address terms brought up to date from their set's delta instead."""
     acls_compiled: int = 0
     """ACLs built by rebuilt segments."""
     fail_closed: int = 0

@@ -127,7 +127,7 @@ class Planner:
                 set_removes.append(have)
             elif have is None:
                 set_adds.append(want)
-            elif set(have.values) <= set(want.values):
+            elif len(have.values) <= len(want.values) and set(want.values).issuperset(have.values):
                 set_grows.append(want)
             else:
                 set_shrinks.append(want)

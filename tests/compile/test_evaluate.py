@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from dataplane.calc.delta import IpSetKey, Member
 from dataplane.compile.cidrs import AddressSet
-from dataplane.compile.evaluate import evaluate
+from dataplane.compile.evaluate import TermValue, evaluate, patched
 from dataplane.compile.terms import address_term, intersect_terms
 from dataplane.selector import parse
 
@@ -84,3 +84,27 @@ def test_static_cidrs_fold_into_set_keys_and_intersections_stay_exact() -> None:
     assert both is not None and both.sets[0].nets == ("10.1.0.0/16",)
     elsewhere = address_term(AddressSet.of(["172.16.0.0/12"]))
     assert elsewhere is not None and intersect_terms(narrower, elsewhere) is None
+
+
+v6_host = st.integers(0, 63).map(lambda i: f"fd00::{i:x}/128")
+mixed_members = st.frozensets(
+    st.one_of(host, net, v6_host, st.tuples(host, st.sampled_from((80, 8080)))), max_size=10
+)
+
+
+@settings(max_examples=300)
+@given(mixed_members, mixed_members, st.booleans())
+def test_a_patched_one_set_value_is_the_value_of_the_new_members(
+    old: frozenset[Member], new: frozenset[Member], ipv6: bool
+) -> None:
+    def value_of(members: frozenset[Member]) -> TermValue:
+        return evaluate(None, (NAMED,), (), {NAMED: members}.__getitem__, ipv6, 10_000)
+
+    before = value_of(old)
+    assert patched(before, new - old, old - new, ipv6) == value_of(new)
+
+
+def test_patching_a_removal_the_value_does_not_hold_asks_for_evaluation() -> None:
+    value = evaluate(None, (KEYS[0],), (), {KEYS[0]: frozenset({"10.0.0.1/32"})}.get, False, 10)
+    assert patched(value, (), {"10.0.0.2/32"}, False) is None
+    assert patched(value, (), {("10.0.0.1/32", 80)}, False) is None

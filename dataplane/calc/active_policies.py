@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 
 from dataplane.calc.buckets import Buckets
 from dataplane.calc.counters import CalcCounters
@@ -114,10 +114,13 @@ class ActivePolicies:
         if key.namespace not in self._awake_namespaces:
             self._wake(key.namespace)
 
-    def update_endpoint(self, key: ResourceKey, old: Labels, new: Labels) -> None:
-        """A local endpoint changed (value and/or selector labels)."""
+    def update_endpoint(
+        self, key: ResourceKey, old: Labels, new: Labels, changed: Set[str] | None = None
+    ) -> None:
+        """A local endpoint changed (value and/or selector labels; ``changed``: the label
+        keys that may differ, when known)."""
         self._mark_endpoint(key)
-        self.index.update_item(key, old, new)
+        self.index.update_item(key, old, new, changed)
 
     def remove_endpoint(self, key: ResourceKey, labels: Labels) -> None:
         """A local endpoint is gone (deleted or moved off this node)."""

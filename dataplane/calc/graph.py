@@ -217,11 +217,12 @@ class CalcGraph:
         members = list(self.ipsets.index.items_with(NAMESPACE_LABEL, name))
         before = [self._item_labels(key) for key in members]
         self._labeler.set_namespace(name, labels)
-        self._relabel(members, before)
+        self._relabel(members, before, changed)
 
     def _set_service_account(self, namespace: str, name: str, labels: Labels | None) -> None:
         old = self._labeler.service_account(namespace, name)
-        if not changed_keys(old, labels, SERVICE_ACCOUNT_LABEL_PREFIX):
+        changed = changed_keys(old, labels, SERVICE_ACCOUNT_LABEL_PREFIX)
+        if not changed:
             self._labeler.set_service_account(namespace, name, labels)
             return
         members = [
@@ -232,19 +233,22 @@ class CalcGraph:
         ]
         before = [self._item_labels(key) for key in members]
         self._labeler.set_service_account(namespace, name, labels)
-        self._relabel(members, before)
+        self._relabel(members, before, changed)
 
-    def _relabel(self, keys: list[ResourceKey], before: list[dict[str, str]]) -> None:
-        """Parent labels changed: update each item's matches (and local endpoints')."""
+    def _relabel(
+        self, keys: list[ResourceKey], before: list[dict[str, str]], changed: frozenset[str]
+    ) -> None:
+        """Parent labels changed (``changed``: the inherited keys): update each item's
+        matches (and local endpoints')."""
         index = self.ipsets.index
         self.counters.items_relabelled += len(keys)
         for key, old in zip(keys, before, strict=True):
             new = self._item_labels(key)
-            index.update_item(key, old, new)
+            index.update_item(key, old, new, changed)
             previous = self._local_labels.get(key)
             if previous is not None:
                 labels = self._local_labels.set(key, new)
-                self._active.update_endpoint(key, previous, labels)
+                self._active.update_endpoint(key, previous, labels, changed)
 
     # -- flush --------------------------------------------------------------------------
 

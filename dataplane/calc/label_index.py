@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Set
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
@@ -140,11 +140,21 @@ class LabelIndex(Generic[ItemT]):
                 self._matches.discard(selector, item)
                 self._listener.unmatched(selector, item)
 
-    def update_item(self, item: ItemT, old: Mapping[str, str], new: Mapping[str, str]) -> None:
-        """An item's labels changed: re-evaluate only selectors that read a changed key."""
+    def update_item(
+        self,
+        item: ItemT,
+        old: Mapping[str, str],
+        new: Mapping[str, str],
+        changed: Set[str] | None = None,
+    ) -> None:
+        """An item's labels changed: re-evaluate only selectors that read a changed key.
+
+        ``changed``: the keys that may differ, when the caller knows (a superset is fine).
+        """
         if old is new:
             return
-        changed = {key for key, _ in old.items() ^ new.items()}
+        if changed is None:
+            changed = {key for key, _ in old.items() ^ new.items()}
         if not changed:
             return
         for key in changed:

@@ -9,13 +9,16 @@ mode one ``Update`` per endpoint (which carries the whole list).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 
 from bench.churn import CHURN_EVENTS
 from bench.conftest import SHAPES, cluster_for
 from bench.harness import SimulatedNode, make_engine
 from dataplane.engine import Engine
-from dataplane.model import ResourceKey
+from dataplane.model import ResourceKey, Update
 from dataplane.plan.requests import (
     AclSpec,
     EndpointAclRequest,
@@ -27,14 +30,19 @@ from dataplane.plan.requests import (
 PODS = 1_000
 
 
-def _programmed(kind: str, shape: str) -> tuple[Engine, SimulatedNode]:
+@contextmanager
+def _programmed(kind: str, shape: str) -> Iterator[tuple[Engine, SimulatedNode]]:
+    """An engine of ``kind`` with the benchmark cluster programmed into a fresh simulator."""
     cluster = cluster_for(shape, PODS)
     engine = make_engine(kind, cluster.node_name)
     assert isinstance(engine, Engine)
     node = SimulatedNode.create(cluster)
-    engine.apply(cluster.updates())
-    node.execute(engine, engine.plan())
-    return engine, node
+    try:
+        engine.apply(cluster.updates())
+        node.execute(engine, engine.plan())
+        yield engine, node
+    finally:
+        node.close()
 
 
 def _by_endpoint(plan: Plan) -> dict[ResourceKey, dict[RequestType, set[AclSpec]]]:
@@ -48,39 +56,46 @@ def _by_endpoint(plan: Plan) -> dict[ResourceKey, dict[RequestType, set[AclSpec]
     return found
 
 
+Programmed = dict[ResourceKey, frozenset[AclSpec]]
+
+
+def _run(
+    engine: Engine, node: SimulatedNode, step: tuple[Update, ...]
+) -> tuple[Programmed, dict[ResourceKey, dict[RequestType, set[AclSpec]]], Programmed]:
+    """Apply, plan and execute one step: what HNS held, what was sent, what it holds."""
+    before = node.programmed()
+    engine.apply(step)
+    plan = engine.plan()
+    requests = _by_endpoint(plan)
+    node.execute(engine, plan)
+    after = node.programmed()
+    assert set(requests) == {key for key in after if after[key] != before.get(key)}
+    assert requests
+    return before, requests, after
+
+
 @pytest.mark.parametrize("shape", SHAPES)
 def test_pod_churn_is_one_network_request_and_no_endpoint_request(shape: str) -> None:
-    engine, node = _programmed("incremental", shape)
     event = CHURN_EVENTS["pod"](cluster_for(shape, PODS))
-    try:
+    with _programmed("incremental", shape) as (engine, node):
         for step in (event.forward, event.backward, event.forward):
             engine.apply(step)
             plan = engine.plan()
             assert [type(r) for r in plan.requests] == [NetworkSetRequest]
             node.execute(engine, plan)
-    finally:
-        node.close()
 
 
 @pytest.mark.parametrize("shape", SHAPES)
 def test_rule_edit_adds_the_new_and_removes_the_old_acls_of_that_rule_only(shape: str) -> None:
-    engine, node = _programmed("incremental", shape)
     event = CHURN_EVENTS["policy"](cluster_for(shape, PODS))
-    try:
+    with _programmed("incremental", shape) as (engine, node):
         for step in (event.forward, event.backward):
             (upsert,) = step
-            before = node.programmed()
             old_origins = {
                 key: {a.id: engine.acl_origin(key, a.id) for a in acls}
-                for key, acls in before.items()
+                for key, acls in node.programmed().items()
             }
-            engine.apply(step)
-            plan = engine.plan()
-            requests = _by_endpoint(plan)
-            node.execute(engine, plan)
-            after = node.programmed()
-            changed = {key for key in after if after[key] != before.get(key)}
-            assert set(requests) == changed and changed
+            before, requests, after = _run(engine, node, step)
             for key, carried in requests.items():
                 assert carried == {
                     RequestType.ADD: after[key] - before[key],
@@ -90,25 +105,13 @@ def test_rule_edit_adds_the_new_and_removes_the_old_acls_of_that_rule_only(shape
                 origins |= {old_origins[key][a.id] for a in carried[RequestType.REMOVE]}
                 (origin,) = origins  # both sides: the one edited rule
                 assert str(origin).startswith(f"{upsert.key} ")
-    finally:
-        node.close()
 
 
 @pytest.mark.parametrize("shape", SHAPES)
 def test_rule_edit_in_replace_mode_is_one_update_per_endpoint(shape: str) -> None:
-    engine, node = _programmed("incremental_replace", shape)
     event = CHURN_EVENTS["policy"](cluster_for(shape, PODS))
-    try:
+    with _programmed("incremental_replace", shape) as (engine, node):
         for step in (event.forward, event.backward):
-            before = node.programmed()
-            engine.apply(step)
-            plan = engine.plan()
-            requests = _by_endpoint(plan)
-            node.execute(engine, plan)
-            after = node.programmed()
-            assert set(requests) == {key for key in after if after[key] != before.get(key)}
-            assert requests and all(
-                carried == {RequestType.UPDATE: after[key]} for key, carried in requests.items()
-            )
-    finally:
-        node.close()
+            _, requests, after = _run(engine, node, step)
+            for key, carried in requests.items():
+                assert carried == {RequestType.UPDATE: set(after[key])}

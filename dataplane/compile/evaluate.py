@@ -149,21 +149,21 @@ def evaluate(
 
 
 def patched(
-    value: TermValue, added: Iterable[Member], removed: Iterable[Member], ipv6: bool
+    value: TermValue, added: frozenset[Member], removed: frozenset[Member], ipv6: bool
 ) -> TermValue | None:
     """A one-set term's value after its set gained ``added`` and lost ``removed``: what
     ``evaluate`` returns on the new members, at a cost in the change's size (plus copying
     the lists). None when ``removed`` holds a member ``value`` does not (evaluate instead).
     """
     groups = {port: list(cidrs) for port, cidrs in value.groups}
-    for port, cidrs in _grouped(frozenset(removed), ipv6).items():
+    for port, cidrs in _grouped(removed, ipv6).items():
         listed = groups.get(port)
         for cidr in cidrs:
             at = -1 if listed is None else bisect_left(listed, cidr)
             if listed is None or at == len(listed) or listed[at] != cidr:
                 return None
             del listed[at]
-    for port, cidrs in _grouped(frozenset(added), ipv6).items():
+    for port, cidrs in _grouped(added, ipv6).items():
         listed = groups.setdefault(port, [])
         for cidr in cidrs:
             insort(listed, cidr)

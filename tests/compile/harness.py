@@ -6,6 +6,8 @@ import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
+import pytest
+
 from dataplane.apply.adopt import acls_of, ipsets_of
 from dataplane.apply.executor import ExecutionResult, execute_plan_sync
 from dataplane.engine import Engine, EngineConfig
@@ -34,6 +36,9 @@ from dataplane.selector import parse
 
 NODE = "node-1"
 TCP, UDP, ICMP = 6, 17, 1
+
+MODES = [pytest.param(True, id="setpolicy"), pytest.param(False, id="inline")]
+"""Both set modes: SetPolicy references and inlined addresses."""
 
 
 def namespace(name: str = "ns", **labels: str) -> Namespace:

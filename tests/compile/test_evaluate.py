@@ -106,5 +106,5 @@ def test_a_patched_one_set_value_is_the_value_of_the_new_members(
 
 def test_patching_a_removal_the_value_does_not_hold_asks_for_evaluation() -> None:
     value = evaluate(None, (KEYS[0],), (), {KEYS[0]: frozenset({"10.0.0.1/32"})}.get, False, 10)
-    assert patched(value, (), {"10.0.0.2/32"}, False) is None
-    assert patched(value, (), {("10.0.0.1/32", 80)}, False) is None
+    assert patched(value, frozenset(), frozenset({"10.0.0.2/32"}), False) is None
+    assert patched(value, frozenset(), frozenset({("10.0.0.1/32", 80)}), False) is None

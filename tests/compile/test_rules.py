@@ -9,6 +9,7 @@ import pytest
 from dataplane.model import Action, IcmpMatch, NamedPort, NamedPortRef, PortRange, Rule
 from tests.compile.harness import (
     ICMP,
+    MODES,
     TCP,
     UDP,
     SimNode,
@@ -21,7 +22,6 @@ from tests.compile.harness import (
     side,
 )
 
-MODES = [pytest.param(True, id="setpolicy"), pytest.param(False, id="inline")]
 WEB = pod("web", "10.0.0.1", app="web")
 CLIENT = pod("client", "10.0.1.1", node="node-2", app="client")
 OTHER = pod("other", "10.0.1.2", node="node-2", app="other")

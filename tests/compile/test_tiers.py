@@ -8,6 +8,7 @@ from dataplane.compile.flatten import tag
 from dataplane.model import Action, IcmpMatch, Kind, Policy, PortRange, Rule
 from tests.compile.harness import (
     ICMP,
+    MODES,
     TCP,
     UDP,
     SimNode,
@@ -22,7 +23,6 @@ from tests.compile.harness import (
     tier,
 )
 
-MODES = [pytest.param(True, id="setpolicy"), pytest.param(False, id="inline")]
 WEB = pod("web", "10.0.0.1", app="web")
 CLIENT = pod("client", "10.5.0.7", node="node-2", app="client")
 SECURITY = tier("security", 10)

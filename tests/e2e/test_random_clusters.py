@@ -6,11 +6,10 @@ import pytest
 import yaml
 from hypothesis import given, settings
 
+from tests.compile.harness import MODES
 from tests.e2e.agreement import disagreements
 from tests.e2e.pipeline import programmed
 from tests.reference.strategies import HOST_ADDRESS, RandomCluster, random_clusters
-
-MODES = [pytest.param(True, id="setpolicy"), pytest.param(False, id="inline")]
 
 
 def _check(cluster: RandomCluster, set_policy: bool) -> None:

@@ -95,7 +95,11 @@ def main(argv: Sequence[str]) -> int:
     if len(argv) < 2:
         print("usage: python -m bench.plot OUT.svg RESULTS.json [MORE.json ...]", file=sys.stderr)
         return 2
-    drawn = draw(load(Path(p) for p in argv[1:]), Path(argv[0]))
+    try:
+        drawn = draw(load(Path(p) for p in argv[1:]), Path(argv[0]))
+    except (OSError, ValueError, KeyError) as err:  # unreadable, not JSON, not benchmark JSON
+        print(f"bench.plot: {type(err).__name__}: {err}", file=sys.stderr)
+        return 1
     print(f"{argv[0]}: {', '.join(drawn)}")
     return 0
 

@@ -62,3 +62,20 @@ def test_no_churn_results_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="no churn results"):
         draw([], tmp_path / "none.svg")
     assert main([]) == 2
+
+
+def test_unreadable_or_foreign_files_are_reported_not_raised(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    not_json = tmp_path / "bad.json"
+    not_json.write_text("{")
+    foreign = tmp_path / "other.json"
+    foreign.write_text("{}")
+    for path in (tmp_path / "missing.json", not_json, foreign):
+        assert main([str(tmp_path / "out.svg"), str(path)]) == 1
+    errors = capsys.readouterr().err.splitlines()
+    assert [line.split(":")[1].strip() for line in errors] == [
+        "FileNotFoundError",
+        "JSONDecodeError",
+        "KeyError",
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from dataplane.calc.delta import TierPolicies
-from dataplane.model import DEFAULT_TIER, Action, Direction, Kind, Policy, ResourceKey, Tier
+from dataplane.model import BUILTIN_TIERS, Action, Direction, Kind, Policy, ResourceKey, Tier
 
 K8S_POLICY_TIER = "default"
 K8S_POLICY_ORDER = 1000.0
@@ -14,16 +14,18 @@ OrderKey = tuple[bool, float, str]
 
 
 def effective_tier(name: str, tiers: Mapping[str, Tier]) -> Tier:
-    """The tier named ``name``: declared, the implicit default, or a fail-closed stand-in.
+    """The tier named ``name``: declared, built in, or a fail-closed stand-in.
 
-    A policy may name a tier that does not exist (yet); it is treated as a tier
-    with order None (evaluated last) and default action Deny.
+    The built-in tiers (``default`` and the two cluster-admin tiers) exist without
+    a Tier object. A policy may name a tier that does not exist (yet); it is
+    treated as a tier with order None (evaluated last) and default action Deny.
     """
     tier = tiers.get(name)
     if tier is not None:
         return tier
-    if name == DEFAULT_TIER.name:
-        return DEFAULT_TIER
+    builtin = BUILTIN_TIERS.get(name)
+    if builtin is not None:
+        return builtin
     return Tier(name=name, order=None, default_action=Action.DENY)
 
 

@@ -304,7 +304,11 @@ def render_policy(
                 count += 1
         rendered[direction] = tuple(rules)
     ingress, egress = rendered[Direction.INGRESS], rendered[Direction.EGRESS]
-    if previous is not None and (ingress, egress) == (previous.ingress, previous.egress):
+    if (
+        previous is not None
+        and (ingress, egress) == (previous.ingress, previous.egress)
+        and policy.notes == previous.policy.notes
+    ):
         return previous
-    notes = tuple(r.note for r in ingress + egress if r.note is not None)
+    notes = policy.notes + tuple(r.note for r in ingress + egress if r.note is not None)
     return RenderedPolicy(policy, ingress, egress, notes, count)

@@ -6,7 +6,7 @@ from dataplane.convert.fields import Field
 from dataplane.convert.identity import ObjectIdentity
 from dataplane.convert.labels import read_labels
 from dataplane.convert.nets import read_cidr
-from dataplane.model import DEFAULT_TIER, Action, NetworkSet, Tier
+from dataplane.model import ADMIN_TIER, BASELINE_TIER, BUILTIN_TIERS, Action, NetworkSet, Tier
 from dataplane.model.wellknown import NAMESPACE_LABEL
 
 _TIER_FIELDS = ("order", "defaultAction")
@@ -14,22 +14,30 @@ _TIER_DEFAULT_ACTIONS = (Action.DENY, Action.PASS)
 _NETWORK_SET_FIELDS = ("nets",)
 
 
+_FIXED_ACTION_TIERS = (ADMIN_TIER.name, BASELINE_TIER.name)
+
+
 def convert_tier(identity: ObjectIdentity, obj: Field) -> Tier:
-    """A Tier; the ``default`` tier's order is fixed (1000000) as in Calico."""
+    """A Tier; a built-in tier's order is fixed as in Calico (``default`` 1000000,
+    ``adminnetworkpolicy`` 1000, ``baselineadminnetworkpolicy`` 10000000), and so is
+    the default action (Pass) of the two cluster-admin tiers."""
     spec = obj.get("spec").known(_TIER_FIELDS)
     name = identity.key.name
+    builtin = BUILTIN_TIERS.get(name)
     order_field = spec.get("order")
     order = order_field.optional_number()
-    if name == DEFAULT_TIER.name:
-        if order is not None and order != DEFAULT_TIER.order:
-            raise order_field.error(
-                f"the default tier's order is fixed at {DEFAULT_TIER.order:.0f}"
-            )
-        order = DEFAULT_TIER.order
+    if builtin is not None:
+        if order is not None and order != builtin.order:
+            raise order_field.error(f"the {name} tier's order is fixed at {builtin.order:.0f}")
+        order = builtin.order
     action_field = spec.get("defaultAction")
-    action = action_field.text(Action.DENY)
+    action = action_field.text(builtin.default_action if builtin else Action.DENY)
     if action not in _TIER_DEFAULT_ACTIONS:
         raise action_field.error(f"unknown default action {action!r} (expected Deny or Pass)")
+    if builtin is not None and name in _FIXED_ACTION_TIERS and action != builtin.default_action:
+        raise action_field.error(
+            f"the {name} tier's default action is fixed at {builtin.default_action}"
+        )
     return Tier(name=name, order=order, default_action=Action(action))
 
 

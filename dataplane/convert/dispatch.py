@@ -6,6 +6,11 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
+from dataplane.convert.admin_policy import (
+    convert_admin_network_policy,
+    convert_baseline_admin_network_policy,
+    convert_cluster_network_policy,
+)
 from dataplane.convert.calico_policy import convert_calico_policy
 from dataplane.convert.calico_resources import convert_network_set, convert_tier
 from dataplane.convert.fields import Field
@@ -27,6 +32,9 @@ CONVERTERS: Mapping[Kind, Converter] = MappingProxyType(
         Kind.TIER: convert_tier,
         Kind.NETWORK_SET: convert_network_set,
         Kind.GLOBAL_NETWORK_SET: convert_network_set,
+        Kind.ADMIN_NETWORK_POLICY: convert_admin_network_policy,
+        Kind.BASELINE_ADMIN_NETWORK_POLICY: convert_baseline_admin_network_policy,
+        Kind.CLUSTER_NETWORK_POLICY: convert_cluster_network_policy,
     }
 )
 

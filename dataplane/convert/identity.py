@@ -12,6 +12,8 @@ from dataplane.errors import ValidationError
 from dataplane.model import Kind, ResourceKey
 
 CALICO_API_VERSIONS = ("projectcalico.org/v3", "crd.projectcalico.org/v1")
+ADMIN_POLICY_V1ALPHA1 = "policy.networking.k8s.io/v1alpha1"
+ADMIN_POLICY_V1ALPHA2 = "policy.networking.k8s.io/v1alpha2"
 DEFAULT_NAMESPACE = "default"
 
 
@@ -42,6 +44,15 @@ OBJECT_TYPES: Mapping[tuple[str, str], ObjectType] = MappingProxyType(
         ("v1", "ServiceAccount"): ObjectType(Kind.SERVICE_ACCOUNT, namespaced=True),
         ("networking.k8s.io/v1", "NetworkPolicy"): ObjectType(
             Kind.K8S_NETWORK_POLICY, namespaced=True
+        ),
+        (ADMIN_POLICY_V1ALPHA1, "AdminNetworkPolicy"): ObjectType(
+            Kind.ADMIN_NETWORK_POLICY, namespaced=False
+        ),
+        (ADMIN_POLICY_V1ALPHA1, "BaselineAdminNetworkPolicy"): ObjectType(
+            Kind.BASELINE_ADMIN_NETWORK_POLICY, namespaced=False
+        ),
+        (ADMIN_POLICY_V1ALPHA2, "ClusterNetworkPolicy"): ObjectType(
+            Kind.CLUSTER_NETWORK_POLICY, namespaced=False
         ),
     }
     | {(api, kind): t for api in CALICO_API_VERSIONS for kind, t in _CALICO_TYPES}

@@ -1,6 +1,6 @@
 """Immutable value types shared by every layer of the dataplane."""
 
-from dataplane.model.keys import POLICY_KINDS, Kind, ResourceKey
+from dataplane.model.keys import ADMIN_POLICY_KINDS, POLICY_KINDS, Kind, ResourceKey
 from dataplane.model.labels import EMPTY_LABELS, LabelInterner, Labels
 from dataplane.model.policy import (
     ANY_ENTITY,
@@ -15,6 +15,9 @@ from dataplane.model.policy import (
     Rule,
 )
 from dataplane.model.resources import (
+    ADMIN_TIER,
+    BASELINE_TIER,
+    BUILTIN_TIERS,
     DEFAULT_TIER,
     Action,
     NamedPort,
@@ -28,7 +31,11 @@ from dataplane.model.resources import (
 from dataplane.model.updates import Delete, InSync, Resource, Update, Upsert
 
 __all__ = [
+    "ADMIN_POLICY_KINDS",
+    "ADMIN_TIER",
     "ANY_ENTITY",
+    "BASELINE_TIER",
+    "BUILTIN_TIERS",
     "DEFAULT_TIER",
     "EMPTY_LABELS",
     "POLICY_KINDS",

@@ -19,9 +19,20 @@ class Kind(StrEnum):
     K8S_NETWORK_POLICY = "KubernetesNetworkPolicy"
     NETWORK_POLICY = "NetworkPolicy"
     GLOBAL_NETWORK_POLICY = "GlobalNetworkPolicy"
+    ADMIN_NETWORK_POLICY = "AdminNetworkPolicy"
+    BASELINE_ADMIN_NETWORK_POLICY = "BaselineAdminNetworkPolicy"
+    CLUSTER_NETWORK_POLICY = "ClusterNetworkPolicy"
 
 
-POLICY_KINDS = frozenset({Kind.K8S_NETWORK_POLICY, Kind.NETWORK_POLICY, Kind.GLOBAL_NETWORK_POLICY})
+ADMIN_POLICY_KINDS = frozenset(
+    {Kind.ADMIN_NETWORK_POLICY, Kind.BASELINE_ADMIN_NETWORK_POLICY, Kind.CLUSTER_NETWORK_POLICY}
+)
+"""The cluster-admin policy kinds (policy.networking.k8s.io), enforced through tiers."""
+
+POLICY_KINDS = (
+    frozenset({Kind.K8S_NETWORK_POLICY, Kind.NETWORK_POLICY, Kind.GLOBAL_NETWORK_POLICY})
+    | ADMIN_POLICY_KINDS
+)
 
 
 class ResourceKey(NamedTuple):

@@ -114,11 +114,12 @@ class Rule:
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """A Kubernetes NetworkPolicy, Calico NetworkPolicy or GlobalNetworkPolicy.
+    """A Kubernetes NetworkPolicy, Calico (Global)NetworkPolicy or cluster-admin policy.
 
     ``namespace`` is "" for global policies. For namespaced kinds ``selector``
     applies within ``namespace`` only. Kubernetes policies live in the
-    ``default`` tier with order 1000 and only ``Allow`` rules.
+    ``default`` tier with order 1000 and only ``Allow`` rules. ``notes`` says
+    what conversion enforced fail-closed (reported like the compiler's notes).
     """
 
     kind: Kind
@@ -131,6 +132,7 @@ class Policy:
     tier: str = "default"
     order: float | None = None
     namespace_selector: Selector | None = None
+    notes: tuple[str, ...] = ()
 
     @property
     def key(self) -> ResourceKey:

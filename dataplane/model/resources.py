@@ -101,6 +101,14 @@ class Tier:
 
 
 DEFAULT_TIER = Tier(name="default", order=1_000_000.0)
+ADMIN_TIER = Tier(name="adminnetworkpolicy", order=1000.0, default_action=Action.PASS)
+"""AdminNetworkPolicies and Admin-tier ClusterNetworkPolicies (Calico's tier)."""
+BASELINE_TIER = Tier(
+    name="baselineadminnetworkpolicy", order=10_000_000.0, default_action=Action.PASS
+)
+"""The BaselineAdminNetworkPolicy and Baseline-tier ClusterNetworkPolicies (Calico's tier)."""
+BUILTIN_TIERS = {tier.name: tier for tier in (ADMIN_TIER, DEFAULT_TIER, BASELINE_TIER)}
+"""Tiers that exist without a Tier object, with their fixed order and default action."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,8 +13,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from dataplane.convert.fields import Field
-from dataplane.convert.nets import read_network
 from dataplane.convert.names import port_name_problem
+from dataplane.convert.nets import read_network
 from dataplane.convert.ports import MAX_PORT
 from dataplane.convert.protocols import read_k8s_protocol
 from dataplane.convert.selectors import read_label_selector

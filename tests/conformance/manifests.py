@@ -194,3 +194,133 @@ def network_set(
 def action(verb: str, **fields: Any) -> Doc:
     """A Calico rule: ``verb`` (Allow, Deny, Pass, Log) and its match fields."""
     return {"action": verb, **fields}
+
+
+# Cluster-admin policies (policy.networking.k8s.io)
+
+ADMIN_V1ALPHA1 = "policy.networking.k8s.io/v1alpha1"
+ADMIN_V1ALPHA2 = "policy.networking.k8s.io/v1alpha2"
+
+
+def admin_policy(
+    name: str,
+    priority: int,
+    subject: Doc,
+    *,
+    ingress: list[Doc] | None = None,
+    egress: list[Doc] | None = None,
+) -> Doc:
+    """A v1alpha1 AdminNetworkPolicy."""
+    spec = _given({"priority": priority, "subject": subject, "ingress": ingress, "egress": egress})
+    return {
+        "apiVersion": ADMIN_V1ALPHA1,
+        "kind": "AdminNetworkPolicy",
+        "metadata": {"name": name},
+        "spec": spec,
+    }
+
+
+def baseline_policy(
+    subject: Doc,
+    *,
+    ingress: list[Doc] | None = None,
+    egress: list[Doc] | None = None,
+    name: str = "default",
+) -> Doc:
+    """The v1alpha1 BaselineAdminNetworkPolicy (a singleton named ``default``)."""
+    return {
+        "apiVersion": ADMIN_V1ALPHA1,
+        "kind": "BaselineAdminNetworkPolicy",
+        "metadata": {"name": name},
+        "spec": _given({"subject": subject, "ingress": ingress, "egress": egress}),
+    }
+
+
+def cluster_policy(
+    name: str,
+    tier: str,
+    priority: int,
+    subject: Doc,
+    *,
+    ingress: list[Doc] | None = None,
+    egress: list[Doc] | None = None,
+) -> Doc:
+    """A v1alpha2 ClusterNetworkPolicy in ``tier`` (Admin or Baseline)."""
+    spec = _given(
+        {
+            "tier": tier,
+            "priority": priority,
+            "subject": subject,
+            "ingress": ingress,
+            "egress": egress,
+        }
+    )
+    return {
+        "apiVersion": ADMIN_V1ALPHA2,
+        "kind": "ClusterNetworkPolicy",
+        "metadata": {"name": name},
+        "spec": spec,
+    }
+
+
+def namespaces(name: str) -> Doc:
+    """A subject or peer: every pod of the namespace called ``name``."""
+    return {"namespaces": labels(**{NAME_LABEL: name})}
+
+
+def all_namespaces() -> Doc:
+    """A subject or peer: every pod of every namespace."""
+    return {"namespaces": {}}
+
+
+def pods(namespace: str, pod_name: str) -> Doc:
+    """A subject or peer: the pods called ``pod_name`` in the namespace ``namespace``."""
+    return {
+        "pods": {
+            "namespaceSelector": labels(**{NAME_LABEL: namespace}),
+            "podSelector": pod(pod_name),
+        }
+    }
+
+
+def networks(*cidrs: str) -> Doc:
+    """An egress peer by CIDRs."""
+    return {"networks": list(cidrs)}
+
+
+def admin_rule(
+    verb: str, *peers: Doc, ports: list[Doc] | None = None, protocols: list[Doc] | None = None
+) -> Doc:
+    """An admin rule: ``verb``, its peers (the caller puts them under ``from``/``to``),
+    v1alpha1 ``ports`` or v1alpha2 ``protocols``."""
+    return _given({"action": verb, "peers": list(peers), "ports": ports, "protocols": protocols})
+
+
+def ingress_rule(rule: Doc) -> Doc:
+    """An ``admin_rule`` as an ingress rule (peers under ``from``)."""
+    return {("from" if key == "peers" else key): value for key, value in rule.items()}
+
+
+def egress_rule(rule: Doc) -> Doc:
+    """An ``admin_rule`` as an egress rule (peers under ``to``)."""
+    return {("to" if key == "peers" else key): value for key, value in rule.items()}
+
+
+def port_number(number: int, protocol: str | None = None) -> Doc:
+    """A v1alpha1 ``portNumber`` entry."""
+    return {"portNumber": _given({"protocol": protocol, "port": number})}
+
+
+def port_range(start: int, end: int, protocol: str | None = None) -> Doc:
+    """A v1alpha1 ``portRange`` entry (inclusive)."""
+    return {"portRange": _given({"protocol": protocol, "start": start, "end": end})}
+
+
+def named_port(name: str) -> Doc:
+    """A v1alpha1 ``namedPort`` entry."""
+    return {"namedPort": name}
+
+
+def destination_port(protocol: str, number: int) -> Doc:
+    """A v1alpha2 ``protocols`` entry: ``protocol`` (tcp, udp, sctp) to port ``number``."""
+    return {protocol: {"destinationPort": {"number": number}}}

@@ -18,6 +18,8 @@ from dataplane.simulate import (
     reachability,
     simulate_node,
 )
+from tests.compile.harness import MODES
+from tests.conformance.admin_scenarios import SCENARIOS as ADMIN
 from tests.conformance.calico_scenarios import SCENARIOS as CALICO
 from tests.conformance.cluster import PODS, base_manifests
 from tests.conformance.kubernetes_scenarios import SCENARIOS as KUBERNETES
@@ -57,8 +59,19 @@ def _reference_matrix(cluster: Cluster, node: SimulatedNode, probe: Probe) -> di
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
 def test_scenario(scenario: Scenario, tmp_path: Path) -> None:
+    _run(scenario, tmp_path)
+
+
+@pytest.mark.parametrize("set_policy", MODES)
+@pytest.mark.parametrize("scenario", ADMIN, ids=lambda s: s.name)
+def test_admin_scenario(scenario: Scenario, set_policy: bool, tmp_path: Path) -> None:
+    """Cluster-admin policies, through the programmed ACLs in both set modes."""
+    _run(scenario, tmp_path, set_policy=set_policy)
+
+
+def _run(scenario: Scenario, tmp_path: Path, **options: bool) -> None:
     base = _load(tmp_path / "base.yaml", yaml.safe_dump_all(base_manifests()))
-    node = simulate_node(base)
+    node = simulate_node(base, **options)
     cluster = Cluster.of([])
     for update in on_node(base, node.node_name):
         cluster = cluster.apply(update)
@@ -66,6 +79,7 @@ def test_scenario(scenario: Scenario, tmp_path: Path) -> None:
         updates: list[Update] = []
         if step.apply:
             updates += on_node(_load(tmp_path / f"step{number}.yaml", step.apply), node.node_name)
+            cluster = cluster.with_manifests(yaml.safe_load_all(step.apply))
         if step.delete:
             gone = parse_manifests(step.delete, f"step{number}-delete.yaml")
             updates += [Delete(resource_key(m.obj)) for m in gone]
@@ -92,6 +106,6 @@ def test_scenario(scenario: Scenario, tmp_path: Path) -> None:
 
 
 def test_there_are_at_least_forty_scenarios_with_unique_names() -> None:
-    names = [s.name for s in SCENARIOS]
+    names = [s.name for s in SCENARIOS + ADMIN]
     assert len(names) >= 40
     assert len(set(names)) == len(names)

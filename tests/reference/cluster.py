@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from dataplane.model import (
     DEFAULT_TIER,
@@ -32,6 +32,8 @@ from dataplane.model.wellknown import (
 )
 
 T = TypeVar("T")
+ADMIN_KINDS = ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy")
+ADMIN_API_GROUP = "policy.networking.k8s.io/"
 
 
 def _frozen(mapping: dict[ResourceKey, Resource]) -> Mapping[ResourceKey, Resource]:
@@ -49,6 +51,11 @@ class Cluster:
 
     resources: Mapping[ResourceKey, Resource] = field(default_factory=lambda: _frozen({}))
     host_addresses: frozenset[str] = frozenset()
+    admin_manifests: Mapping[tuple[str, str], Mapping[str, Any]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    """The cluster-admin policies as written, by (kind, name): the reference reads them
+    itself (tests/reference/admin.py), not through the pipeline's conversion."""
 
     @classmethod
     def of(cls, resources: Iterable[Resource], host_addresses: Iterable[str] = ()) -> Cluster:
@@ -60,11 +67,25 @@ class Cluster:
         if isinstance(update, InSync):
             return self
         table = dict(self.resources)
+        admin = self.admin_manifests
         if isinstance(update, Upsert):
             table[update.key] = update.value
         elif isinstance(update, Delete):
             table.pop(update.key, None)
-        return Cluster(_frozen(table), self.host_addresses)
+            gone = (str(update.key.kind), update.key.name)
+            if gone in admin:
+                admin = MappingProxyType({k: v for k, v in admin.items() if k != gone})
+        return Cluster(_frozen(table), self.host_addresses, admin)
+
+    def with_manifests(self, manifests: Iterable[Mapping[str, Any]]) -> Cluster:
+        """The cluster holding the cluster-admin policies among ``manifests`` as written
+        (other manifests reach the cluster as updates, through ``apply``)."""
+        admin = dict(self.admin_manifests)
+        for manifest in manifests:
+            kind = manifest.get("kind")
+            if kind in ADMIN_KINDS and str(manifest.get("apiVersion")).startswith(ADMIN_API_GROUP):
+                admin[(kind, manifest["metadata"]["name"])] = manifest
+        return Cluster(self.resources, self.host_addresses, MappingProxyType(admin))
 
     def _of_type(self, kind: type[T]) -> tuple[T, ...]:
         return tuple(r for r in self.resources.values() if isinstance(r, kind))

@@ -6,6 +6,7 @@ import ipaddress
 from dataclasses import dataclass
 
 from dataplane.model import (
+    ADMIN_POLICY_KINDS,
     Action,
     Direction,
     IcmpMatch,
@@ -16,6 +17,7 @@ from dataplane.model import (
     WorkloadEndpoint,
 )
 from dataplane.selector import GLOBAL
+from tests.reference import admin
 from tests.reference.cluster import Cluster
 from tests.reference.matching import Packet, rule_matches
 
@@ -73,12 +75,37 @@ def evaluate(
     if direction is Direction.INGRESS and packet.src_ip in cluster.host_addresses:
         return Verdict(True, "host traffic")
     applicable = [
-        p for p in cluster.policies if direction in p.types and selects(cluster, p, endpoint)
+        p
+        for p in cluster.policies
+        if p.kind not in ADMIN_POLICY_KINDS  # read from their manifests (admin.py)
+        and direction in p.types
+        and selects(cluster, p, endpoint)
     ]
-    if not applicable:
+    egress = direction is Direction.EGRESS
+    admin_tiers: dict[str, admin.AdminDecision | None] = {}
+    for name, order in (admin.ADMIN_TIER, admin.BASELINE_TIER):
+        selected, decision = admin.decide(
+            cluster, cluster.admin_manifests.values(), name, egress, endpoint, packet
+        )
+        if selected:
+            admin_tiers[name] = decision
+    if not applicable and not admin_tiers:
         return Verdict(True, "no policy")
-    tiers = sorted({cluster.tier(p.tier) for p in applicable}, key=_tier_order)
+    tiers = sorted(
+        {cluster.tier(p.tier) for p in applicable}
+        | {
+            Tier(name, order, Action.PASS)
+            for name, order in (admin.ADMIN_TIER, admin.BASELINE_TIER)
+            if name in admin_tiers
+        },
+        key=_tier_order,
+    )
     for tier in tiers:
+        if tier.name in admin_tiers:  # no implicit deny: nothing matched passes on
+            found = admin_tiers[tier.name]
+            if found is not None and found.action != "Pass":
+                return Verdict(found.action == "Allow", found.reason)
+            continue
         in_tier = sorted((p for p in applicable if p.tier == tier.name), key=_policy_order)
         decided = _first_decision(cluster, direction, in_tier, packet)
         if decided is None:

@@ -33,13 +33,14 @@ def apply_edits(
 
 def programmed(manifests: Iterable[Manifest], set_policy: bool) -> tuple[SimulatedNode, Cluster]:
     """A node programmed from the manifests, and the reference's view of the same cluster."""
+    manifests = list(manifests)
     updates = to_updates(manifests)
     node = SimulatedNode(LOCAL_NODE, set_policy=set_policy, host_addresses=(HOST_ADDRESS,))
     node.apply(updates)
     cluster = Cluster.of([], (HOST_ADDRESS,))
     for update in updates:
         cluster = cluster.apply(update)
-    return node, cluster
+    return node, cluster.with_manifests(manifests)
 
 
 def step(node: SimulatedNode, cluster: Cluster, updates: list[Update]) -> Cluster:

@@ -492,14 +492,140 @@ def calico_policy(
     )
 
 
+# -- cluster-admin policies (policy.networking.k8s.io) ----------------------------------
+
+_ADMIN_V1ALPHA1 = "policy.networking.k8s.io/v1alpha1"
+_ADMIN_V1ALPHA2 = "policy.networking.k8s.io/v1alpha2"
+_PORT_NUMBERS = (53, 80, 81, 8080, 9090)
+_PORT_NAMES = ("http", "dns", "metrics")
+
+
+@cache
+def admin_subject() -> st.SearchStrategy[dict[str, Any]]:
+    """``namespaces`` or ``pods`` (a namespace and a pod selector)."""
+    namespaces = label_selector("namespace+name")
+    return st.one_of(
+        namespaces.map(lambda s: {"namespaces": s}),
+        st.tuples(namespaces, label_selector("pod")).map(
+            lambda t: {"pods": {"namespaceSelector": t[0], "podSelector": t[1]}}
+        ),
+    )
+
+
+@cache
+def admin_peer(egress: bool) -> st.SearchStrategy[dict[str, Any]]:
+    """A peer: like a subject, egress ``networks`` (families mixed), rarely one that a
+    newer API version would write (which must fail closed)."""
+    choices = [admin_subject(), st.just({"futurePeer": {}})]
+    if egress:
+        nets = st.lists(st.sampled_from(_NETS_V4 + _NETS_V6), min_size=1, max_size=3, unique=True)
+        choices.append(nets.map(lambda n: {"networks": n}))
+    return st.one_of(*choices)
+
+
+@cache
+def admin_port(version: str) -> st.SearchStrategy[dict[str, Any]]:
+    """A v1alpha1 ``ports`` entry or a v1alpha2 ``protocols`` entry."""
+    number = st.sampled_from(_PORT_NUMBERS)
+    span = st.tuples(number, st.sampled_from((1, 10, 9000))).map(
+        lambda t: {"start": t[0], "end": t[0] + t[1]}
+    )
+    name = st.sampled_from(_PORT_NAMES)
+    if version == _ADMIN_V1ALPHA1:
+        protocol = st.sampled_from(PROBE_PROTOCOLS)
+        return st.one_of(
+            st.tuples(protocol, number).map(
+                lambda t: {"portNumber": {"protocol": t[0], "port": t[1]}}
+            ),
+            st.tuples(protocol, span).map(lambda t: {"portRange": {"protocol": t[0], **t[1]}}),
+            name.map(lambda n: {"namedPort": n}),
+        )
+    port = st.one_of(number.map(lambda n: {"number": n}), span.map(lambda r: {"range": r}))
+    return st.one_of(
+        st.tuples(st.sampled_from(("tcp", "udp", "sctp")), port).map(
+            lambda t: {t[0]: {"destinationPort": t[1]}}
+        ),
+        name.map(lambda n: {"destinationNamedPort": n}),
+    )
+
+
+def _admin_rule(
+    action: str,
+    peers: list[dict[str, Any]],
+    ports: list[dict[str, Any]],
+    version: str,
+    egress: bool,
+) -> dict[str, Any]:
+    if any("networks" in peer for peer in peers):  # named ports need pods on the far side
+        ports = [p for p in ports if "namedPort" not in p and "destinationNamedPort" not in p]
+    rule: dict[str, Any] = {"action": action, ("to" if egress else "from"): peers}
+    if ports:
+        rule["ports" if version == _ADMIN_V1ALPHA1 else "protocols"] = ports
+    return rule
+
+
+@cache
+def admin_rule(
+    version: str, actions: tuple[str, ...], egress: bool
+) -> st.SearchStrategy[dict[str, Any]]:
+    """One ingress or egress rule of an admin policy."""
+    return st.builds(
+        _admin_rule,
+        st.sampled_from(actions),
+        st.lists(admin_peer(egress), min_size=1, max_size=2),
+        st.lists(admin_port(version), max_size=2),
+        st.just(version),
+        st.just(egress),
+    )
+
+
+@st.composite
+def admin_policy(draw: st.DrawFn, kind: str, name: str, priority: int) -> Manifest:
+    """An AdminNetworkPolicy, the BaselineAdminNetworkPolicy or a ClusterNetworkPolicy."""
+    version = _ADMIN_V1ALPHA2 if kind == "ClusterNetworkPolicy" else _ADMIN_V1ALPHA1
+    actions = {
+        "AdminNetworkPolicy": ("Allow", "Deny", "Pass"),
+        "BaselineAdminNetworkPolicy": ("Allow", "Deny"),
+        "ClusterNetworkPolicy": ("Accept", "Deny", "Pass"),
+    }[kind]
+    spec: dict[str, Any] = {"subject": draw(admin_subject())}
+    if kind != "BaselineAdminNetworkPolicy":
+        spec["priority"] = priority
+    if kind == "ClusterNetworkPolicy":
+        spec["tier"] = draw(st.sampled_from(("Admin", "Baseline")))
+    for direction, egress in (("ingress", False), ("egress", True)):
+        rules = draw(st.lists(admin_rule(version, actions, egress), max_size=3))
+        if rules:
+            spec[direction] = rules
+    return {"apiVersion": version, "kind": kind, "metadata": {"name": name}, "spec": spec}
+
+
+@st.composite
+def admin_objects(draw: st.DrawFn) -> list[Manifest]:
+    """Up to three cluster-admin policies; priorities may tie (ordered by name)."""
+    manifests: list[Manifest] = []
+    for i in range(draw(st.integers(0, 3))):
+        kind = draw(
+            st.sampled_from(
+                ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy")
+            )
+        )
+        name = "default" if kind == "BaselineAdminNetworkPolicy" else f"admin-{i}"
+        priority = draw(st.sampled_from((0, 5, 5, 50, 1000)))
+        manifests.append(draw(admin_policy(kind, name, priority)))
+    unique = {(m["kind"], m["metadata"]["name"]): m for m in manifests}
+    return list(unique.values())
+
+
 # -- whole clusters -------------------------------------------------------------------
 
 
 @st.composite
-def random_clusters(draw: st.DrawFn, calico: bool = True) -> RandomCluster:
+def random_clusters(draw: st.DrawFn, calico: bool = True, admin: bool = True) -> RandomCluster:
     """A cluster of 1-3 namespaces, 1-6 pods and a handful of policies.
 
-    With ``calico`` False only Kubernetes NetworkPolicies are generated.
+    With ``calico`` False only Kubernetes NetworkPolicies are generated (and cluster-admin
+    policies unless ``admin`` is False).
     Calico policies get distinct orders so that ties never decide a verdict.
     """
     namespaces = draw(st.lists(st.sampled_from(NAMESPACES), min_size=1, max_size=3, unique=True))
@@ -514,6 +640,8 @@ def random_clusters(draw: st.DrawFn, calico: bool = True) -> RandomCluster:
         manifests.append(draw(k8s_network_policy(f"knp-{i}", draw(st.sampled_from(namespaces)))))
     if calico:
         manifests += draw(calico_objects(namespaces))
+    if admin:
+        manifests += draw(admin_objects())
     probes = draw(
         st.lists(
             st.tuples(st.sampled_from(PROBE_PORTS), st.sampled_from(PROBE_PROTOCOLS)),

@@ -24,17 +24,20 @@ class IpSetKey:
     member inside one of those CIDRs (a network-set net is intersected, not
     dropped). ``named_port`` = (name, protocol) keeps only workload endpoints
     that declare that named port and makes members (CIDR, port) pairs.
+    ``nodes``: the members are instead the addresses of the Nodes whose labels
+    match (admin policies' ``nodes`` peers).
     """
 
     selector: Selector
     nets: tuple[str, ...] | None = None
     named_port: tuple[str, int] | None = None
+    nodes: bool = False
 
     @property
     def canonical(self) -> str:
         nets = "*" if self.nets is None else ",".join(sorted(self.nets))
         port = "" if self.named_port is None else f"{self.named_port[0]}/{self.named_port[1]}"
-        return f"{self.selector}|{nets}|{port}"
+        return f"{self.selector}|{nets}|{port}" + ("|nodes" if self.nodes else "")
 
     @property
     def id(self) -> str:

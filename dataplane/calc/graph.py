@@ -19,6 +19,7 @@ from dataplane.model import (
     Labels,
     Namespace,
     NetworkSet,
+    Node,
     Policy,
     Profile,
     Resource,
@@ -35,7 +36,7 @@ from dataplane.model.wellknown import (
     SERVICE_ACCOUNT_LABEL_PREFIX,
 )
 
-Item = WorkloadEndpoint | NetworkSet
+Item = WorkloadEndpoint | NetworkSet | Node
 
 
 class CalcGraph:
@@ -119,7 +120,7 @@ class CalcGraph:
         match value:
             case WorkloadEndpoint():
                 self._set_endpoint(value.key, value)
-            case NetworkSet():
+            case NetworkSet() | Node():
                 self._set_item(value.key, value)
             case Policy():
                 self._active.set_policy(value)
@@ -138,7 +139,7 @@ class CalcGraph:
         kind = key.kind
         if kind is Kind.WORKLOAD_ENDPOINT:
             self._set_endpoint(key, None)
-        elif kind is Kind.NETWORK_SET or kind is Kind.GLOBAL_NETWORK_SET:
+        elif kind is Kind.NETWORK_SET or kind is Kind.GLOBAL_NETWORK_SET or kind is Kind.NODE:
             self._set_item(key, None)
         elif kind in POLICY_KINDS:
             self._active.delete_policy(key)
@@ -155,6 +156,8 @@ class CalcGraph:
         item = self._items[key]
         if isinstance(item, WorkloadEndpoint):
             return self._labeler.endpoint(item)
+        if isinstance(item, Node):
+            return dict(item.labels)
         return self._labeler.network_set(item)
 
     def _set_item(
@@ -278,4 +281,6 @@ def _members_differ(old: Item, new: Item) -> bool:
         return old.addresses != new.addresses or old.ports != new.ports
     if isinstance(old, NetworkSet) and isinstance(new, NetworkSet):
         return old.nets != new.nets
+    if isinstance(old, Node) and isinstance(new, Node):
+        return old.addresses != new.addresses
     return True

@@ -8,11 +8,11 @@ from dataplane.calc.counters import CalcCounters
 from dataplane.calc.delta import IpSetDelta, IpSetKey, Member
 from dataplane.calc.label_index import LabelIndex
 from dataplane.calc.members import members_of
-from dataplane.model import NetworkSet, ResourceKey, WorkloadEndpoint
+from dataplane.model import NetworkSet, Node, ResourceKey, WorkloadEndpoint
 from dataplane.model.wellknown import NAMESPACE_LABEL
 from dataplane.selector import Selector
 
-Item = WorkloadEndpoint | NetworkSet
+Item = WorkloadEndpoint | NetworkSet | Node
 
 
 class NotAcquiredError(KeyError):

@@ -1,4 +1,4 @@
-"""The members one endpoint or network set contributes to one address set."""
+"""The members one endpoint, network set or node contributes to one address set."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
 
 from dataplane.calc.delta import IpSetKey, Member
-from dataplane.model import NetworkSet, WorkloadEndpoint
+from dataplane.model import NetworkSet, Node, WorkloadEndpoint
 
 Network = IPv4Network | IPv6Network
 
@@ -61,8 +61,17 @@ def network_set_members(network_set: NetworkSet, key: IpSetKey) -> frozenset[Mem
     return frozenset(_filtered(network_set.nets, key.nets))
 
 
-def members_of(item: WorkloadEndpoint | NetworkSet, key: IpSetKey) -> frozenset[Member]:
-    """What ``item`` contributes to the set ``key`` when its selector matches it."""
+def members_of(item: WorkloadEndpoint | NetworkSet | Node, key: IpSetKey) -> frozenset[Member]:
+    """What ``item`` contributes to the set ``key`` when its selector matches it.
+
+    Nodes contribute only to node sets, and only nodes do.
+    """
+    if isinstance(item, Node):
+        if not key.nodes or key.named_port is not None:
+            return frozenset()
+        return frozenset(_filtered([host_cidr(a) for a in item.addresses], key.nets))
+    if key.nodes:
+        return frozenset()
     if isinstance(item, WorkloadEndpoint):
         return endpoint_members(item, key)
     return network_set_members(item, key)

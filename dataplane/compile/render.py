@@ -217,6 +217,8 @@ class _Renderer:
         sets: list[IpSetKey] = []
         if selectors.positive is not None:
             sets.append(IpSetKey(selectors.positive))
+        if self.remote.node_selector is not None:
+            sets.append(IpSetKey(self.remote.node_selector, nodes=True))
         if named is not None and protocol is not None:
             # The named port belongs to whichever endpoint owns the address.
             sets.append(IpSetKey(ALL, None, (named, protocol)))

@@ -66,7 +66,7 @@ def _restrict_key(key: IpSetKey, cidrs: AddressSet) -> IpSetKey | None:
     nets = cidrs if key.nets is None else cidrs & AddressSet.of(key.nets)
     if not nets:
         return None
-    return IpSetKey(key.selector, nets.cidrs(), key.named_port)
+    return IpSetKey(key.selector, nets.cidrs(), key.named_port, key.nodes)
 
 
 def address_term(

@@ -86,7 +86,7 @@ def read_peer(
     """One peer as the entity matches it stands for (one per address family for
     ``networks``); None when it sets none of ``names`` (cannot be understood).
 
-    ``nodes`` and ``domainNames`` are the caller's (see ``read_rule``).
+    ``domainNames`` is the caller's (see ``admin_policy``).
     """
     found = _only_field(field, names)
     if found is None:
@@ -99,6 +99,8 @@ def read_peer(
         return (EntityMatch(selector=conjunction(PODS_ONLY, pods), namespace_selector=namespaces),)
     if name == "networks":
         return _networks(value)
+    if name == "nodes":
+        return (EntityMatch(node_selector=read_label_selector(value)),)
     raise AssertionError(f"read_peer: {name} is the caller's")
 
 

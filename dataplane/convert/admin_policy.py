@@ -9,7 +9,8 @@ Fail-closed, as the API defines it: a peer or port entry that sets no field we
 know cannot be understood. In an Allow rule it matches nothing; a Deny or Pass
 rule holding one becomes a Deny of every peer (on the rule's other ports). Each
 case is a note on the policy. FQDN peers (``domainNames``, Allow only) cannot be
-enforced at L4 and match nothing, with a note.
+enforced at L4 and match nothing, with a note. ``nodes`` peers match the
+addresses of the Node objects whose labels match.
 """
 
 from __future__ import annotations
@@ -251,18 +252,13 @@ class _RuleReader:
                     " (fail-closed)"
                 )
                 continue
-            if not ingress and not peer.get("nodes").missing and "nodes" in names:
-                peer.known(("nodes",))
-                understood = False
-                self._note(at, "nodes peers are not supported", action)
-                continue
             read = read_peer(peer, names, namespaces_required=self.schema.namespaces_required)
             if read is None:
                 understood = False
                 self._note(at, "peer not understood", action)
                 continue
-            if named and read[0].nets:
-                raise field.error("a networks peer cannot be used with named ports")
+            if named and (read[0].nets or read[0].node_selector is not None):
+                raise field.error("networks and nodes peers cannot be used with named ports")
             peers.extend(read)
         return peers, understood
 
@@ -285,6 +281,7 @@ def _rules(
                     nets=peer.nets,
                     selector=peer.selector,
                     namespace_selector=peer.namespace_selector,
+                    node_selector=peer.node_selector,
                     ports=ports,
                 )
             rules.append(

@@ -16,7 +16,12 @@ from dataplane.convert.calico_resources import convert_network_set, convert_tier
 from dataplane.convert.fields import Field
 from dataplane.convert.identity import ObjectIdentity, identify
 from dataplane.convert.k8s_policy import convert_k8s_network_policy
-from dataplane.convert.kubernetes import convert_namespace, convert_pod, convert_service_account
+from dataplane.convert.kubernetes import (
+    convert_namespace,
+    convert_node,
+    convert_pod,
+    convert_service_account,
+)
 from dataplane.model import Delete, Kind, Resource, Upsert
 
 Converter = Callable[[ObjectIdentity, Field], Resource | Delete]
@@ -35,6 +40,7 @@ CONVERTERS: Mapping[Kind, Converter] = MappingProxyType(
         Kind.ADMIN_NETWORK_POLICY: convert_admin_network_policy,
         Kind.BASELINE_ADMIN_NETWORK_POLICY: convert_baseline_admin_network_policy,
         Kind.CLUSTER_NETWORK_POLICY: convert_cluster_network_policy,
+        Kind.NODE: convert_node,
     }
 )
 

@@ -40,6 +40,7 @@ _CALICO_TYPES = (
 OBJECT_TYPES: Mapping[tuple[str, str], ObjectType] = MappingProxyType(
     {
         ("v1", "Namespace"): ObjectType(Kind.NAMESPACE, namespaced=False),
+        ("v1", "Node"): ObjectType(Kind.NODE, namespaced=False),
         ("v1", "Pod"): ObjectType(Kind.WORKLOAD_ENDPOINT, namespaced=True),
         ("v1", "ServiceAccount"): ObjectType(Kind.SERVICE_ACCOUNT, namespaced=True),
         ("networking.k8s.io/v1", "NetworkPolicy"): ObjectType(

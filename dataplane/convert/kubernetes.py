@@ -1,4 +1,4 @@
-"""Kubernetes core objects (Namespace, Pod, ServiceAccount) to model resources."""
+"""Kubernetes core objects (Namespace, Node, Pod, ServiceAccount) to model resources."""
 
 from __future__ import annotations
 
@@ -7,7 +7,14 @@ from dataplane.convert.identity import ObjectIdentity
 from dataplane.convert.labels import read_labels, shared_labels
 from dataplane.convert.nets import read_ip
 from dataplane.convert.protocols import read_k8s_protocol
-from dataplane.model import Delete, NamedPort, Namespace, ServiceAccount, WorkloadEndpoint
+from dataplane.model import (
+    Delete,
+    NamedPort,
+    Namespace,
+    Node,
+    ServiceAccount,
+    WorkloadEndpoint,
+)
 from dataplane.model.wellknown import K8S_NAMESPACE_NAME_LABEL
 
 FINISHED_POD_PHASES = frozenset({"Succeeded", "Failed"})
@@ -21,6 +28,27 @@ def convert_namespace(identity: ObjectIdentity, obj: Field) -> Namespace:
     if K8S_NAMESPACE_NAME_LABEL not in labels:
         labels = shared_labels({**labels, K8S_NAMESPACE_NAME_LABEL: name})
     return Namespace(name=name, labels=labels)
+
+
+def convert_node(identity: ObjectIdentity, obj: Field) -> Node:
+    """A Node: its labels and the IP addresses of ``status.addresses`` (host names skipped)."""
+    addresses: list[str] = []
+    for entry in obj.get("status").get("addresses").items():
+        address = entry.get("address")
+        text = address.text("")
+        if not text or not _looks_like_ip(text):
+            continue
+        addresses.append(read_ip(address))
+    return Node(
+        name=identity.key.name,
+        labels=read_labels(obj.get("metadata").get("labels")),
+        addresses=tuple(dict.fromkeys(addresses)),
+    )
+
+
+def _looks_like_ip(text: str) -> bool:
+    """An address entry that is an IP (``Hostname``/``InternalDNS`` entries are names)."""
+    return ":" in text or text.replace(".", "").isdigit()
 
 
 def convert_service_account(identity: ObjectIdentity, obj: Field) -> ServiceAccount:

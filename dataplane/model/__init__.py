@@ -2,6 +2,7 @@
 
 from dataplane.model.keys import ADMIN_POLICY_KINDS, POLICY_KINDS, Kind, ResourceKey
 from dataplane.model.labels import EMPTY_LABELS, LabelInterner, Labels
+from dataplane.model.node import Node
 from dataplane.model.policy import (
     ANY_ENTITY,
     Direction,
@@ -52,6 +53,7 @@ __all__ = [
     "NamedPortRef",
     "Namespace",
     "NetworkSet",
+    "Node",
     "Policy",
     "Port",
     "PortRange",

@@ -22,6 +22,7 @@ class Kind(StrEnum):
     ADMIN_NETWORK_POLICY = "AdminNetworkPolicy"
     BASELINE_ADMIN_NETWORK_POLICY = "BaselineAdminNetworkPolicy"
     CLUSTER_NETWORK_POLICY = "ClusterNetworkPolicy"
+    NODE = "Node"
 
 
 ADMIN_POLICY_KINDS = frozenset(

@@ -70,6 +70,8 @@ class EntityMatch:
     All given fields must match. ``namespace_selector`` is evaluated against
     namespace labels; the scoping of selectors to the policy's namespace is the
     consumer's job (see docs/semantics.md). Nets are canonical CIDR strings.
+    ``node_selector`` (admin policies' ``nodes`` peers) picks the addresses of
+    the nodes whose labels match; it is not a pod selector.
     """
 
     nets: tuple[str, ...] = ()
@@ -81,6 +83,7 @@ class EntityMatch:
     not_ports: tuple[Port, ...] = ()
     service_account_names: tuple[str, ...] = ()
     service_account_selector: Selector | None = None
+    node_selector: Selector | None = None
 
     @property
     def uses_selector(self) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dataplane.model.keys import ResourceKey
+from dataplane.model.node import Node
 from dataplane.model.policy import Policy
 from dataplane.model.resources import (
     Namespace,
@@ -15,7 +16,9 @@ from dataplane.model.resources import (
     WorkloadEndpoint,
 )
 
-Resource = Namespace | ServiceAccount | WorkloadEndpoint | NetworkSet | Tier | Profile | Policy
+Resource = (
+    Namespace | ServiceAccount | WorkloadEndpoint | NetworkSet | Tier | Profile | Policy | Node
+)
 
 
 @dataclass(frozen=True, slots=True)

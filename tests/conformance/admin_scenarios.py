@@ -27,6 +27,7 @@ from tests.conformance.manifests import (
     namespaces,
     netpol,
     networks,
+    node_manifest,
     pods,
     port_number,
     port_range,
@@ -313,6 +314,29 @@ SCENARIOS: tuple[Scenario, ...] = (
                     )
                 ],
             ),
+        ),
+    ),
+    scenario(
+        "admin-egress-nodes-peer-by-node-labels",
+        step(
+            {"80/TCP": table(ALLOWED, {"x": "... ... X.X"})},
+            # Nodes whose addresses are z/a's and z/c's (as a host-network pod's would be).
+            node_manifest("infra-1", {"role": "infra"}, "10.1.3.1"),
+            node_manifest("infra-2", {"role": "infra"}, "10.1.3.3"),
+            node_manifest("worker-1", {"role": "worker"}, "10.1.2.2"),
+            admin_policy(
+                "no-infra",
+                9,
+                namespaces("x"),
+                egress=[
+                    egress_rule(admin_rule("Deny", {"nodes": {"matchLabels": {"role": "infra"}}}))
+                ],
+            ),
+        ),
+        step(
+            {"80/TCP": table(ALLOWED, {"x": "... .X. X.."})},
+            node_manifest("infra-2", {"role": "worker"}, "10.1.3.3"),
+            node_manifest("worker-1", {"role": "infra"}, "10.1.2.2"),
         ),
     ),
     scenario(

@@ -324,3 +324,14 @@ def named_port(name: str) -> Doc:
 def destination_port(protocol: str, number: int) -> Doc:
     """A v1alpha2 ``protocols`` entry: ``protocol`` (tcp, udp, sctp) to port ``number``."""
     return {protocol: {"destinationPort": {"number": number}}}
+
+
+def node_manifest(name: str, labels: Mapping[str, str], *addresses: str) -> Doc:
+    """A Node with ``labels`` and ``addresses`` (InternalIP entries, plus its host name)."""
+    entries = [{"type": "InternalIP", "address": a} for a in addresses]
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": name, "labels": dict(labels)},
+        "status": {"addresses": [*entries, {"type": "Hostname", "address": name}]},
+    }

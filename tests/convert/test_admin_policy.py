@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from dataplane.convert import convert
 from dataplane.convert.admin_peers import PODS_ONLY
 from dataplane.model import (
     ANY_ENTITY,
@@ -14,10 +15,12 @@ from dataplane.model import (
     EntityMatch,
     Kind,
     NamedPortRef,
+    Node,
     PortRange,
     Protocol,
     ResourceKey,
     Rule,
+    Upsert,
 )
 from dataplane.selector import ALL, conjunction, from_label_selector
 from tests.convert.objects import converted_policy, invalid
@@ -413,3 +416,35 @@ def test_domain_names_match_nothing_with_a_note() -> None:
 )
 def test_invalid_objects_name_the_field(obj: dict[str, Any], field: str, fragment: str) -> None:
     invalid(obj, field, fragment)
+
+
+def test_nodes_peer_selects_node_addresses() -> None:
+    spec = {
+        "priority": 1,
+        "subject": SUBJECT,
+        "egress": [{"action": "Deny", "to": [{"nodes": {"matchLabels": {"role": "infra"}}}]}],
+    }
+    (rule,) = converted_policy(anp(spec)).egress
+    assert rule.destination == EntityMatch(
+        node_selector=from_label_selector({"matchLabels": {"role": "infra"}})
+    )
+
+
+def test_node_keeps_labels_and_ip_addresses_only() -> None:
+    obj = {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": "n1", "labels": {"role": "infra"}},
+        "status": {
+            "addresses": [
+                {"type": "InternalIP", "address": "10.0.0.4"},
+                {"type": "InternalIP", "address": "FD00::0004"},
+                {"type": "Hostname", "address": "n1"},
+                {"type": "InternalDNS", "address": "n1.cluster.local"},
+                {"type": "ExternalIP", "address": "10.0.0.4"},
+            ]
+        },
+    }
+    assert convert(obj) == Upsert(Node("n1", {"role": "infra"}, ("10.0.0.4", "fd00::4")))
+    obj["status"]["addresses"].append({"type": "InternalIP", "address": "10.0.0.400"})
+    invalid(obj, "status.addresses[5].address", "bad IP address")

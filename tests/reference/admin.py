@@ -131,6 +131,11 @@ def _peer_matches(cluster: Cluster, peer: Mapping[str, Any], remote: str, egress
         return owner is not None and _namespaced_pods(cluster, peer["pods"], owner)
     if egress and "networks" in peer:
         return in_nets(remote, tuple(peer["networks"]))
+    if egress and "nodes" in peer:
+        return any(
+            remote in node.addresses and selector_matches(peer["nodes"], node.labels)
+            for node in cluster.nodes
+        )
     if egress and "domainNames" in peer:
         return False
     raise _NotUnderstood

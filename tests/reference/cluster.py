@@ -13,6 +13,7 @@ from dataplane.model import (
     InSync,
     Namespace,
     NetworkSet,
+    Node,
     Policy,
     Resource,
     ResourceKey,
@@ -97,6 +98,10 @@ class Cluster:
     @property
     def network_sets(self) -> tuple[NetworkSet, ...]:
         return self._of_type(NetworkSet)
+
+    @property
+    def nodes(self) -> tuple[Node, ...]:
+        return self._of_type(Node)
 
     @property
     def policies(self) -> tuple[Policy, ...]:

@@ -27,6 +27,7 @@ _VOCABULARIES: dict[str, dict[str, tuple[str, ...]]] = {
     "pod": {"app": ("a", "b", "c"), "role": ("web", "db")},
     "namespace": {"env": ("prod", "dev"), "team": ("t1", "t2")},
     "account": {"kind": ("bot", "human"), "team": ("t1", "t2")},
+    "node": {"role": ("infra", "worker"), "zone": ("a", "b")},
     "namespace+name": {
         "env": ("prod", "dev"),
         "team": ("t1", "t2"),
@@ -520,6 +521,7 @@ def admin_peer(egress: bool) -> st.SearchStrategy[dict[str, Any]]:
     if egress:
         nets = st.lists(st.sampled_from(_NETS_V4 + _NETS_V6), min_size=1, max_size=3, unique=True)
         choices.append(nets.map(lambda n: {"networks": n}))
+        choices.append(label_selector("node").map(lambda s: {"nodes": s}))
     return st.one_of(*choices)
 
 
@@ -556,7 +558,7 @@ def _admin_rule(
     version: str,
     egress: bool,
 ) -> dict[str, Any]:
-    if any("networks" in peer for peer in peers):  # named ports need pods on the far side
+    if any("networks" in peer or "nodes" in peer for peer in peers):  # named ports: pods only
         ports = [p for p in ports if "namedPort" not in p and "destinationNamedPort" not in p]
     rule: dict[str, Any] = {"action": action, ("to" if egress else "from"): peers}
     if ports:
@@ -600,10 +602,32 @@ def admin_policy(draw: st.DrawFn, kind: str, name: str, priority: int) -> Manife
     return {"apiVersion": version, "kind": kind, "metadata": {"name": name}, "spec": spec}
 
 
+@cache
+def node_manifest(name: str) -> st.SearchStrategy[Manifest]:
+    """A Node whose addresses are pods' or external ones (as host networking would be)."""
+    pool = [a for i in range(len(POD_NAMES)) for a in pod_address(i)] + list(EXTERNAL_ADDRESSES)
+    return st.builds(
+        lambda labels, addresses: {
+            "apiVersion": "v1",
+            "kind": "Node",
+            "metadata": {"name": name, "labels": labels},
+            "status": {
+                "addresses": [{"type": "InternalIP", "address": a} for a in addresses]
+                + [{"type": "Hostname", "address": name}]
+            },
+        },
+        _label_map("node"),
+        st.lists(st.sampled_from(pool), max_size=2, unique=True),
+    )
+
+
 @st.composite
 def admin_objects(draw: st.DrawFn) -> list[Manifest]:
-    """Up to three cluster-admin policies; priorities may tie (ordered by name)."""
-    manifests: list[Manifest] = []
+    """Up to two nodes and three cluster-admin policies; priorities may tie (ordered by
+    name)."""
+    manifests: list[Manifest] = [
+        draw(node_manifest(f"host-{i}")) for i in range(draw(st.integers(0, 2)))
+    ]
     for i in range(draw(st.integers(0, 3))):
         kind = draw(
             st.sampled_from(

@@ -69,9 +69,9 @@ def test_admin_scenario(scenario: Scenario, set_policy: bool, tmp_path: Path) ->
     _run(scenario, tmp_path, set_policy=set_policy)
 
 
-def _run(scenario: Scenario, tmp_path: Path, **options: bool) -> None:
+def _run(scenario: Scenario, tmp_path: Path, set_policy: bool | None = None) -> None:
     base = _load(tmp_path / "base.yaml", yaml.safe_dump_all(base_manifests()))
-    node = simulate_node(base, **options)
+    node = simulate_node(base, set_policy=set_policy)
     cluster = Cluster.of([])
     for update in on_node(base, node.node_name):
         cluster = cluster.apply(update)

@@ -83,21 +83,18 @@ def evaluate(
     ]
     egress = direction is Direction.EGRESS
     admin_tiers: dict[str, admin.AdminDecision | None] = {}
+    admin_tier_orders: set[Tier] = set()
     for name, order in (admin.ADMIN_TIER, admin.BASELINE_TIER):
         selected, decision = admin.decide(
             cluster, cluster.admin_manifests.values(), name, egress, endpoint, packet
         )
         if selected:
             admin_tiers[name] = decision
+            admin_tier_orders.add(Tier(name, order, Action.PASS))
     if not applicable and not admin_tiers:
         return Verdict(True, "no policy")
     tiers = sorted(
-        {cluster.tier(p.tier) for p in applicable}
-        | {
-            Tier(name, order, Action.PASS)
-            for name, order in (admin.ADMIN_TIER, admin.BASELINE_TIER)
-            if name in admin_tiers
-        },
+        {cluster.tier(p.tier) for p in applicable} | admin_tier_orders,
         key=_tier_order,
     )
     for tier in tiers:

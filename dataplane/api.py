@@ -175,6 +175,10 @@ class Dataplane:
     def counters(self) -> dict[str, int]:
         return dict(self.engine.counters())
 
+    def _admin_status(self) -> dict[str, Any]:
+        summary = self.engine.admin_summary()
+        return {"active": summary.counts, "priority_ties": list(summary.ties)}
+
     def status(self) -> dict[str, Any]:
         """Per local endpoint: HNS id, policies, ACL count and fail-closed notes."""
         endpoints: dict[str, Any] = {}
@@ -198,5 +202,6 @@ class Dataplane:
             "programmed_generation": self.applier.programmed_generation,
             "endpoints": endpoints,
             "invalid_resources": dict(self.invalid_resources),
+            "admin_policies": self._admin_status(),
             "counters": self.counters(),
         }

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from dataplane.calc import CalcGraph
+from dataplane.calc.admin_summary import AdminSummary, summarize
 from dataplane.compile import AclCompiler, CompileConfig, EndpointStatus
 from dataplane.model import InSync, ResourceKey, Update, WorkloadEndpoint
 from dataplane.plan import AclSpec, AclUpdateMode, IpSetSpec, Plan, Planner, Request
@@ -114,6 +115,11 @@ class Engine:
     def acl_origin(self, key: ResourceKey, acl_id: str) -> str | None:
         """What a programmed ACL of a local endpoint was compiled from, or None."""
         return self.compiler.acl_origin(key, acl_id)
+
+    def admin_summary(self) -> AdminSummary:
+        """The active cluster-admin policies by kind and their priority ties."""
+        self._refresh()
+        return summarize(self.graph.active_policies().values())
 
     def take_notes(self) -> tuple[str, ...]:
         """Fail-closed notes not reported before (for the daemon to log once)."""

@@ -62,6 +62,17 @@ class Metrics:
             "Rules compiled fail-closed (denying more than the policy) on local endpoints",
             registry=r,
         )
+        self.admin_policies = Gauge(
+            "dataplane_admin_policies",
+            "Cluster-admin policies applying to local endpoints, by kind",
+            ["kind"],
+            registry=r,
+        )
+        self.admin_priority_ties = Gauge(
+            "dataplane_admin_priority_ties",
+            "Groups of active admin policies sharing a tier and priority (applied by name)",
+            registry=r,
+        )
         self.retries = Counter("dataplane_hns_retries", "HNS request retries", registry=r)
         self.endpoints_pending = Gauge(
             "dataplane_endpoints_pending", "Local pods without an HNS endpoint yet", registry=r

@@ -68,6 +68,7 @@ class Applier:
         self._next_resync = 0.0
         self._adopted_sets = False
         self._known_local: set[ResourceKey] = set()
+        self._ties_logged: frozenset[str] = frozenset()
         self.cycles = 0
         self.ready = anyio.Event()
         self.programmed_generation = 0
@@ -124,6 +125,7 @@ class Applier:
         self._metrics.calc_seconds.observe(core_seconds + time.perf_counter() - started)
         for note in self._engine.take_notes():
             log.warning("compiled fail-closed (denies more than the policy): %s", note)
+        self._report_admin()
         result = await self._execute(plan)
         self.cycles += 1
         self._after_cycle(result, generation)
@@ -188,6 +190,17 @@ class Applier:
                 fail_closed += len(status.notes)
         self._metrics.acls_programmed.set(acls)
         self._metrics.fail_closed.set(fail_closed)
+
+    def _report_admin(self) -> None:
+        """Admin policy gauges; each new priority tie logged once."""
+        summary = self._engine.admin_summary()
+        for kind, count in summary.counts.items():
+            self._metrics.admin_policies.labels(kind).set(count)
+        self._metrics.admin_priority_ties.set(len(summary.ties))
+        for tie in summary.ties:
+            if tie not in self._ties_logged:
+                log.warning("admin policies with equal priority: %s", tie)
+        self._ties_logged = frozenset(summary.ties)
 
     def _endpoints_pending(self) -> bool:
         return bool(self._endpoints.pending(self._engine.local_endpoints()))

@@ -180,18 +180,23 @@ class _RuleReader:
         if action is None:
             expected = ", ".join(schema.actions)
             raise action_field.error(f"unknown action {action_field.value!r} (expected {expected})")
+        origin = (
+            f"{entry.path.removeprefix('spec.')} {name!r}"
+            if name
+            else entry.path.removeprefix("spec.")
+        )
         groups, ports_understood, named = self._ports(entry.get(schema.ports_field), action)
         peers, peers_understood = self._peers(entry.get(peers_name), direction, action, named)
         if action is Action.ALLOW:  # what is not understood allows nothing
-            return _rules(action, peers, groups, ingress)
+            return _rules(action, peers, groups, ingress, origin)
         if ports_understood and peers_understood:
-            return _rules(action, peers, groups, ingress)
+            return _rules(action, peers, groups, ingress, origin)
         # A Deny or Pass rule that cannot be fully understood denies all it could match.
         if not ports_understood:
             groups = [(None, ())]
         if not peers_understood:
             peers = [ANY_ENTITY]
-        return _rules(Action.DENY, peers, groups, ingress)
+        return _rules(Action.DENY, peers, groups, ingress, f"{origin} (fail-closed)")
 
     def _note(self, where: str, what: str, action: Action) -> None:
         effect = "matches nothing" if action is Action.ALLOW else "denies every peer"
@@ -268,7 +273,7 @@ def _is_named(port: Port | None) -> bool:
 
 
 def _rules(
-    action: Action, peers: list[EntityMatch], groups: list[PortGroup], ingress: bool
+    action: Action, peers: list[EntityMatch], groups: list[PortGroup], ingress: bool, origin: str
 ) -> list[Rule]:
     rules: list[Rule] = []
     for peer in peers:
@@ -285,6 +290,12 @@ def _rules(
                     ports=ports,
                 )
             rules.append(
-                Rule(action=action, protocol=protocol, source=source, destination=destination)
+                Rule(
+                    action=action,
+                    protocol=protocol,
+                    source=source,
+                    destination=destination,
+                    origin=origin,
+                )
             )
     return rules

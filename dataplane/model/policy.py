@@ -102,7 +102,11 @@ ANY_ENTITY = EntityMatch()
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """One rule of a policy; every given match must hold (AND)."""
+    """One rule of a policy; every given match must hold (AND).
+
+    ``origin``: the rule of the object it was converted from, when that is not
+    simply its index (admin policies: ``ingress[1] "deny-from-y"``), for ``explain``.
+    """
 
     action: Action
     protocol: int | None = None
@@ -113,6 +117,7 @@ class Rule:
     source: EntityMatch = ANY_ENTITY
     destination: EntityMatch = ANY_ENTITY
     has_http_match: bool = False
+    origin: str = ""
 
 
 @dataclass(frozen=True, slots=True)

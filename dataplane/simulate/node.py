@@ -18,6 +18,7 @@ from dataplane.model import (
     Upsert,
     WorkloadEndpoint,
 )
+from dataplane.simulate.origins import admin_rule
 from dataplane.simulate.verdicts import SideVerdict
 
 SIMULATED_NODE = "simulated-node"
@@ -175,7 +176,8 @@ class SimulatedNode:
             return _ORIGIN_TEXT[label]
         if label.startswith("tier "):
             return f"default deny ({label})"
-        return f"policy {label}"
+        rule = admin_rule(label, self.engine.graph.active_policies())
+        return f"policy {label}" if rule is None else f"policy {label} = {rule}"
 
 
 _ORIGIN_TEXT = {

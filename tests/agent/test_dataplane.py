@@ -256,3 +256,47 @@ async def test_adapts_to_hns_without_set_policy(fresh_simulator: None) -> None:
         assert simulator.counters()["calls"]["HcnModifyNetwork"] == 0
         assert allowed_in(dp, "api", "10.2.0.7", 443)
         assert not allowed_in(dp, "api", "10.2.0.8", 443)
+
+
+def admin_policy(name: str, priority: int, action: str) -> dict:
+    return {
+        "apiVersion": "policy.networking.k8s.io/v1alpha1",
+        "kind": "AdminNetworkPolicy",
+        "metadata": {"name": name},
+        "spec": {
+            "priority": priority,
+            "subject": {"namespaces": {}},
+            "ingress": [
+                {
+                    "action": action,
+                    "from": [
+                        {
+                            "pods": {
+                                "namespaceSelector": {},
+                                "podSelector": {"matchLabels": {"app": "batch"}},
+                            }
+                        }
+                    ],
+                }
+            ],
+        },
+    }
+
+
+@pytest.mark.anyio
+async def test_admin_policies_are_enforced_counted_and_ties_reported(
+    fresh_simulator: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    admin = [admin_policy("b-allow", 5, "Allow"), admin_policy("a-deny", 5, "Deny")]
+    async with started() as dp:
+        await dp.programmed(dp.feed(updates(CLUSTER + admin)), timeout=10)
+        assert not allowed_in(dp, "web", "10.2.0.8", 80), "a-deny sorts before b-allow"
+        assert allowed_in(dp, "web", "10.2.0.7", 80)
+        status = dp.status()["admin_policies"]
+        assert status["active"]["AdminNetworkPolicy"] == 2
+        (tie,) = status["priority_ties"]
+        assert "AdminNetworkPolicy a-deny, AdminNetworkPolicy b-allow" in tie
+        sample = dp.metrics.registry.get_sample_value
+        assert sample("dataplane_admin_policies", {"kind": "AdminNetworkPolicy"}) == 2
+        assert sample("dataplane_admin_priority_ties") == 1
+        assert sum("equal priority" in r.message for r in caplog.records) == 1

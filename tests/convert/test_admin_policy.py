@@ -78,6 +78,7 @@ def test_admin_network_policy_goes_to_the_admin_tier_at_its_priority() -> None:
         Rule(
             Action.DENY,
             source=EntityMatch(selector=PODS_ONLY, namespace_selector=from_label_selector(WEB)),
+            origin="ingress[0]",
         ),
     )
 
@@ -208,6 +209,7 @@ def test_a_peer_that_is_not_understood_fails_closed_with_a_note() -> None:
             protocol=Protocol.TCP,
             source=ANY_ENTITY,
             destination=EntityMatch(ports=(PortRange(80, 80),)),
+            origin="ingress[0] (fail-closed)",
         ),
     )
     assert "denies every peer" in passing.notes[0]
@@ -425,6 +427,7 @@ def test_nodes_peer_selects_node_addresses() -> None:
         "egress": [{"action": "Deny", "to": [{"nodes": {"matchLabels": {"role": "infra"}}}]}],
     }
     (rule,) = converted_policy(anp(spec)).egress
+    assert rule.origin == "egress[0]"
     assert rule.destination == EntityMatch(
         node_selector=from_label_selector({"matchLabels": {"role": "infra"}})
     )

@@ -4,6 +4,7 @@ from dataplane.sources.backoff import BackoffPolicy
 from dataplane.sources.base import Source, UpdateSink
 from dataplane.sources.directory import DirectorySource
 from dataplane.sources.kube_resources import (
+    ADMIN_POLICY_RESOURCES,
     CALICO_RESOURCES,
     DEFAULT_RESOURCES,
     KUBERNETES_RESOURCES,
@@ -13,6 +14,7 @@ from dataplane.sources.kube_watcher import WatchSettings
 from dataplane.sources.kubernetes import KubernetesSource
 
 __all__ = [
+    "ADMIN_POLICY_RESOURCES",
     "CALICO_RESOURCES",
     "DEFAULT_RESOURCES",
     "KUBERNETES_RESOURCES",

@@ -39,6 +39,7 @@ KUBERNETES_RESOURCES = (
     WatchedResource("serviceaccounts", "v1", "ServiceAccount"),
     WatchedResource("pods", "v1", "Pod"),
     WatchedResource("networkpolicies", "networking.k8s.io/v1", "NetworkPolicy"),
+    WatchedResource("nodes", "v1", "Node"),
 )
 
 CALICO_RESOURCES = tuple(
@@ -52,4 +53,20 @@ CALICO_RESOURCES = tuple(
     )
 )
 
-DEFAULT_RESOURCES = KUBERNETES_RESOURCES + CALICO_RESOURCES
+ADMIN_POLICY_RESOURCES = (
+    WatchedResource(
+        "adminnetworkpolicies", "policy.networking.k8s.io/v1alpha1", "AdminNetworkPolicy", True
+    ),
+    WatchedResource(
+        "baselineadminnetworkpolicies",
+        "policy.networking.k8s.io/v1alpha1",
+        "BaselineAdminNetworkPolicy",
+        True,
+    ),
+    WatchedResource(
+        "clusternetworkpolicies", "policy.networking.k8s.io/v1alpha2", "ClusterNetworkPolicy", True
+    ),
+)
+"""The cluster-admin policy CRDs (network-policy-api): optional, like Calico's."""
+
+DEFAULT_RESOURCES = KUBERNETES_RESOURCES + CALICO_RESOURCES + ADMIN_POLICY_RESOURCES

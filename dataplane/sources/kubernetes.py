@@ -45,12 +45,14 @@ class SnapshotPublisher:
 
 
 class KubernetesSource:
-    """Namespaces, pods, service accounts, NetworkPolicies and Calico CRDs, cluster-wide.
+    """Namespaces, nodes, pods, service accounts, NetworkPolicies, Calico CRDs and the
+    cluster-admin policy CRDs (AdminNetworkPolicy, BaselineAdminNetworkPolicy,
+    ClusterNetworkPolicy), cluster-wide.
 
     Each collection is listed (paginated), then watched from the list's
     resourceVersion with bookmarks; see ``ResourceWatcher`` for the recovery
     rules. ``InSync()`` follows the first list of every collection (an absent
-    Calico CRD counts as an empty list). The API server is reached through
+    optional CRD counts as an empty list). The API server is reached through
     ``server`` (an URL), ``kubeconfig``/``context``, or the in-cluster service
     account. Runs under asyncio only: kubernetes-asyncio is built on aiohttp.
     """

@@ -35,6 +35,8 @@ class ResourceType:
 
 
 _CALICO = "crd.projectcalico.org/v1"
+_ADMIN_V1ALPHA1 = "policy.networking.k8s.io/v1alpha1"
+_ADMIN_V1ALPHA2 = "policy.networking.k8s.io/v1alpha2"
 RESOURCE_TYPES = (
     ResourceType("namespaces", "v1", "Namespace", namespaced=False),
     ResourceType("serviceaccounts", "v1", "ServiceAccount", namespaced=True),
@@ -45,6 +47,18 @@ RESOURCE_TYPES = (
     ResourceType("globalnetworkpolicies", _CALICO, "GlobalNetworkPolicy", False, crd=True),
     ResourceType("networksets", _CALICO, "NetworkSet", namespaced=True, crd=True),
     ResourceType("globalnetworksets", _CALICO, "GlobalNetworkSet", False, crd=True),
+    ResourceType("nodes", "v1", "Node", namespaced=False),
+    ResourceType("adminnetworkpolicies", _ADMIN_V1ALPHA1, "AdminNetworkPolicy", False, crd=True),
+    ResourceType(
+        "baselineadminnetworkpolicies",
+        _ADMIN_V1ALPHA1,
+        "BaselineAdminNetworkPolicy",
+        False,
+        crd=True,
+    ),
+    ResourceType(
+        "clusternetworkpolicies", _ADMIN_V1ALPHA2, "ClusterNetworkPolicy", False, crd=True
+    ),
 )
 
 

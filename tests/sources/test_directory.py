@@ -111,3 +111,41 @@ async def test_vanished_root_is_reported_once_and_keeps_the_objects(tmp_path: Pa
     assert sink.origins() == [str(root)]
     assert sink.state == model_state([namespace("shop"), namespace("web")])
     assert source.status()[str(root)]["last_error"] is None
+
+
+async def test_reads_cluster_admin_policies_and_nodes(tmp_path: Path) -> None:
+    subject = {"namespaces": {}}
+    rule = {"action": "Deny", "from": [{"namespaces": {}}]}
+    docs = [
+        {
+            "apiVersion": "policy.networking.k8s.io/v1alpha1",
+            "kind": "AdminNetworkPolicy",
+            "metadata": {"name": "guard"},
+            "spec": {"priority": 1, "subject": subject, "ingress": [rule]},
+        },
+        {
+            "apiVersion": "policy.networking.k8s.io/v1alpha1",
+            "kind": "BaselineAdminNetworkPolicy",
+            "metadata": {"name": "default"},
+            "spec": {"subject": subject, "ingress": [rule]},
+        },
+        {
+            "apiVersion": "policy.networking.k8s.io/v1alpha2",
+            "kind": "ClusterNetworkPolicy",
+            "metadata": {"name": "guard"},
+            "spec": {"tier": "Admin", "priority": 2, "subject": subject, "ingress": [rule]},
+        },
+        {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n1"}},
+    ]
+    write(tmp_path / "admin.yaml", *docs)
+    source, sink = DirectorySource(tmp_path, poll_interval=0.02), RecordingSink()
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(source.run, sink)
+        await sink.wait_until(lambda: sink.in_sync == 1)
+        tasks.cancel_scope.cancel()
+    assert set(sink.state) == {
+        ResourceKey(Kind.ADMIN_NETWORK_POLICY, "", "guard"),
+        ResourceKey(Kind.BASELINE_ADMIN_NETWORK_POLICY, "", "default"),
+        ResourceKey(Kind.CLUSTER_NETWORK_POLICY, "", "guard"),
+        ResourceKey(Kind.NODE, "", "n1"),
+    }

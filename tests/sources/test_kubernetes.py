@@ -118,6 +118,10 @@ async def test_initial_list_delivers_every_object_then_in_sync() -> None:
         "globalnetworkpolicies.crd.projectcalico.org",
         "networksets.crd.projectcalico.org",
         "globalnetworksets.crd.projectcalico.org",
+        "nodes",
+        "adminnetworkpolicies.policy.networking.k8s.io",
+        "baselineadminnetworkpolicies.policy.networking.k8s.io",
+        "clusternetworkpolicies.policy.networking.k8s.io",
     }
     assert all(entry["listed"] and entry["present"] for entry in status.values())
     assert status["pods"]["objects"] == 5
@@ -327,6 +331,35 @@ async def test_absent_crds_are_not_an_error_and_are_watched_once_installed() -> 
             await sink.wait_until(mirrors(server, sink))
             assert ResourceKey(Kind.TIER, "", "security") not in sink.state
     assert sink.redundant == 0
+
+
+async def test_admin_policy_crds_and_nodes_are_watched_once_installed() -> None:
+    admin = {
+        "apiVersion": "policy.networking.k8s.io/v1alpha1",
+        "kind": "AdminNetworkPolicy",
+        "metadata": {"name": "guard"},
+        "spec": {
+            "priority": 3,
+            "subject": {"namespaces": {}},
+            "ingress": [{"action": "Deny", "from": [{"namespaces": {}}]}],
+        },
+    }
+    node = {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": "n1", "labels": {"role": "infra"}},
+        "status": {"addresses": [{"type": "InternalIP", "address": "10.0.0.4"}]},
+    }
+    async with FakeKubeApiServer(crds_present=False) as server:
+        server.create(node)
+        async with watching(server) as (source, sink):
+            name = "adminnetworkpolicies.policy.networking.k8s.io"
+            assert source.status()[name]["present"] is False
+            assert ResourceKey(Kind.NODE, "", "n1") in sink.state
+            server.set_present("adminnetworkpolicies", True, "policy.networking.k8s.io/v1alpha1")
+            server.create(admin)
+            await sink.wait_until(mirrors(server, sink))
+            assert ResourceKey(Kind.ADMIN_NETWORK_POLICY, "", "guard") in sink.state
 
 
 async def test_invalid_objects_are_reported_and_the_previous_version_kept() -> None:

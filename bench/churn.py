@@ -12,6 +12,7 @@ from bench.generator import Cluster
 from bench.workloads import pod_address
 from dataplane.calc.rule_selectors import policy_endpoint_selector, scoped_selector
 from dataplane.model import (
+    ADMIN_POLICY_KINDS,
     Action,
     Delete,
     Direction,
@@ -186,11 +187,42 @@ def namespace_churn(cluster: Cluster) -> ChurnEvent:
     return ChurnEvent("namespace", (Upsert(changed),), (Upsert(namespace),))
 
 
+def _local_admin_policy(cluster: Cluster) -> Policy:
+    """The first admin policy with a priority that applies to a local endpoint."""
+    for policy, _ in _local_targets(cluster):
+        if policy.kind in ADMIN_POLICY_KINDS and policy.order is not None:
+            return policy
+    raise LookupError("no admin policy with a priority applies to a local endpoint")
+
+
+def admin_priority_churn(cluster: Cluster) -> ChurnEvent:
+    """An admin policy applying locally moves to the back of its tier (priority 1000)
+    and back: its endpoints' order of evaluation changes."""
+    policy = _local_admin_policy(cluster)
+    moved = dataclasses.replace(policy, order=1000.0)
+    return ChurnEvent("admin_priority", (Upsert(moved),), (Upsert(policy),))
+
+
+def admin_rule_churn(cluster: Cluster) -> ChurnEvent:
+    """The first rule of an admin policy applying locally gets a port, and back."""
+    policy = _local_admin_policy(cluster)
+    for direction, index, rule in _rules_of(policy):
+        listed = list(policy.rules(direction))
+        listed[index] = _edited(rule)
+        field = "ingress" if direction is Direction.INGRESS else "egress"
+        edited = dataclasses.replace(policy, **{field: tuple(listed)})
+        return ChurnEvent("admin_rule", (Upsert(edited),), (Upsert(policy),))
+    raise LookupError(f"{policy.key} has no rules")
+
+
 CHURN_EVENTS: Mapping[str, Callable[[Cluster], ChurnEvent]] = MappingProxyType(
     {
         "label": label_churn,
         "pod": pod_churn,
         "policy": policy_churn,
         "namespace": namespace_churn,
+        "admin_priority": admin_priority_churn,
+        "admin_rule": admin_rule_churn,
     }
 )
+"""Every event; the admin ones need a cluster with admin policies (LookupError otherwise)."""

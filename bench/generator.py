@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from bench.policy_templates import (
     K8S_TEMPLATES,
+    admin_policies,
     calico_global_policies,
     calico_namespaced_policy,
     calico_tiers,
@@ -56,10 +57,13 @@ class ClusterShape:
     labels_per_pod: tuple[int, int] = (10, 20)
     node_name: str = NODE_NAME
     seed: int = 0
+    admin_policies: bool = False
+    """The cluster-admin policies of ``policy_templates.admin_policies`` too."""
 
     @classmethod
     def realistic(cls, pods: int, local_pods: int = 100, seed: int = 0) -> ClusterShape:
-        """One namespace per 100 pods and one policy per 10 pods (a fifth of them Calico).
+        """One namespace per 100 pods and one policy per 10 pods (a fifth of them Calico),
+        plus four cluster-admin policies.
 
         At 100k pods that is 1,000 namespaces and 10,000 policies; ``local_pods``
         of the pods run on this node.
@@ -73,6 +77,7 @@ class ClusterShape:
             calico_policies=calico,
             local_fraction=min(1.0, local_pods / pods),
             seed=seed,
+            admin_policies=True,
         )
 
 
@@ -136,6 +141,8 @@ def _policies(
         by_namespace.setdefault(deployment.namespace, []).append(deployment)
     global_policies = calico_global_policies()[: shape.calico_policies]
     manifests = list(global_policies)
+    if shape.admin_policies:
+        manifests.extend(admin_policies())
     for i in range(shape.k8s_policies):
         ns = namespaces[i % len(namespaces)]
         template = K8S_TEMPLATES[(i // len(namespaces)) % len(K8S_TEMPLATES)]

@@ -322,3 +322,114 @@ def calico_namespaced_policy(
             ],
         },
     )
+
+
+ADMIN_API = "policy.networking.k8s.io/v1alpha1"
+CLUSTER_POLICY_API = "policy.networking.k8s.io/v1alpha2"
+
+
+def _namespaces_where(key: str, *values: str) -> Manifest:
+    if not values:
+        return {"matchExpressions": [{"key": key, "operator": "Exists"}]}
+    return {"matchExpressions": [{"key": key, "operator": "In", "values": list(values)}]}
+
+
+def _admin(kind: str, name: str, spec: Manifest) -> Manifest:
+    api = CLUSTER_POLICY_API if kind == "ClusterNetworkPolicy" else ADMIN_API
+    return {"apiVersion": api, "kind": kind, "metadata": {"name": name}, "spec": spec}
+
+
+def admin_policies() -> tuple[Manifest, ...]:
+    """What platform teams write: monitoring and DNS guaranteed, prod kept apart from
+    dev, an egress blocklist, and a baseline for dev namespaces."""
+    app_namespaces = {"namespaces": _namespaces_where("env")}
+    prometheus = {
+        "pods": {
+            "namespaceSelector": _labels(**{"kubernetes.io/metadata.name": "monitoring"}),
+            "podSelector": _labels(app="prometheus"),
+        }
+    }
+    dns = {
+        "pods": {
+            "namespaceSelector": _labels(**{"kubernetes.io/metadata.name": "kube-system"}),
+            "podSelector": _labels(**{"k8s-app": "kube-dns"}),
+        }
+    }
+    monitoring = _admin(
+        "AdminNetworkPolicy",
+        "platform-monitoring-and-dns",
+        {
+            "priority": 10,
+            "subject": app_namespaces,
+            "ingress": [
+                {
+                    "name": "scrape",
+                    "action": "Allow",
+                    "from": [prometheus],
+                    "ports": [{"namedPort": "metrics"}],
+                }
+            ],
+            "egress": [
+                {
+                    "name": "dns",
+                    "action": "Pass",
+                    "to": [dns],
+                    "ports": [{"portNumber": {"protocol": "UDP", "port": 53}}],
+                }
+            ],
+        },
+    )
+    separation = _admin(
+        "AdminNetworkPolicy",
+        "prod-apart-from-dev",
+        {
+            "priority": 20,
+            "subject": {"namespaces": _labels(env="prod")},
+            "ingress": [
+                {
+                    "name": "no-dev",
+                    "action": "Deny",
+                    "from": [{"namespaces": _namespaces_where("env", "dev", "staging")}],
+                }
+            ],
+            "egress": [
+                {
+                    "name": "no-dev",
+                    "action": "Deny",
+                    "to": [{"namespaces": _labels(env="dev")}],
+                }
+            ],
+        },
+    )
+    blocklist = _admin(
+        "ClusterNetworkPolicy",
+        "egress-blocklist",
+        {
+            "tier": "Admin",
+            "priority": 30,
+            "subject": app_namespaces,
+            "egress": [
+                {
+                    "name": "blocklist",
+                    "action": "Deny",
+                    "to": [{"networks": ["198.51.100.0/24", "203.0.113.0/24"]}],
+                }
+            ],
+        },
+    )
+    baseline = _admin(
+        "BaselineAdminNetworkPolicy",
+        "default",
+        {
+            "subject": {"namespaces": _labels(env="dev")},
+            "ingress": [
+                {"name": "monitoring", "action": "Allow", "from": [prometheus]},
+                {
+                    "name": "no-prod",
+                    "action": "Deny",
+                    "from": [{"namespaces": _labels(env="prod")}],
+                },
+            ],
+        },
+    )
+    return monitoring, separation, blocklist, baseline

@@ -18,6 +18,8 @@ SCENARIO_ORDER = (
     "pod_churn",
     "policy_churn",
     "namespace_churn",
+    "admin_priority_churn",
+    "admin_rule_churn",
     "e2e_latency",
 )
 COUNTER_ORDER = (
@@ -47,6 +49,8 @@ SCENARIO_TEXT: Mapping[str, str] = MappingProxyType(
         "pod_churn": "a remote pod joins / leaves an address set local rules use",
         "policy_churn": "one Allow rule of a policy applying locally gets another port",
         "namespace_churn": "a local pod's namespace changes a label",
+        "admin_priority_churn": "an AdminNetworkPolicy applying locally changes its priority",
+        "admin_rule_churn": "one rule of an AdminNetworkPolicy applying locally gets a port",
         "e2e_latency": "through `Dataplane`: event fed -> HNS request done (simulated HNS latency)",
     }
 )

@@ -27,9 +27,6 @@ PODS_ONLY = label_equals(ORCHESTRATOR_LABEL, K8S_ORCHESTRATOR)
 NAMED_PORT_PROTOCOLS = (Protocol.TCP, Protocol.UDP, Protocol.SCTP)
 MAX_NETWORKS = 25
 
-# One protocol's ports within a rule: (protocol or None for all, ports or () for all).
-PortGroup = tuple[int | None, tuple[Port, ...]]
-
 
 @dataclass(frozen=True, slots=True)
 class Subject:
@@ -182,19 +179,3 @@ def _range(field: Field) -> PortRange:
     if end < start:
         raise field.get("end").error(f"end {end} is less than start {start}")
     return PortRange(start, end)
-
-
-def port_groups(pairs: list[tuple[int, Port | None]]) -> list[PortGroup]:
-    """(protocol, port) pairs grouped by protocol in first-seen order; a None port
-    (every port of the protocol) absorbs the others; no pairs: every port."""
-    if not pairs:
-        return [(None, ())]
-    by_protocol: dict[int, list[Port] | None] = {}
-    for protocol, port in pairs:
-        if port is None:
-            by_protocol[protocol] = None
-            continue
-        listed = by_protocol.setdefault(protocol, [])
-        if listed is not None and port not in listed:
-            listed.append(port)
-    return [(protocol, tuple(listed or ())) for protocol, listed in by_protocol.items()]

@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from dataplane.convert.admin_peers import (
-    PortGroup,
-    port_groups,
     read_peer,
     read_subject,
     read_v1alpha1_port,
@@ -29,6 +27,7 @@ from dataplane.convert.admin_peers import (
 )
 from dataplane.convert.fields import Field
 from dataplane.convert.identity import ObjectIdentity
+from dataplane.convert.ports import PortGroup, port_groups
 from dataplane.model import (
     ADMIN_TIER,
     ANY_ENTITY,

@@ -6,7 +6,7 @@ from dataplane.convert.fields import Field
 from dataplane.convert.identity import ObjectIdentity
 from dataplane.convert.nets import read_network
 from dataplane.convert.policy_types import listed_policy_types
-from dataplane.convert.ports import read_k8s_port
+from dataplane.convert.ports import PortGroup, port_groups, read_k8s_port
 from dataplane.convert.protocols import read_k8s_protocol
 from dataplane.convert.selectors import read_label_selector
 from dataplane.model import (
@@ -29,9 +29,6 @@ _EGRESS_FIELDS = ("to", "ports")
 _PEER_FIELDS = ("podSelector", "namespaceSelector", "ipBlock")
 _IP_BLOCK_FIELDS = ("cidr", "except")
 _PORT_FIELDS = ("protocol", "port", "endPort")
-
-# One protocol's ports within a rule: (protocol or None for all, ports or () for all).
-PortGroup = tuple[int | None, tuple[Port, ...]]
 
 
 def convert_k8s_network_policy(identity: ObjectIdentity, obj: Field) -> Policy:
@@ -130,18 +127,9 @@ def _ip_block(ip_block: Field) -> EntityMatch:
 
 def _port_groups(ports: Field) -> list[PortGroup]:
     """The rule's ports grouped by protocol in first-seen order (no ports: all of them)."""
-    entries = ports.items()
-    if not entries:
-        return [(None, ())]
-    by_protocol: dict[int, list[Port] | None] = {}
-    for entry in entries:
+    pairs: list[tuple[int, Port | None]] = []
+    for entry in ports.items():
         entry.known(_PORT_FIELDS)
         protocol = read_k8s_protocol(entry.get("protocol"))
-        port = read_k8s_port(entry.get("port"), entry.get("endPort"))
-        if port is None:
-            by_protocol[protocol] = None
-            continue
-        listed = by_protocol.setdefault(protocol, [])
-        if listed is not None and port not in listed:
-            listed.append(port)
-    return [(protocol, tuple(listed or ())) for protocol, listed in by_protocol.items()]
+        pairs.append((protocol, read_k8s_port(entry.get("port"), entry.get("endPort"))))
+    return port_groups(pairs)

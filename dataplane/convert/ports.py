@@ -14,6 +14,9 @@ _CALICO_PORT_NAME = re.compile(r"[a-zA-Z0-9_.-]{1,128}")
 _DASHED_RANGE = re.compile(r"[0-9]+-[0-9]+")
 MAX_PORT = 65535
 
+# One protocol's ports within a rule: (protocol or None for all, ports or () for all).
+PortGroup = tuple[int | None, tuple[Port, ...]]
+
 
 def read_k8s_port(port: Field, end_port: Field) -> Port | None:
     """A NetworkPolicyPort's ``port`` and ``endPort``; None means every port.
@@ -71,3 +74,19 @@ def _port_number(field: Field, digits: str) -> int:
     if len(significant) > len(str(MAX_PORT)) or int(significant) > MAX_PORT:
         raise field.error(f"out of range: port {digits} is not in 0..{MAX_PORT}")
     return int(significant)
+
+
+def port_groups(pairs: list[tuple[int, Port | None]]) -> list[PortGroup]:
+    """(protocol, port) pairs grouped by protocol in first-seen order, repeats dropped;
+    a None port (every port of the protocol) absorbs the others; no pairs: all ports."""
+    if not pairs:
+        return [(None, ())]
+    by_protocol: dict[int, list[Port] | None] = {}
+    for protocol, port in pairs:
+        if port is None:
+            by_protocol[protocol] = None
+            continue
+        listed = by_protocol.setdefault(protocol, [])
+        if listed is not None and port not in listed:
+            listed.append(port)
+    return [(protocol, tuple(listed or ())) for protocol, listed in by_protocol.items()]

@@ -33,3 +33,17 @@ def test_explain_names_the_deciding_admin_and_baseline_rules() -> None:
         "= BaselineAdminNetworkPolicy default egress[0]: Deny"
         " (tier baselineadminnetworkpolicy, baseline)"
     )
+
+
+def test_a_peer_not_understood_is_enforced_fail_closed_and_noted() -> None:
+    newer = ingress_rule(admin_rule("Deny", {"futurePeer": {}}))
+    guard = admin_policy("guard", 7, namespaces("x"), ingress=[newer])
+    node = simulate_node([convert(m) for m in [*base_manifests(), guard]])
+    denied = connection(node, "z/a", "x/b", Probe("TCP", 80))
+    assert denied.allowed is False
+    assert "ingress[0] (fail-closed): Deny" in denied.ingress.origin
+    (note,) = node.notes("x/b")
+    assert note == (
+        "AdminNetworkPolicy guard: spec.ingress[0].from[0]: peer not understood:"
+        " the Deny rule denies every peer (fail-closed)"
+    )

@@ -7,7 +7,9 @@ apply in priority order (ties by name, then kind; the BaselineAdminNetworkPolicy
 after every Baseline ClusterNetworkPolicy), rules in list order, first match
 wins. A peer or port entry that sets nothing this module knows fails closed as
 the API says: in an Allow rule it matches nothing, a Deny or Pass rule holding one
-denies every peer. ``domainNames`` match nothing.
+denies every peer. ``domainNames`` match nothing. (Calico policies placed in the
+admin tiers themselves are evaluated as a tier of their own at the same order, not
+interleaved with the admin policies.)
 """
 
 from __future__ import annotations
@@ -17,13 +19,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from dataplane.model import WorkloadEndpoint
-from tests.reference.cluster import Cluster
+from tests.reference.cluster import ADMIN_TIERS, Cluster
 from tests.reference.matching import Packet, in_nets
 
 Manifest = Mapping[str, Any]
 
-ADMIN_TIER = ("adminnetworkpolicy", 1000.0)
-BASELINE_TIER = ("baselineadminnetworkpolicy", 10_000_000.0)
+ADMIN_TIER = ("adminnetworkpolicy", ADMIN_TIERS["adminnetworkpolicy"])
+BASELINE_TIER = ("baselineadminnetworkpolicy", ADMIN_TIERS["baselineadminnetworkpolicy"])
 ADMIN_KINDS = ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy")
 _PROTOCOLS = {"TCP": 6, "UDP": 17, "SCTP": 132}
 _V2_PROTOCOLS = {"tcp": 6, "udp": 17, "sctp": 132}

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from dataplane.model import (
     DEFAULT_TIER,
+    Action,
     Delete,
     InSync,
     Namespace,
@@ -35,6 +36,7 @@ from dataplane.model.wellknown import (
 T = TypeVar("T")
 ADMIN_KINDS = ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy")
 ADMIN_API_GROUP = "policy.networking.k8s.io/"
+ADMIN_TIERS = {"adminnetworkpolicy": 1000.0, "baselineadminnetworkpolicy": 10_000_000.0}
 
 
 def _frozen(mapping: dict[ResourceKey, Resource]) -> Mapping[ResourceKey, Resource]:
@@ -108,10 +110,13 @@ class Cluster:
         return self._of_type(Policy)
 
     def tier(self, name: str) -> Tier:
-        """The named tier; an undeclared tier sorts last and denies by default."""
+        """The named tier; the cluster-admin tiers exist at Calico's orders with a Pass
+        default; another undeclared tier sorts last and denies by default."""
         for tier in self._of_type(Tier):
             if tier.name == name:
                 return tier
+        if name in ADMIN_TIERS:
+            return Tier(name, ADMIN_TIERS[name], Action.PASS)
         return DEFAULT_TIER if name == DEFAULT_TIER.name else Tier(name=name)
 
     def namespace_labels(self, namespace: str) -> Mapping[str, str]:

@@ -26,7 +26,6 @@ Manifest = Mapping[str, Any]
 
 ADMIN_TIER = ("adminnetworkpolicy", ADMIN_TIERS["adminnetworkpolicy"])
 BASELINE_TIER = ("baselineadminnetworkpolicy", ADMIN_TIERS["baselineadminnetworkpolicy"])
-ADMIN_KINDS = ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy")
 _PROTOCOLS = {"TCP": 6, "UDP": 17, "SCTP": 132}
 _V2_PROTOCOLS = {"tcp": 6, "udp": 17, "sctp": 132}
 _NAMESPACE_NAME = "kubernetes.io/metadata.name"
@@ -38,13 +37,6 @@ class AdminDecision:
 
     action: str
     reason: str
-
-
-def is_admin(manifest: Manifest) -> bool:
-    """Whether a manifest is one of the three cluster-admin policy kinds."""
-    return manifest.get("kind") in ADMIN_KINDS and str(manifest.get("apiVersion", "")).startswith(
-        "policy.networking.k8s.io/"
-    )
 
 
 def tier_of(manifest: Manifest) -> tuple[str, float]:

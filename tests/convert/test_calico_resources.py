@@ -44,6 +44,19 @@ def test_default_tier_order_is_fixed() -> None:
     invalid(tier("default", {"order": 5}), "spec.order", "fixed at 1000000")
 
 
+def test_cluster_admin_tiers_keep_their_order_and_pass_default() -> None:
+    admin = Tier("adminnetworkpolicy", 1000.0, Action.PASS)
+    baseline = Tier("baselineadminnetworkpolicy", 10_000_000.0, Action.PASS)
+    assert convert(tier("adminnetworkpolicy", {})) == Upsert(admin)
+    assert convert(tier("baselineadminnetworkpolicy", {"order": 10_000_000})) == Upsert(baseline)
+    invalid(tier("adminnetworkpolicy", {"order": 5}), "spec.order", "fixed at 1000")
+    invalid(
+        tier("baselineadminnetworkpolicy", {"defaultAction": "Deny"}),
+        "spec.defaultAction",
+        "fixed at Pass",
+    )
+
+
 @pytest.mark.parametrize(
     ("spec", "field", "fragment"),
     [

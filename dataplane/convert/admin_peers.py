@@ -149,13 +149,16 @@ def read_v1alpha2_protocol(entry: Field) -> list[tuple[int, Port | None]] | None
     if name == "destinationNamedPort":
         return list(_named(value))
     protocol = {"tcp": Protocol.TCP, "udp": Protocol.UDP, "sctp": Protocol.SCTP}[name]
-    value.known(("destinationPort",))
-    port = value.get("destinationPort")
-    if port.missing:
-        raise value.error("destinationPort is required")
-    found_port = _only_field(port, ("number", "range"))
+    found_port = _only_field(value, ("destinationPort",))
     if found_port is None:
-        raise port.error("one of number, range must be set")
+        if not value.value:
+            raise value.error("destinationPort is required")
+        return None  # only matches of a newer API version
+    found_port = _only_field(found_port[1], ("number", "range"))
+    if found_port is None:
+        if not value.get("destinationPort").value:
+            raise value.get("destinationPort").error("one of number, range must be set")
+        return None
     kind, spec = found_port
     if kind == "number":
         number = spec.integer_in(1, MAX_PORT)

@@ -451,3 +451,23 @@ def test_node_keeps_labels_and_ip_addresses_only() -> None:
     assert convert(obj) == Upsert(Node("n1", {"role": "infra"}, ("10.0.0.4", "fd00::4")))
     obj["status"]["addresses"].append({"type": "InternalIP", "address": "10.0.0.400"})
     invalid(obj, "status.addresses[5].address", "bad IP address")
+
+
+def test_protocol_matches_of_a_newer_version_fail_closed() -> None:
+    spec = {
+        "tier": "Admin",
+        "priority": 1,
+        "subject": SUBJECT,
+        "ingress": [
+            {
+                "action": "Deny",
+                "from": [{"namespaces": {}}],
+                "protocols": [{"tcp": {"sourcePort": {"number": 5}}}],
+            }
+        ],
+    }
+    (rule,) = converted_policy(cnp(spec)).ingress
+    assert (rule.action, rule.protocol, rule.destination.ports) == (Action.DENY, None, ())
+    spec["ingress"][0]["protocols"] = [{"udp": {"destinationPort": {"list": [5]}}}]
+    (rule,) = converted_policy(cnp(spec)).ingress
+    assert (rule.action, rule.protocol) == (Action.DENY, None)

@@ -28,8 +28,20 @@ def test_programmed_acls_match_the_reference(cluster: RandomCluster, set_policy:
 
 
 @pytest.mark.parametrize("set_policy", MODES)
-@given(cluster=random_clusters(calico=False))
+@given(cluster=random_clusters(calico=False, admin=False))
 def test_kubernetes_only_clusters_match_the_reference(
     cluster: RandomCluster, set_policy: bool
 ) -> None:
     _check(cluster, set_policy)
+
+
+@pytest.mark.parametrize("set_policy", MODES)
+@given(cluster=random_clusters(calico=False).filter(lambda c: _has_admin(c)))
+def test_admin_and_kubernetes_clusters_match_the_reference(
+    cluster: RandomCluster, set_policy: bool
+) -> None:
+    _check(cluster, set_policy)
+
+
+def _has_admin(cluster: RandomCluster) -> bool:
+    return any(m["apiVersion"].startswith("policy.networking.k8s.io") for m in cluster.manifests)

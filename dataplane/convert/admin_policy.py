@@ -85,6 +85,7 @@ _CNP = _Schema(
     namespaces_required=False,
 )
 _CNP_TIERS = MappingProxyType({"Admin": ADMIN_TIER.name, "Baseline": BASELINE_TIER.name})
+_DIRECTIONS = ((Direction.INGRESS, "ingress"), (Direction.EGRESS, "egress"))
 
 
 def convert_admin_network_policy(identity: ObjectIdentity, obj: Field) -> Policy:
@@ -131,7 +132,7 @@ def _policy(
     subject = read_subject(spec.get("subject"), namespaces_required=schema.namespaces_required)
     reader = _RuleReader(identity.label, schema)
     rules: dict[Direction, list[Rule]] = {}
-    for direction, name in ((Direction.INGRESS, "ingress"), (Direction.EGRESS, "egress")):
+    for direction, name in _DIRECTIONS:
         entries = spec.get(name).items()
         if len(entries) > schema.max_rules:
             raise spec.get(name).error(
@@ -152,9 +153,6 @@ def _policy(
         order=order,
         notes=tuple(reader.notes),
     )
-
-
-_DIRECTIONS = ((Direction.INGRESS, "ingress"), (Direction.EGRESS, "egress"))
 
 
 class _RuleReader:

@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TypeVar
 
-from dataplane.calc.delta import Delta, EndpointPolicies, IpSetDelta
+from dataplane.calc.delta import Delta, EndpointPolicies, IpSetDelta, IpSetKey, Member
 from dataplane.model import Policy, ResourceKey
 
 V = TypeVar("V")
+
+
+@dataclass(frozen=True, slots=True)
+class IpSetChanges:
+    """One flush's set activations (with members), membership changes and deactivations."""
+
+    activated: Mapping[IpSetKey, frozenset[Member]]
+    changed: tuple[IpSetDelta, ...]
+    deactivated: frozenset[IpSetKey]
+
+
+NO_SET_CHANGES = IpSetChanges({}, (), frozenset())
 
 
 class DeltaSequencer:
@@ -38,23 +51,26 @@ class DeltaSequencer:
 
     def sequence(
         self,
-        ipsets: tuple[IpSetDelta, ...],
+        sets: IpSetChanges,
         endpoints: Mapping[ResourceKey, EndpointPolicies | None],
         policies: Mapping[ResourceKey, Policy | None],
         in_sync: bool,
     ) -> Delta:
         """The delta from the last emitted state to the given current values (None: absent).
 
-        Mappings in the delta are ordered by key.
+        ``sets`` are already net changes (the rule scanner and the set
+        calculator keep their own state). Mappings in the delta are ordered by key.
         """
         changed_policies, policies_removed = _diff(self._policies, policies)
         changed_endpoints, endpoints_removed = _diff(self._endpoints, endpoints)
         return Delta(
-            ipsets=ipsets,
+            ipsets_activated=sets.activated,
+            ipsets=sets.changed,
             policies=changed_policies,
             endpoints=changed_endpoints,
             endpoints_removed=endpoints_removed,
             policies_removed=policies_removed,
+            ipsets_deactivated=sets.deactivated,
             in_sync=in_sync,
         )
 

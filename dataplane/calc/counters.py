@@ -28,8 +28,9 @@ class CalcCounters:
     """Policies marked for re-checking whether they are active or changed."""
     endpoints_resolved: int = 0
     """Local endpoints whose tiers and policies were recomputed at a flush."""
-    policies_scanned: int = 0
-    """Policy versions whose rules were scanned for the address sets they read."""
+    rules_scanned: int = 0
+    """Rules scanned for the address sets they read (a new policy version scans
+    only the rules that differ from the previous one)."""
     sets_activated: int = 0
     """Address sets that became active (their members computed from the index)."""
     tier_orderings: int = 0

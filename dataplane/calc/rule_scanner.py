@@ -9,6 +9,7 @@ the last one stops. The compiler only ever reads sets the deltas activated.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from dataplane.calc.counters import CalcCounters
 from dataplane.calc.delta import IpSetKey, Member
@@ -16,6 +17,8 @@ from dataplane.calc.ipsets import IpSetCalculator
 from dataplane.calc.rule_selectors import address_selectors
 from dataplane.model import Action, Direction, NamedPortRef, Policy, Protocol, ResourceKey, Rule
 from dataplane.selector import ALL
+
+DIRECTIONS = (Direction.INGRESS, Direction.EGRESS)
 
 
 def _port_protocols(rule: Rule) -> tuple[int, ...]:
@@ -25,47 +28,67 @@ def _port_protocols(rule: Rule) -> tuple[int, ...]:
     return tuple(sorted(p for p in Protocol.WITH_PORTS if p != rule.not_protocol))
 
 
-def policy_set_keys(policy: Policy) -> frozenset[IpSetKey]:
-    """Every address set the rules of ``policy`` can read, in the directions it has.
+def rule_set_keys(policy: Policy, direction: Direction, rule: Rule) -> frozenset[IpSetKey]:
+    """Every address set one rule of ``policy`` can read in ``direction``.
 
-    Per rule side, the sets of its (namespace-scoped) positive selector and of
-    its ``notSelector`` (``address_selectors``; the local side's are read when
-    the endpoint's own labels do not settle it); per named port of the remote
+    Per side, the sets of its (namespace-scoped) positive selector and of its
+    ``notSelector`` (``address_selectors``; the local side's are read when the
+    endpoint's own labels do not settle it); per named port of the remote
     side, the (address, port) set of every endpoint declaring it, one per
-    protocol the rule's ports can have. Log rules read nothing. Keys carry no
-    ``nets``: the compiler cuts what it needs (a rule's nets, an endpoint's own
-    addresses, an inlined Pass) from these sets.
+    protocol the rule's ports can have. A Log rule reads nothing. Keys carry
+    no ``nets``: the compiler cuts what it needs (a rule's nets, an endpoint's
+    own addresses, an inlined Pass) from these sets.
     """
+    if rule.action is Action.LOG:
+        return frozenset()
     keys: set[IpSetKey] = set()
-    for direction in (Direction.INGRESS, Direction.EGRESS):
-        for rule in policy.rules(direction) if direction in policy.types else ():
-            if rule.action is Action.LOG:
-                continue
-            for side in (rule.source, rule.destination):
-                selectors = address_selectors(policy, side)
-                if selectors.positive is not None:
-                    keys.add(IpSetKey(selectors.positive))
-                if selectors.excluded is not None:
-                    keys.add(IpSetKey(selectors.excluded))
-            remote = rule.source if direction is Direction.INGRESS else rule.destination
-            named = {port.name for port in remote.ports if isinstance(port, NamedPortRef)}
-            for protocol in _port_protocols(rule) if named else ():
-                keys.update(IpSetKey(ALL, None, (name, protocol)) for name in named)
+    for side in (rule.source, rule.destination):
+        selectors = address_selectors(policy, side)
+        if selectors.positive is not None:
+            keys.add(IpSetKey(selectors.positive))
+        if selectors.excluded is not None:
+            keys.add(IpSetKey(selectors.excluded))
+    remote = rule.source if direction is Direction.INGRESS else rule.destination
+    named = {port.name for port in remote.ports if isinstance(port, NamedPortRef)}
+    for protocol in _port_protocols(rule) if named else ():
+        keys.update(IpSetKey(ALL, None, (name, protocol)) for name in named)
     return frozenset(keys)
+
+
+def _rules(policy: Policy, direction: Direction) -> tuple[Rule, ...]:
+    """The rules of a direction the policy has (a direction it lacks reads nothing)."""
+    return policy.rules(direction) if direction in policy.types else ()
+
+
+def policy_set_keys(policy: Policy) -> frozenset[IpSetKey]:
+    """Every address set the rules of ``policy`` can read (``rule_set_keys``)."""
+    return frozenset().union(
+        *(rule_set_keys(policy, d, rule) for d in DIRECTIONS for rule in _rules(policy, d))
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Scan:
+    """One scanned policy version: the keys of each rule per direction, and all of them."""
+
+    policy: Policy
+    rule_keys: tuple[tuple[frozenset[IpSetKey], ...], ...]  # in DIRECTIONS order
+    keys: frozenset[IpSetKey]
 
 
 class RuleScanner:
     """Ref-counts the address sets of the active policies and (de)activates them.
 
     ``scan`` follows the current value of each policy that may have changed;
-    an unchanged policy object is not scanned again, so a flush costs the
-    policies that really changed (each scanned in its number of rules).
+    an unchanged policy object is not scanned again, and a new version scans
+    only the rules that differ from the previous version at the same index
+    (as rendering does), so a flush costs the rules that really changed.
     """
 
     def __init__(self, ipsets: IpSetCalculator, counters: CalcCounters) -> None:
         self._ipsets = ipsets
         self._counters = counters
-        self._scanned: dict[ResourceKey, tuple[Policy, frozenset[IpSetKey]]] = {}
+        self._scanned: dict[ResourceKey, _Scan] = {}
         self._refs: dict[IpSetKey, int] = {}
 
     def scan(
@@ -82,16 +105,15 @@ class RuleScanner:
             scanned = self._scanned.get(key)
             if scanned is None and policy is None:
                 continue
-            if scanned is not None and scanned[0] is policy:
+            if scanned is not None and scanned.policy is policy:
                 continue
-            old = frozenset() if scanned is None else scanned[1]
+            old = frozenset() if scanned is None else scanned.keys
             new: frozenset[IpSetKey] = frozenset()
             if policy is None:
                 del self._scanned[key]
             else:
-                self._counters.policies_scanned += 1
-                new = policy_set_keys(policy)
-                self._scanned[key] = (policy, new)
+                rescanned = self._scanned[key] = self._scan(policy, scanned)
+                new = rescanned.keys
             for set_key in new - old:
                 net[set_key] = net.get(set_key, 0) + 1
             for set_key in old - new:
@@ -112,6 +134,26 @@ class RuleScanner:
                 self._ipsets.deactivate(set_key)
                 deactivated.add(set_key)
         return activated, frozenset(deactivated)
+
+    def _scan(self, policy: Policy, previous: _Scan | None) -> _Scan:
+        """The policy's keys, reusing those of rules equal to the previous version's."""
+        rule_keys = []
+        for at, direction in enumerate(DIRECTIONS):
+            old_rules = () if previous is None else _rules(previous.policy, direction)
+            keys: list[frozenset[IpSetKey]] = []
+            for index, rule in enumerate(_rules(policy, direction)):
+                if index < len(old_rules) and (
+                    old_rules[index] is rule or old_rules[index] == rule
+                ):
+                    assert previous is not None
+                    keys.append(previous.rule_keys[at][index])
+                else:
+                    self._counters.rules_scanned += 1
+                    keys.append(rule_set_keys(policy, direction, rule))
+            rule_keys.append(tuple(keys))
+        return _Scan(
+            policy, tuple(rule_keys), frozenset().union(*(k for d in rule_keys for k in d))
+        )
 
 
 def _set_id(key: IpSetKey) -> str:

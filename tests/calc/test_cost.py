@@ -113,7 +113,7 @@ def test_policy_rule_edit_costs_one_dirty_policy_one_scan_and_no_evaluations() -
         policy = _local_policy(shape)
         edited = replace(policy, ingress=(*policy.ingress, Rule(policy.ingress[0].action)))
         cost = _cost(graph, [Upsert(edited)])
-        assert cost["policies_dirtied"] == 1 and cost["policies_scanned"] == 1
+        assert cost["policies_dirtied"] == 1 and cost["rules_scanned"] == 1
         assert cost["selector_evaluations"] == 0 and cost["endpoints_dirtied"] == 0
         assert cost["sets_activated"] == 0
 

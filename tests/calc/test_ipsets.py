@@ -112,7 +112,7 @@ def test_a_rule_edit_swaps_sets_and_keeps_the_shared_one() -> None:
     assert delta.ipsets_activated == {IpSetKey(parse("app == 'db'")): {"10.0.0.2/32"}}
     graph.apply(Upsert(_reader("reads-web", _from("app == 'db'"))))
     assert graph.flush().ipsets_deactivated == {WEB}
-    assert graph.counters.policies_scanned == 3
+    assert graph.counters.rules_scanned == 3
 
 
 def test_log_rules_and_directions_the_policy_lacks_read_nothing() -> None:

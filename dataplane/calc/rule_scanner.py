@@ -8,6 +8,7 @@ the last one stops. The compiler only ever reads sets the deltas activated.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -19,6 +20,8 @@ from dataplane.model import Action, Direction, NamedPortRef, Policy, Protocol, R
 from dataplane.selector import ALL
 
 DIRECTIONS = (Direction.INGRESS, Direction.EGRESS)
+INACTIVE_SCANS = 1024
+"""Scans of policies that stopped being active, kept for when they apply again."""
 
 
 def _port_protocols(rule: Rule) -> tuple[int, ...]:
@@ -82,13 +85,16 @@ class RuleScanner:
     ``scan`` follows the current value of each policy that may have changed;
     an unchanged policy object is not scanned again, and a new version scans
     only the rules that differ from the previous version at the same index
-    (as rendering does), so a flush costs the rules that really changed.
+    (as rendering does), so a flush costs the rules that really changed. The
+    scans of the last policies that stopped being active are kept, so one
+    applying again (a label flipping back) scans nothing.
     """
 
     def __init__(self, ipsets: IpSetCalculator, counters: CalcCounters) -> None:
         self._ipsets = ipsets
         self._counters = counters
         self._scanned: dict[ResourceKey, _Scan] = {}
+        self._inactive: OrderedDict[ResourceKey, _Scan] = OrderedDict()
         self._refs: dict[IpSetKey, int] = {}
 
     def scan(
@@ -110,9 +116,12 @@ class RuleScanner:
             old = frozenset() if scanned is None else scanned.keys
             new: frozenset[IpSetKey] = frozenset()
             if policy is None:
-                del self._scanned[key]
+                self._inactive[key] = self._scanned.pop(key)
+                if len(self._inactive) > INACTIVE_SCANS:
+                    self._inactive.popitem(last=False)
             else:
-                rescanned = self._scanned[key] = self._scan(policy, scanned)
+                previous = scanned or self._inactive.pop(key, None)
+                rescanned = self._scanned[key] = self._scan(policy, previous)
                 new = rescanned.keys
             for set_key in new - old:
                 net[set_key] = net.get(set_key, 0) + 1
@@ -137,6 +146,8 @@ class RuleScanner:
 
     def _scan(self, policy: Policy, previous: _Scan | None) -> _Scan:
         """The policy's keys, reusing those of rules equal to the previous version's."""
+        if previous is not None and previous.policy is policy:
+            return previous
         rule_keys = []
         for at, direction in enumerate(DIRECTIONS):
             old_rules = () if previous is None else _rules(previous.policy, direction)

@@ -30,7 +30,8 @@ class ActiveSets:
     """
 
     def __init__(self) -> None:
-        self._members: dict[IpSetKey, set[Member]] = {}
+        self._members: dict[IpSetKey, frozenset[Member] | set[Member]] = {}
+        """An activation's frozenset as given, copied into a set on its first change."""
         self._views: dict[IpSetKey, dict[Member, int]] = {}
         self._views_of: dict[IpSetKey, list[IpSetKey]] = {}
         self._refs: dict[IpSetKey, int] = {}
@@ -38,13 +39,14 @@ class ActiveSets:
     def apply(self, delta: Delta) -> list[IpSetDelta]:
         """Take a delta's set activations and membership changes; returns the changes of
         every set and view, for the terms over them."""
-        for key, activated in delta.ipsets_activated.items():
-            self._members[key] = set(activated)
+        self._members.update(delta.ipsets_activated)
         changes: list[IpSetDelta] = []
         for change in delta.ipsets:
             members = self._members.get(change.key)
             if members is None:
                 raise NotActiveError(change.key)
+            if isinstance(members, frozenset):
+                members = self._members[change.key] = set(members)
             members -= change.removed
             members |= change.added
             changes.append(change)
@@ -63,26 +65,25 @@ class ActiveSets:
 
     # -- IpSetSource --------------------------------------------------------------
 
-    def acquire(self, key: IpSetKey) -> frozenset[Member]:
-        """A term reads ``key`` (an active set or a view of one); returns its members."""
+    def acquire(self, key: IpSetKey) -> None:
+        """A term reads ``key`` (an active set or a view of one)."""
         refs = self._refs.get(key)
         if refs is not None:
             self._refs[key] = refs + 1
-            return self.members(key)
+            return
         base = unfiltered(key)
         members = self._members.get(base)
         if members is None:
             raise NotActiveError(base)
         self._refs[key] = 1
         if key.nets is None:
-            return frozenset(members)
+            return
         counts: dict[Member, int] = {}
         for member in members:
             for part in member_parts(member, key.nets):
                 counts[part] = counts.get(part, 0) + 1
         self._views[key] = counts
         self._views_of.setdefault(base, []).append(key)
-        return frozenset(counts)
 
     def release(self, key: IpSetKey) -> None:
         """A term no longer reads ``key``; a view is dropped with its last reader."""
@@ -100,7 +101,8 @@ class ActiveSets:
                 del self._views_of[base]
 
     def members(self, key: IpSetKey) -> frozenset[Member]:
-        """The current members of an active set or an acquired view."""
+        """The current members of an active set or an acquired view (no copy of an
+        activation's members not changed since)."""
         found: Collection[Member] | None = (
             self._members.get(key) if key.nets is None else self._views.get(key)
         )

@@ -150,7 +150,7 @@ class World:
         for endpoint in self._of(WorkloadEndpoint):
             if not key.selector.matches(self.endpoint_labels(endpoint)):
                 continue
-            cidrs = _clip((f"{a}/{128 if ':' in a else 32}" for a in endpoint.addresses), key.nets)
+            cidrs = clip((f"{a}/{128 if ':' in a else 32}" for a in endpoint.addresses), key.nets)
             if key.named_port is None:
                 found.update(cidrs)
             else:
@@ -159,11 +159,11 @@ class World:
         if key.named_port is None:
             for network_set in self._of(NetworkSet):
                 if key.selector.matches(self.network_set_labels(network_set)):
-                    found.update(_clip(network_set.nets, key.nets))
+                    found.update(clip(network_set.nets, key.nets))
         return frozenset(found)
 
 
-def _clip(cidrs: Iterable[str], nets: tuple[str, ...] | None) -> list[str]:
+def clip(cidrs: Iterable[str], nets: tuple[str, ...] | None) -> list[str]:
     """Each CIDR's overlap with each filter net (the whole CIDR when unfiltered)."""
     out = []
     for cidr in cidrs:

@@ -102,6 +102,9 @@ def test_a_policy_that_stops_applying_deactivates_its_sets() -> None:
     assert delta.ipsets_deactivated == {WEB} and delta.ipsets == ()
     with pytest.raises(NotActiveError, match="is not active"):
         graph.ipsets.members(WEB)
+    graph.apply(Upsert(ANCHOR))
+    assert graph.flush().ipsets_activated == {WEB: {"10.0.0.1/32", "10.0.0.2/32"}}
+    assert graph.counters.rules_scanned == 1, "a policy applying again is not scanned again"
 
 
 def test_a_rule_edit_swaps_sets_and_keeps_the_shared_one() -> None:

@@ -11,7 +11,7 @@ from dataplane.calc.ipsets import IpSetCalculator
 from dataplane.calc.local_labels import LocalLabels
 from dataplane.calc.rule_scanner import RuleScanner
 from dataplane.calc.selector_labels import SelectorLabeler, changed_keys
-from dataplane.calc.sequencer import DeltaSequencer, IpSetChanges
+from dataplane.calc.sequencer import DeltaSequencer
 from dataplane.model import (
     POLICY_KINDS,
     Delete,
@@ -90,9 +90,11 @@ class CalcGraph:
             key: self._active.active_policy(key) for key in self._active.take_dirty_policies()
         }
         activated, deactivated = self._scanner.scan(policies)
-        sets = IpSetChanges(activated, self.ipsets.take_deltas(), deactivated)
+        changed = self.ipsets.take_deltas()
         self._in_sync = self._in_sync or self._saw_in_sync
-        return self._sequencer.sequence(sets, endpoints, policies, self._in_sync)
+        return self._sequencer.sequence(
+            activated, changed, deactivated, endpoints, policies, self._in_sync
+        )
 
     # -- reads (as of the last flush) ---------------------------------------------
 

@@ -106,6 +106,8 @@ class RuleScanner:
         id) and the sets no longer read by any active policy. A set one policy
         drops and another picks up in the same scan stays active.
         """
+        if not policies:
+            return {}, frozenset()
         net: dict[IpSetKey, int] = {}
         for key, policy in policies.items():
             scanned = self._scanned.get(key)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TypeVar
 
@@ -11,18 +10,6 @@ from dataplane.calc.delta import Delta, EndpointPolicies, IpSetDelta, IpSetKey, 
 from dataplane.model import Policy, ResourceKey
 
 V = TypeVar("V")
-
-
-@dataclass(frozen=True, slots=True)
-class IpSetChanges:
-    """One flush's set activations (with members), membership changes and deactivations."""
-
-    activated: Mapping[IpSetKey, frozenset[Member]]
-    changed: tuple[IpSetDelta, ...]
-    deactivated: frozenset[IpSetKey]
-
-
-NO_SET_CHANGES = IpSetChanges({}, (), frozenset())
 
 
 class DeltaSequencer:
@@ -51,26 +38,29 @@ class DeltaSequencer:
 
     def sequence(
         self,
-        sets: IpSetChanges,
+        activated: Mapping[IpSetKey, frozenset[Member]],
+        ipsets: tuple[IpSetDelta, ...],
+        deactivated: frozenset[IpSetKey],
         endpoints: Mapping[ResourceKey, EndpointPolicies | None],
         policies: Mapping[ResourceKey, Policy | None],
         in_sync: bool,
     ) -> Delta:
         """The delta from the last emitted state to the given current values (None: absent).
 
-        ``sets`` are already net changes (the rule scanner and the set
-        calculator keep their own state). Mappings in the delta are ordered by key.
+        The set changes (activations with members, membership changes,
+        deactivations) are already net: the rule scanner and the set calculator
+        keep their own state. Mappings in the delta are ordered by key.
         """
         changed_policies, policies_removed = _diff(self._policies, policies)
         changed_endpoints, endpoints_removed = _diff(self._endpoints, endpoints)
         return Delta(
-            ipsets_activated=sets.activated,
-            ipsets=sets.changed,
+            ipsets_activated=activated,
+            ipsets=ipsets,
             policies=changed_policies,
             endpoints=changed_endpoints,
             endpoints_removed=endpoints_removed,
             policies_removed=policies_removed,
-            ipsets_deactivated=sets.deactivated,
+            ipsets_deactivated=deactivated,
             in_sync=in_sync,
         )
 

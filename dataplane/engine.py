@@ -52,9 +52,8 @@ class Engine:
     what is programmed to what is desired (retrying anything not yet
     acknowledged). Reads (``local_endpoints``, ``endpoint_status``,
     ``acl_origin``, ``counters``) change nothing and describe the state as of
-    the last refresh. Callers must not plan
-    (program) before ``in_sync``: a partial snapshot would remove working
-    rules. The applier enforces this.
+    the last refresh. Callers must not plan (program) before ``in_sync``: a
+    partial snapshot would remove working rules. The applier enforces this.
     """
 
     def __init__(self, node_name: str, config: EngineConfig | None = None) -> None:

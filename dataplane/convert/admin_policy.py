@@ -15,7 +15,7 @@ addresses of the Node objects whose labels match.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -28,6 +28,7 @@ from dataplane.convert.admin_peers import (
 from dataplane.convert.fields import Field
 from dataplane.convert.identity import ObjectIdentity
 from dataplane.convert.ports import PortGroup, port_groups
+from dataplane.errors import ValidationError
 from dataplane.model import (
     ADMIN_TIER,
     ANY_ENTITY,
@@ -40,6 +41,7 @@ from dataplane.model import (
     Port,
     Rule,
 )
+from dataplane.selector import ALL
 
 BASELINE_NAME = "default"
 MAX_RULE_NAME = 100
@@ -90,9 +92,7 @@ _DIRECTIONS = ((Direction.INGRESS, "ingress"), (Direction.EGRESS, "egress"))
 
 def convert_admin_network_policy(identity: ObjectIdentity, obj: Field) -> Policy:
     """An AdminNetworkPolicy: the admin tier, order = ``priority`` (0..1000)."""
-    spec = _spec(obj, _ANP)
-    priority = spec.get("priority").integer_in(0, 1000)
-    return _policy(identity, spec, _ANP, ADMIN_TIER.name, float(priority))
+    return _converted(identity, obj, _ANP, _admin_placement)
 
 
 def convert_baseline_admin_network_policy(identity: ObjectIdentity, obj: Field) -> Policy:
@@ -104,54 +104,114 @@ def convert_baseline_admin_network_policy(identity: ObjectIdentity, obj: Field) 
             .get("name")
             .error(f"a BaselineAdminNetworkPolicy must be named {BASELINE_NAME!r}")
         )
-    spec = _spec(obj, _BANP)
-    return _policy(identity, spec, _BANP, BASELINE_TIER.name, None)
+    return _converted(identity, obj, _BANP, _baseline_placement)
 
 
 def convert_cluster_network_policy(identity: ObjectIdentity, obj: Field) -> Policy:
     """A ClusterNetworkPolicy: ``tier`` Admin or Baseline, order = ``priority``."""
-    spec = _spec(obj, _CNP)
+    return _converted(identity, obj, _CNP, _cluster_placement)
+
+
+Placement = tuple[str, float | None]
+
+
+def _admin_placement(spec: Field) -> Placement:
+    return ADMIN_TIER.name, float(spec.get("priority").integer_in(0, 1000))
+
+
+def _baseline_placement(spec: Field) -> Placement:
+    return BASELINE_TIER.name, None
+
+
+def _cluster_placement(spec: Field) -> Placement:
     tier_field = spec.get("tier")
     tier = _CNP_TIERS.get(tier_field.text())
     if tier is None:
         raise tier_field.error(f"unknown tier {tier_field.value!r} (expected Admin or Baseline)")
-    priority = spec.get("priority").integer_in(0, 1000)
-    return _policy(identity, spec, _CNP, tier, float(priority))
+    return tier, float(spec.get("priority").integer_in(0, 1000))
 
 
-def _spec(obj: Field, schema: _Schema) -> Field:
-    spec = obj.get("spec")
-    if spec.missing:
-        raise spec.error("missing required field")
-    return spec.known(schema.spec_fields)
-
-
-def _policy(
-    identity: ObjectIdentity, spec: Field, schema: _Schema, tier: str, order: float | None
+def _converted(
+    identity: ObjectIdentity,
+    obj: Field,
+    schema: _Schema,
+    placement: Callable[[Field], Placement],
 ) -> Policy:
-    subject = read_subject(spec.get("subject"), namespaces_required=schema.namespaces_required)
+    """The policy; when its spec, subject or placement cannot be read, a stand-in that
+    denies everything for every pod it could select, first in the tier it could be in."""
+    spec = obj.get("spec")
+    try:
+        if spec.missing:
+            raise spec.error("missing required field")
+        spec.known(schema.spec_fields)
+        tier, order = placement(spec)
+        subject = read_subject(spec.get("subject"), namespaces_required=schema.namespaces_required)
+    except ValidationError as error:
+        return _unreadable(identity, spec, schema, error)
     reader = _RuleReader(identity.label, schema)
-    rules: dict[Direction, list[Rule]] = {}
-    for direction, name in _DIRECTIONS:
-        entries = spec.get(name).items()
-        if len(entries) > schema.max_rules:
-            raise spec.get(name).error(
-                f"at most {schema.max_rules} rules are allowed, got {len(entries)}"
-            )
-        rules[direction] = [r for entry in entries for r in reader.rules(entry, direction)]
+    rules = {
+        direction: reader.direction(spec.get(name), direction) for direction, name in _DIRECTIONS
+    }
     return Policy(
         kind=identity.key.kind,
         namespace="",
         name=identity.key.name,
         selector=subject.selector,
         namespace_selector=subject.namespace_selector,
-        # A policy without rules for a direction does not affect that direction.
-        types=frozenset(d for d, name in _DIRECTIONS if spec.get(name).items()),
-        ingress=tuple(rules[Direction.INGRESS]),
-        egress=tuple(rules[Direction.EGRESS]),
+        types=_types(spec),
+        ingress=rules[Direction.INGRESS],
+        egress=rules[Direction.EGRESS],
         tier=tier,
         order=order,
         notes=tuple(reader.notes),
+    )
+
+
+def _types(spec: Field) -> frozenset[Direction]:
+    """The directions with rules (a policy without ingress rules does not affect
+    ingress); both when the rule lists cannot be read."""
+    found = set()
+    for direction, name in _DIRECTIONS:
+        value = spec.get(name).value if isinstance(spec.value, dict) else None
+        if value is None:
+            continue
+        if not isinstance(value, list) or value:
+            found.add(direction)
+    return frozenset(found) if isinstance(spec.value, dict) else frozenset(Direction)
+
+
+def _unreadable(
+    identity: ObjectIdentity, spec: Field, schema: _Schema, error: ValidationError
+) -> Policy:
+    """Deny everything, both ways the policy has rules for, for every pod it could select
+    (its subject when readable, else all), first in its tier (the admin tier when that
+    cannot be read either)."""
+    try:
+        subject = read_subject(spec.get("subject"), namespaces_required=schema.namespaces_required)
+        selector, namespaces = subject.selector, subject.namespace_selector
+    except ValidationError:
+        selector, namespaces = ALL, ALL
+    baseline = schema is _BANP or (
+        isinstance(spec.value, dict) and spec.value.get("tier") == "Baseline"
+    )
+    types = _types(spec)
+    deny = (Rule(Action.DENY, origin="(unreadable policy, fail-closed)"),)
+    note = (
+        f"{identity.label}: {error.field}: {error.message}: the policy cannot be read: "
+        "it denies everything to and from every pod it could select (fail-closed)"
+    )
+    return Policy(
+        kind=identity.key.kind,
+        namespace="",
+        name=identity.key.name,
+        selector=selector,
+        namespace_selector=namespaces,
+        types=types,
+        ingress=deny if Direction.INGRESS in types else (),
+        egress=deny if Direction.EGRESS in types else (),
+        tier=BASELINE_TIER.name if baseline else ADMIN_TIER.name,
+        order=None if schema is _BANP else 0.0,
+        notes=(note,),
     )
 
 
@@ -162,6 +222,38 @@ class _RuleReader:
         self.label = label
         self.schema = schema
         self.notes: list[str] = []
+
+    def direction(self, field: Field, direction: Direction) -> tuple[Rule, ...]:
+        """A direction's rule list; a rule (or the list) that fails validation is
+        enforced fail-closed: an Allow allows nothing, anything else denies everything."""
+        try:
+            entries = field.items()
+            if len(entries) > self.schema.max_rules:
+                raise field.error(
+                    f"at most {self.schema.max_rules} rules are allowed, got {len(entries)}"
+                )
+        except ValidationError as error:
+            return self._invalid(field, None, error)
+        rules: list[Rule] = []
+        for entry in entries:
+            try:
+                rules.extend(self.rules(entry, direction))
+            except ValidationError as error:
+                action = entry.value.get("action") if isinstance(entry.value, dict) else None
+                known = self.schema.actions.get(action) if isinstance(action, str) else None
+                rules.extend(self._invalid(entry, known, error))
+        return tuple(rules)
+
+    def _invalid(
+        self, field: Field, action: Action | None, error: ValidationError
+    ) -> tuple[Rule, ...]:
+        where = f"{self.label}: {error.field}: {error.message}"
+        if action is Action.ALLOW:
+            self.notes.append(f"{where}: the invalid Allow rule allows nothing (fail-closed)")
+            return ()
+        self.notes.append(f"{where}: the invalid rule denies everything (fail-closed)")
+        origin = f"{field.path.removeprefix('spec.')} (invalid, fail-closed)"
+        return (Rule(Action.DENY, origin=origin),)
 
     def rules(self, entry: Field, direction: Direction) -> list[Rule]:
         """One rule entry as model rules: one per peer entity and protocol."""

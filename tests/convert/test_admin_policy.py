@@ -416,8 +416,44 @@ def test_domain_names_match_nothing_with_a_note() -> None:
         ),
     ],
 )
-def test_invalid_objects_name_the_field(obj: dict[str, Any], field: str, fragment: str) -> None:
-    invalid(obj, field, fragment)
+def test_invalid_parts_fail_closed_with_a_note_naming_the_field(
+    obj: dict[str, Any], field: str, fragment: str
+) -> None:
+    """An invalid rule: an Allow allows nothing, any other denies everything; an
+    unreadable spec, subject or placement: the policy denies everything first."""
+    if obj["metadata"]["name"] != "default" and obj["kind"] == "BaselineAdminNetworkPolicy":
+        invalid(obj, field, fragment)  # no such object can exist: rejected whole
+        return
+    policy = converted_policy(obj)
+    (note,) = [n for n in policy.notes if f": {field}: " in n]
+    assert fragment in note and "fail-closed" in note
+    rules = policy.ingress + policy.egress
+    if "allows nothing" in note:
+        assert all(r.action is not Action.ALLOW or r.origin == "" for r in rules)
+    elif policy.types:  # a policy with no rules in a direction does not affect it
+        denies = [r for r in rules if r == Rule(Action.DENY, origin=r.origin)]
+        assert denies and all("fail-closed" in r.origin for r in denies)
+
+
+def test_an_unreadable_placement_denies_first_in_its_tier() -> None:
+    spec = {
+        "priority": "high",
+        "subject": SUBJECT,
+        "ingress": [{"action": "Allow", "from": [{"namespaces": {}}]}],
+    }
+    policy = converted_policy(anp(spec))
+    assert (policy.tier, policy.order, policy.types) == (
+        "adminnetworkpolicy",
+        0.0,
+        frozenset({Direction.INGRESS}),
+    )
+    assert (policy.selector, policy.namespace_selector) == (ALL, from_label_selector(PROD))
+    assert [r.action for r in policy.ingress] == [Action.DENY]
+    assert "spec.priority" in policy.notes[0]
+    unreadable = converted_policy(banp("everything"))  # type: ignore[arg-type]
+    assert (unreadable.tier, unreadable.order) == ("baselineadminnetworkpolicy", None)
+    assert (unreadable.selector, unreadable.namespace_selector) == (ALL, ALL)
+    assert unreadable.types == frozenset(Direction)
 
 
 def test_nodes_peer_selects_node_addresses() -> None:

@@ -47,3 +47,23 @@ def test_a_peer_not_understood_is_enforced_fail_closed_and_noted() -> None:
         "AdminNetworkPolicy guard: spec.ingress[0].from[0]: peer not understood:"
         " the Deny rule denies every peer (fail-closed)"
     )
+
+
+def test_invalid_admin_rules_fail_closed_through_the_programmed_acls() -> None:
+    bad_deny = ingress_rule(
+        admin_rule("Deny", namespaces("y"), ports=[{"portNumber": {"port": 70000}}])
+    )
+    bad_allow = ingress_rule(admin_rule("Allow", {"namespaces": {"matchLabels": {"a": "!"}}}))
+    deny_z = ingress_rule(admin_rule("Deny", namespaces("z")))
+    guard = admin_policy("guard", 7, namespaces("x"), ingress=[bad_allow, deny_z])
+    strict = admin_policy("strict", 8, namespaces("y"), ingress=[bad_deny])
+    node = simulate_node([convert(m) for m in [*base_manifests(), guard, strict]])
+    assert connection(node, "z/a", "x/b", Probe("TCP", 80)).allowed is False
+    assert connection(node, "y/a", "x/b", Probe("TCP", 80)).allowed is True
+    for source in ("x/a", "z/c", "y/b"):
+        verdict = connection(node, source, "y/a", Probe("UDP", 81))
+        assert verdict.allowed is False
+        assert "ingress[0] (invalid, fail-closed)" in verdict.ingress.origin
+    (note,) = node.notes("x/a")
+    assert "spec.ingress[0].from[0].namespaces.matchLabels.a" in note
+    assert note.endswith("the invalid Allow rule allows nothing (fail-closed)")

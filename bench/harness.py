@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bench.baselines import FullRecomputeEngine, full_rewrite_config
 from bench.generator import Cluster
-from dataplane.apply.adopt import acls_of
+from dataplane.apply.adopt import Adopter, acls_of, adopt_endpoint
 from dataplane.apply.executor import execute_plan_sync
 from dataplane.engine import Engine, EngineConfig
 from dataplane.hns import HcnApi, simulator
@@ -29,6 +29,14 @@ class PlanningEngine(Protocol):
     def plan(self) -> Plan: ...
     def acknowledge(self, request: Request, ok: bool) -> None: ...
     def counters(self) -> Mapping[str, int]: ...
+    def set_programmed_endpoint(
+        self,
+        key: ResourceKey,
+        acls: Iterable[AclSpec] | None,
+        *,
+        others: Sequence[Mapping[str, Any]] = (),
+        foreign: Sequence[Mapping[str, Any]] = (),
+    ) -> None: ...
 
 
 def make_engine(kind: str, node_name: str) -> PlanningEngine:
@@ -67,6 +75,11 @@ class SimulatedNode:
             for pod in cluster.local_endpoints()
         }
         return cls(api, network_id, ids)
+
+    def adopt(self, engine: Adopter) -> None:
+        """Hand what HNS holds on every endpoint (the CNI's policies) to ``engine``."""
+        for key, endpoint_id in self.endpoint_ids.items():
+            adopt_endpoint(engine, key, self.api.query_endpoint(endpoint_id).policies)
 
     def execute(self, engine: PlanningEngine, plan: Plan) -> None:
         """Send a plan stage by stage, acknowledging every request to the engine."""

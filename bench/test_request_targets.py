@@ -37,6 +37,7 @@ def _programmed(kind: str, shape: str) -> Iterator[tuple[Engine, SimulatedNode]]
     engine = make_engine(kind, cluster.node_name)
     assert isinstance(engine, Engine)
     node = SimulatedNode.create(cluster)
+    node.adopt(engine)
     try:
         engine.apply(cluster.updates())
         node.execute(engine, engine.plan())

@@ -16,7 +16,7 @@ def to_modify_request(request: Request) -> ModifyRequest:
     if isinstance(request, NetworkSetRequest):
         policies = [spec.to_policy() for spec in request.sets]
     else:
-        policies = [acl.to_policy() for acl in request.acls]
+        policies = request.policies()
     return ModifyRequest(
         resource_type="Policy", request_type=str(request.request_type), policies=policies
     )

@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from dataplane.apply.adopt import adopt_endpoint
 from dataplane.apply.executor import execute_plan_sync
 from dataplane.engine import Engine, EngineConfig
 from dataplane.hns import HcnApi, simulator
@@ -135,7 +136,8 @@ class SimulatedNode:
                     self._network_id, name, list(pod.addresses)
                 )
                 self._addresses[key] = pod.addresses
-                self.engine.set_programmed_endpoint(key, ())
+                info = self._api.query_endpoint(self._endpoint_ids[key])
+                adopt_endpoint(self.engine, key, info.policies)
                 changed = True
         return changed
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from dataplane.apply.adopt import acls_of, ipsets_of
+from dataplane.apply.adopt import acls_of, adopt_endpoint, ipsets_of
 from dataplane.apply.executor import ExecutionResult, execute_plan_sync
 from dataplane.engine import Engine, EngineConfig
 from dataplane.hns import HcnApi, simulator
@@ -136,6 +136,8 @@ class SimNode:
                 ep = update.value
                 if ep.node == NODE and ep.key not in self.ids:
                     self.ids[ep.key] = self.api.create_endpoint(self.network, ep.name, ep.addresses)
+                    info = self.api.query_endpoint(self.ids[ep.key])
+                    adopt_endpoint(self.engine, ep.key, info.policies)
         self.engine.apply(batch)
 
     def sync(self) -> Plan:
@@ -150,7 +152,13 @@ class SimNode:
         return self.sync()
 
     def acls(self, target: WorkloadEndpoint) -> list[AclSpec]:
-        """The ACLs HNS really holds on a pod's endpoint, by priority."""
+        """The switch ACLs HNS really holds on a pod's endpoint, by priority (the Host
+        rules every endpoint carrying ACLs gets are left out: ``host_rules``)."""
+        found = self.all_acls(target)
+        return [a for a in found if a.rule_type == "Switch"]
+
+    def all_acls(self, target: WorkloadEndpoint) -> list[AclSpec]:
+        """Every ACL HNS really holds on a pod's endpoint, by priority."""
         info = self.api.query_endpoint(self.ids[target.key])
         return sorted(acls_of(info.policies), key=lambda a: (a.direction, a.priority, a.id))
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from dataplane.apply.executor import execute_plan_sync
+from dataplane.apply.simcni import cni_policies
 from dataplane.engine import Engine, EngineConfig
 from dataplane.hns import HcnApi, simulator
 from dataplane.model import (
@@ -132,7 +133,7 @@ class SimulatedNode:
             if key not in self._endpoint_ids:
                 name = f"{key.namespace}_{key.name}"
                 self._endpoint_ids[key] = self._api.create_endpoint(
-                    self._network_id, name, list(pod.addresses)
+                    self._network_id, name, list(pod.addresses), policies=cni_policies()
                 )
                 self._addresses[key] = pod.addresses
                 self.engine.set_programmed_endpoint(key, ())

@@ -31,12 +31,27 @@ class ApplierConfig:
 
 @dataclass(frozen=True, slots=True)
 class SimulatorConfig:
-    """Settings of the embedded HNS simulator (``hns: sim``)."""
+    """Settings of the embedded HNS simulator (``hns: sim``).
+
+    ``update`` .. ``schema`` switch the simulator's HNS quirks (docs/hns.md); "" keeps the
+    simulator's own default (native/settings.c)."""
 
     version: str = "15.0"
     call_latency_us: int = 0
     acl_latency_us: int = 0
     manage_endpoints: bool = True
+    update: str = ""
+    acl_remove: str = ""
+    set_side: str = ""
+    host_rules: str = ""
+    schema: str = ""
+
+    def quirks(self) -> dict[str, str]:
+        """The simulator settings given (the others keep the simulator's defaults)."""
+        return {name: value for name in QUIRK_KEYS if (value := getattr(self, name))}
+
+
+QUIRK_KEYS = ("update", "acl_remove", "set_side", "host_rules", "schema")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,9 +94,24 @@ class AgentConfig:
             raise ConfigError("max_addresses_per_acl: must be at least 1")
         if self.applier.max_concurrency < 1:
             raise ConfigError("applier.max_concurrency: must be at least 1")
+        _check_simulator(self.simulator)
         if self.datastore != "kubernetes" and not Path(self.datastore).exists():
             raise ConfigError(f"datastore: no such file or directory: {self.datastore}")
         return self
+
+
+def _check_simulator(config: SimulatorConfig) -> None:
+    quirks = config.quirks()
+    if not quirks:
+        return
+    from dataplane.hns import BackendUnavailableError, simulator
+
+    try:
+        simulator.check_settings(quirks)
+    except BackendUnavailableError as err:
+        raise ConfigError(f"simulator.{next(iter(quirks))}: needs the simulator ({err})") from None
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
 
 
 def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:

@@ -89,6 +89,7 @@ async def run_agent(config: AgentConfig) -> int:
             version=(major, minor),
             call_latency_us=config.simulator.call_latency_us,
             acl_latency_us=config.simulator.acl_latency_us,
+            settings=config.simulator.quirks(),
         )
     options = DataplaneOptions(
         network_name=config.network_name,

@@ -6,7 +6,7 @@ import contextlib
 import ipaddress
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -27,6 +27,7 @@ from dataplane.hns.schema import (
     ModifyRequest,
     NetworkInfo,
     NetworkSettings,
+    Policy,
     QueryDocument,
     canonical_id,
     parse_endpoint,
@@ -178,8 +179,10 @@ class HcnApi:
         *,
         prefix_length_v6: int = 64,
         id: str | None = None,
+        policies: Sequence[Policy] = (),
     ) -> str:
-        """Create an endpoint; ``prefix_length`` is for IPv4, ``prefix_length_v6`` for IPv6."""
+        """Create an endpoint; ``prefix_length`` is for IPv4, ``prefix_length_v6`` for IPv6;
+        ``policies`` are created with it (as a CNI plugin puts its OutBoundNAT there)."""
         network = canonical_id(network_id)
         endpoint_id = canonical_id(id) if id else str(uuid.uuid4())
         configs = tuple(
@@ -188,7 +191,7 @@ class HcnApi:
             )
             for a in ip_addresses
         )
-        settings = EndpointSettings(name, network, configs).to_json()
+        settings = EndpointSettings(name, network, configs, tuple(policies)).to_json()
         handle = self._networks.call(
             network, lambda h: self._calls.create_endpoint(h, uuid.UUID(endpoint_id), settings)
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -13,7 +13,7 @@ import anyio.to_thread
 from dataplane.hns._backend import dll_available
 from dataplane.hns.api import HcnApi
 from dataplane.hns.features import HnsFeatures, HnsVersion
-from dataplane.hns.schema import EndpointInfo, ModifyRequest, NetworkInfo
+from dataplane.hns.schema import EndpointInfo, ModifyRequest, NetworkInfo, Policy
 
 T = TypeVar("T")
 
@@ -92,6 +92,7 @@ class HcnClient:
         *,
         prefix_length_v6: int = 64,
         id: str | None = None,
+        policies: Sequence[Policy] = (),
     ) -> str:
         return await self._run(
             self.api.create_endpoint,
@@ -101,6 +102,7 @@ class HcnClient:
             prefix_length,
             prefix_length_v6=prefix_length_v6,
             id=id,
+            policies=policies,
         )
 
     async def query_endpoint(self, id: str) -> EndpointInfo:

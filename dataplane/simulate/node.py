@@ -8,6 +8,7 @@ from typing import Any
 
 from dataplane.apply.adopt import adopt_endpoint
 from dataplane.apply.executor import execute_plan_sync
+from dataplane.apply.simcni import cni_policies
 from dataplane.engine import Engine, EngineConfig
 from dataplane.hns import HcnApi, simulator
 from dataplane.model import (
@@ -133,7 +134,7 @@ class SimulatedNode:
             if key not in self._endpoint_ids:
                 name = f"{key.namespace}_{key.name}"
                 self._endpoint_ids[key] = self._api.create_endpoint(
-                    self._network_id, name, list(pod.addresses)
+                    self._network_id, name, list(pod.addresses), policies=cni_policies()
                 )
                 self._addresses[key] = pod.addresses
                 info = self._api.query_endpoint(self._endpoint_ids[key])

@@ -14,11 +14,11 @@ typedef struct {
 } setting_def;
 
 static const setting_def SETTINGS[SETTING_COUNT] = {
-    [SETTING_UPDATE] = {"update", {"by_type", "all", NULL}, UPDATE_BY_TYPE},
-    [SETTING_ACL_REMOVE] = {"acl_remove", {"honoured", "ignored", NULL}, ACL_REMOVE_HONOURED},
-    [SETTING_SET_SIDE] = {"set_side", {"felix", "npm", NULL}, SET_SIDE_FELIX},
-    [SETTING_HOST_RULES] = {"host_rules", {"ignored", "required", NULL}, HOST_RULES_IGNORED},
-    [SETTING_SCHEMA] = {"schema", {"lenient", "strict", NULL}, SCHEMA_LENIENT},
+    [SETTING_UPDATE] = {"update", {"by_type", "all", NULL}, UPDATE_ALL},
+    [SETTING_ACL_REMOVE] = {"acl_remove", {"honoured", "ignored", NULL}, ACL_REMOVE_IGNORED},
+    [SETTING_SET_SIDE] = {"set_side", {"felix", "npm", NULL}, SET_SIDE_NPM},
+    [SETTING_HOST_RULES] = {"host_rules", {"ignored", "required", NULL}, HOST_RULES_REQUIRED},
+    [SETTING_SCHEMA] = {"schema", {"lenient", "strict", NULL}, SCHEMA_STRICT},
 };
 
 /* value + 1 of each setting changed since the last reset; 0 = the default. */

@@ -18,6 +18,22 @@ def api() -> Iterator[HcnApi]:
     simulator.reset()
 
 
+CLASSIC = {
+    "update": "by_type",
+    "acl_remove": "honoured",
+    "set_side": "felix",
+    "host_rules": "ignored",
+}
+"""The simulator without the field quirks: for tests of the binding and of the classifier's
+ACL semantics, which the quirks (tested one by one in test_settings.py) would obscure."""
+
+
+@pytest.fixture
+def classic(api: HcnApi) -> None:
+    """Switch the quirks off (``CLASSIC``) for one test; the schema stays as configured."""
+    simulator.configure(settings=CLASSIC)
+
+
 @pytest.fixture
 def network(api: HcnApi) -> str:
     return api.create_network("test-net")

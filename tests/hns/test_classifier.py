@@ -11,7 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dataplane.hns import HcnApi, simulator
-from tests.hns.conftest import acl, add, ipset, update
+from tests.hns.conftest import CLASSIC, acl, add, ipset, update
+
+pytestmark = pytest.mark.usefixtures("classic")
 
 
 @pytest.fixture
@@ -368,6 +370,7 @@ def test_classifier_agrees_with_the_reference_model(
     rules: list[dict[str, Any]], a: str, b: str, nest: str, traffic: list[Packet]
 ) -> None:
     simulator.reset()
+    simulator.configure(settings=CLASSIC)
     sets = {
         "s-a": ("IPSET", a),
         "s-b": ("IPSET", b),

@@ -18,6 +18,8 @@ from dataplane.hns import (
 )
 from tests.hns.conftest import acl, add, remove
 
+pytestmark = pytest.mark.usefixtures("classic")
+
 THREADS = 8
 ROUNDS = 40
 

@@ -34,6 +34,8 @@ from dataplane.hns.errors import (
 from dataplane.hns.schema import parse_endpoint, parse_id_list, parse_network, parse_version
 from tests.hns.conftest import acl, add, ipset, remove, update
 
+pytestmark = pytest.mark.usefixtures("classic")
+
 
 @pytest.fixture
 def endpoint(api: HcnApi, network: str) -> str:

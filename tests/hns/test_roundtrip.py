@@ -9,6 +9,8 @@ import pytest
 from dataplane.hns import HcnApi, ModifyRequest, QueryDocument, simulator
 from tests.hns.conftest import acl, add, ipset, remove, update
 
+pytestmark = pytest.mark.usefixtures("classic")
+
 
 def test_network_round_trip(api: HcnApi) -> None:
     network_id = api.create_network("réseau-网络-🛰", type="NAT")

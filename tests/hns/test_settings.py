@@ -96,6 +96,7 @@ def test_update_all_replaces_every_policy_of_the_endpoint(api: HcnApi, ep: str) 
 
 def test_acl_remove_honoured_removes_the_acl(api: HcnApi, ep: str) -> None:
     simulator.set_setting("acl_remove", "honoured")
+    simulator.set_setting("host_rules", "ignored")
     api.modify_endpoint(ep, add(acl("a", "Block", "In", 100), acl("b", "Allow", "In", 200)))
     api.modify_endpoint(ep, remove(acl("a", "Block", "In", 100)))
     assert allowed(ep, "In", "1.2.3.4")
@@ -123,7 +124,9 @@ def test_acl_remove_ignored_succeeds_and_leaves_the_acl(api: HcnApi, ep: str) ->
 @pytest.fixture
 def set_rules(api: HcnApi, network: str, ep: str) -> str:
     """An ingress allow naming its peers by set in LocalAddresses (NPM), one by literal in
-    RemoteAddresses (Felix), an egress allow by set in RemoteAddresses, and a catch-all block."""
+    RemoteAddresses (Felix), an egress allow by set in RemoteAddresses, and a catch-all block
+    (no Host rules: they are not what these tests are about)."""
+    simulator.set_setting("host_rules", "ignored")
     api.modify_network(network, add(ipset("peers", "10.1.0.0/16"), ipset("dst", "10.2.0.0/16")))
     api.modify_endpoint(
         ep,
@@ -151,6 +154,7 @@ def test_set_side_npm_matches_a_destination_set_in_remote_addresses_inbound(
     api: HcnApi, network: str, ep: str
 ) -> None:
     simulator.set_setting("set_side", "npm")
+    simulator.set_setting("host_rules", "ignored")
     api.modify_network(network, add(ipset("me", "10.0.0.5")))
     api.modify_endpoint(
         ep,

@@ -672,9 +672,17 @@ static void test_threads(HCN_NETWORK net) {
     }
 }
 
+/* The quirks off: the tests before test_settings check the ACL semantics and the API without them
+ * (the defaults carry the field's quirks; test_settings switches each on explicitly). */
+static void classic_settings(void) {
+    CHECK(HcnSimSetSetting("update", "by_type") == 0 && HcnSimSetSetting("acl_remove", "honoured") == 0 &&
+          HcnSimSetSetting("set_side", "felix") == 0 && HcnSimSetSetting("host_rules", "ignored") == 0);
+}
+
 int main(int argc, char **argv) {
     int iterations = argc > 1 ? atoi(argv[1]) : 20000;
     HcnSimReset();
+    classic_settings();
     test_version_and_hnscall();
     test_networks();
     free_temps();
@@ -702,6 +710,7 @@ int main(int argc, char **argv) {
     CHECK_HR(HcnDeleteNetwork(&net_id, NULL), 0);
     free_temps();
 
+    HcnSimReset(); /* the defaults again: test_settings starts from them */
     test_settings();
     fuzz(iterations);
     HcnSimReset();

@@ -71,6 +71,8 @@ class AgentConfig:
     set_policy: str = "auto"
     max_addresses_per_acl: int = 4000
     acl_update_mode: str = "merge"
+    set_side: str = "npm"
+    host_rules: bool = True
     directory_poll_interval: float = 0.5
     applier: ApplierConfig = field(default_factory=ApplierConfig)
     simulator: SimulatorConfig = field(default_factory=SimulatorConfig)
@@ -83,7 +85,8 @@ class AgentConfig:
         _one_of("log_format", self.log_format, ("text", "json"))
         _one_of("log_level", self.log_level, ("debug", "info", "warning", "error"))
         _one_of("set_policy", self.set_policy, ("auto", "on", "off"))
-        _one_of("acl_update_mode", self.acl_update_mode, ("merge", "replace"))
+        _one_of("acl_update_mode", self.acl_update_mode, ("merge", "remove", "replace"))
+        _one_of("set_side", self.set_side, ("npm", "felix"))
         listen_address(self.listen)
         for i, addr in enumerate(self.host_addresses):
             try:

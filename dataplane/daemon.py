@@ -24,6 +24,8 @@ def _engine_overrides(config: AgentConfig) -> dict[str, Any]:
         "allow_host": config.allow_host,
         "max_addresses_per_acl": config.max_addresses_per_acl,
         "acl_update_mode": config.acl_update_mode,
+        "set_side": config.set_side,
+        "host_rules": config.host_rules,
     }
     if config.set_policy != "auto":
         overrides["set_policy"] = config.set_policy == "on"

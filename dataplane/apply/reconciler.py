@@ -289,9 +289,7 @@ class Reconciler:
     def _target(self, request: Request) -> Target:
         return request.endpoint if isinstance(request, EndpointAclRequest) else NETWORK
 
-    def _send(
-        self, cycle: _Cycle, stage: Sequence[Request], now: float
-    ) -> SendRequests | None:
+    def _send(self, cycle: _Cycle, stage: Sequence[Request], now: float) -> SendRequests | None:
         """The stage's requests that may go now (None: none may)."""
         requests: list[Request] = []
         targets: list[str] = []

@@ -130,8 +130,7 @@ class AclBuilder:
     def _chunks(self, cidrs: tuple[str, ...], remote_ports: str) -> list[tuple[str, str, bool]]:
         size = self.max_addresses
         return [
-            (",".join(cidrs[i : i + size]), remote_ports, False)
-            for i in range(0, len(cidrs), size)
+            (",".join(cidrs[i : i + size]), remote_ports, False) for i in range(0, len(cidrs), size)
         ]
 
     def _remotes(

@@ -143,9 +143,7 @@ class SegmentBuilder:
 
     def _build(self, placement: Placement, terms: frozenset[AddressTerm]) -> SegmentBuild:
         self._counters.segments_rebuilt += 1
-        builder = AclBuilder(
-            self._catalog, self._set_policy, self._max_addresses, self._set_side
-        )
+        builder = AclBuilder(self._catalog, self._set_policy, self._max_addresses, self._set_side)
         for e in placement.segment.entries:
             priority = placement.base + e.offset
             builder.add(e.action, placement.direction, priority, e.match, e.origin, e.label)

@@ -118,7 +118,9 @@ class SimNode:
 
     def __init__(self, version: tuple[int, int] = (15, 0), **config: Any) -> None:
         simulator.reset()
-        simulator.configure(version=version)
+        # The ``remove`` update mode relies on HNS honouring Remove (the default ignores it).
+        remove = config.get("acl_update_mode") == "remove"
+        simulator.configure(version=version, settings={"acl_remove": "honoured"} if remove else {})
         self.api = HcnApi("sim")
         self.network = self.api.create_network("test")
         self.config = dataclasses.replace(EngineConfig(), **config)

@@ -115,8 +115,7 @@ def test_rule_whose_selector_matches_nothing_emits_no_acl_until_a_member_appears
     rule = allow(source=side(selector="app == 'late'"))
     node.setup(namespace(), WEB, policy("p", "app == 'web'", ingress=[rule]))
     assert all(
-        a.action == "Block" or a.priority in (HOST_PRIORITY, FINAL_PRIORITY)
-        for a in node.acls(WEB)
+        a.action == "Block" or a.priority in (HOST_PRIORITY, FINAL_PRIORITY) for a in node.acls(WEB)
     )
     assert not node.allowed_in(WEB, "10.0.1.9")
     node.apply(pod("late", "10.0.1.9", node="node-2", app="late"))
@@ -408,7 +407,6 @@ def test_npm_set_side_inlines_peers_next_to_the_endpoints_own_addresses() -> Non
     node.apply(pod("c2", "10.0.1.2", node="node-2", app="client"))
     node.sync()
     assert node.allowed_in(dual, "10.0.1.2")
-
 
 
 def test_udplite_ports_cannot_be_matched_so_allow_drops_and_deny_widens(node: SimNode) -> None:

@@ -104,7 +104,8 @@ def test_classify_against_100_acls(
                 "Priority": 1000 + i,
                 "Protocols": "6",
                 "LocalPorts": str(1000 + i),
-                "RemoteAddresses": "peers" if i % 2 else f"10.3.{i}.0/24",
+                # An ingress peer set names the source: LocalAddresses (npm set side).
+                **({"LocalAddresses": "peers"} if i % 2 else {"RemoteAddresses": f"10.3.{i}.0/24"}),
                 "RuleType": "Switch",
             },
         }
@@ -119,6 +120,19 @@ def test_classify_against_100_acls(
                 "Direction": "In",
                 "Priority": 65500,
                 "RuleType": "Switch",
+            },
+        }
+    )
+    # The host firewall layer passes the traffic the switch ACLs allow (L2Bridge).
+    rules.append(
+        {
+            "Type": "ACL",
+            "Settings": {
+                "Id": "host-in",
+                "Action": "Allow",
+                "Direction": "In",
+                "Priority": 0,
+                "RuleType": "Host",
             },
         }
     )

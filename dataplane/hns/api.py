@@ -113,11 +113,12 @@ class HcnApi:
     Handles of networks and endpoints are opened once and cached, so a modify or query
     costs one HCN call; a stale handle (object re-created, HNS restarted) is reopened
     once. ``backend``: ``"auto"`` (the DLL on Windows, the simulator elsewhere),
-    ``"dll"`` or ``"sim"``.
+    ``"dll"`` or ``"sim"``; ``library``: off Windows, the simulator built as a shared
+    library for the ``dll`` backend to load (the test suite's way to run the DLL code).
     """
 
-    def __init__(self, backend: str = "auto") -> None:
-        self._calls = HcnCalls(load_backend(backend))
+    def __init__(self, backend: str = "auto", *, library: str | None = None) -> None:
+        self._calls = HcnCalls(load_backend(backend, library))
         self._networks = _HandleCache(
             self._calls.open_network, self._calls.close_network, HCN_E_NETWORK_NOT_FOUND
         )
@@ -149,7 +150,9 @@ class HcnApi:
         return network_id
 
     def query_network(self, id: str) -> NetworkInfo:
-        text = self._networks.call(canonical_id(id), lambda h: self._calls.query_network(h, _QUERY))
+        text = self._networks.call(
+            canonical_id(id), lambda h: self._calls.query_network_properties(h, _QUERY)
+        )
         return parse_network(text)
 
     def modify_network(self, id: str, request: ModifyRequest) -> None:
@@ -200,7 +203,7 @@ class HcnApi:
 
     def query_endpoint(self, id: str) -> EndpointInfo:
         text = self._endpoints.call(
-            canonical_id(id), lambda h: self._calls.query_endpoint(h, _QUERY)
+            canonical_id(id), lambda h: self._calls.query_endpoint_properties(h, _QUERY)
         )
         return parse_endpoint(text)
 
@@ -229,7 +232,7 @@ class HcnApi:
 
     def version(self) -> HnsVersion:
         """The HNS version, read the way hcsshim does (``HNSCall GET /globals/version``)."""
-        major, minor = parse_version(self._calls.hns_call("GET", "/globals/version"))
+        major, minor = parse_version(self._calls.hns_call("GET", "/globals/version", ""))
         return HnsVersion(major, minor)
 
     @property

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from dataplane.hns._backend import load_backend
-from dataplane.hns.errors import HnsError
+from dataplane.hns._abi import CDEF
+from dataplane.hns._backend import Backend, load_backend
+from dataplane.hns._sim_cdef import SIM_CDEF
+from dataplane.hns.errors import BackendUnavailableError, HnsError
 
 DIRECTIONS: Mapping[str, int] = MappingProxyType({"In": 0, "Out": 1})
 _ACL_ID_BUFFER = 1024
@@ -25,8 +27,30 @@ class Verdict:
     acl_id: str
 
 
-def _sim() -> Any:
-    return load_backend("sim")
+_library: list[Backend] = []  # the shared-library simulator chosen by use_library, if any
+
+
+def _sim() -> Backend:
+    return _library[0] if _library else load_backend("sim")
+
+
+def use_library(path: str | None) -> None:
+    """Control the simulator built as a shared library at ``path`` (the one the ``dll``
+    backend loads off Windows: same file, same state) instead of the built-in module;
+    ``None``: back to the built-in one."""
+    _library.clear()
+    _guid.cache_clear()
+    setting_table.cache_clear()
+    function_names.cache_clear()
+    if path is not None:
+        from cffi import FFI
+
+        ffi = FFI()
+        ffi.cdef(CDEF + SIM_CDEF)
+        try:
+            _library.append(Backend("sim", ffi, ffi.dlopen(path)))
+        except OSError as err:
+            raise BackendUnavailableError(f"cannot load the simulator library: {err}") from err
 
 
 @functools.lru_cache(maxsize=4096)

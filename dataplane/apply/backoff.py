@@ -57,10 +57,6 @@ class Backoff:
         streak = self._streaks.get(target)
         return -math.inf if streak is None else streak.due
 
-    def failures(self, target: Hashable) -> int:
-        streak = self._streaks.get(target)
-        return 0 if streak is None else streak.failures
-
     def next_due(self) -> float:
         """The earliest time a waiting target is due (inf: none waits)."""
         return min((s.due for s in self._streaks.values()), default=math.inf)

@@ -128,11 +128,10 @@ class Reconciler:
         self.ready = False
         self.cycles = 0
         self.resyncs = 0
-        self.failures = 0
         self.last_result = CycleResult(0, 0, 0)
         self.foreign_found: dict[ResourceKey, int] = {}
-        """Foreign ACLs found on each endpoint at its last read (removed since, unless
-        a failure is reported)."""
+        """Foreign ACLs found on each mapped endpoint since it was mapped (each one is
+        removed by the next plan)."""
         self._foreign_new: list[tuple[ResourceKey, int]] = []
 
     # -- events ---------------------------------------------------------------------
@@ -163,9 +162,9 @@ class Reconciler:
         for key, endpoint_id in adopt.items():
             found = adopt_endpoint(self._engine, key, by_id[endpoint_id].policies)
             assert found is not None
+            self.foreign_found[key] = self.foreign_found.get(key, 0) + len(found.foreign)
             if found.foreign:
                 self._foreign_new.append((key, len(found.foreign)))
-            self.foreign_found[key] = len(found.foreign)
 
     def network_read(self, network: NetworkInfo | None, now: float) -> None:
         """The answer to ``ReadNetwork`` (None: the read failed). Network-level state
@@ -187,7 +186,6 @@ class Reconciler:
         if ok:
             return
         cycle.failures += 1
-        self.failures += 1
         if outcome is Outcome.GONE:
             assert isinstance(request, EndpointAclRequest)
             self._endpoints.forget(request.endpoint)

@@ -184,7 +184,7 @@ async def test_a_foreign_acl_is_removed_at_resync_and_reported(
         )
         assert any("foreign ACLs" in r.getMessage() for r in caplog.records)
         info = await dp.client.query_endpoint(api_id)
-        assert [p["Type"] for p in info.policies][0] == "OutBoundNAT", "the CNI's policy stays"
+        assert info.policies[0]["Type"] == "OutBoundNAT", "the CNI's policy stays"
 
 
 @pytest.mark.anyio

@@ -53,8 +53,11 @@ def calls(backend: str, request: pytest.FixtureRequest) -> HcnCalls:
 
 
 @pytest.fixture
-def api(new_api: Callable[[], HcnApi]) -> Iterator[HcnApi]:
+def api(new_api: Callable[[], HcnApi], request: pytest.FixtureRequest) -> Iterator[HcnApi]:
+    """A freshly reset simulator (with its quirks off for tests marked ``classic``)."""
     simulator.reset()
+    if request.node.get_closest_marker("classic"):
+        simulator.configure(settings=CLASSIC)
     with new_api() as hcn:
         yield hcn
     simulator.reset()
@@ -66,14 +69,9 @@ CLASSIC = {
     "set_side": "felix",
     "host_rules": "ignored",
 }
-"""The simulator without the field quirks: for tests of the binding and of the classifier's
-ACL semantics, which the quirks (tested one by one in test_settings.py) would obscure."""
-
-
-@pytest.fixture
-def classic(api: HcnApi) -> None:
-    """Switch the quirks off (``CLASSIC``) for one test; the schema stays as configured."""
-    simulator.configure(settings=CLASSIC)
+"""The simulator without the field quirks (the schema stays strict): for tests of the binding
+and of the classifier's ACL semantics, which the quirks (tested one by one in
+test_settings.py) would obscure. Tests marked ``classic`` get it from the ``api`` fixture."""
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from dataplane.hns import HcnApi, simulator
 from tests.hns.conftest import CLASSIC, acl, add, ipset, update
 
-pytestmark = pytest.mark.usefixtures("classic")
+pytestmark = pytest.mark.classic
 
 
 @pytest.fixture

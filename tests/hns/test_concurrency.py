@@ -19,7 +19,7 @@ from dataplane.hns import (
 )
 from tests.hns.conftest import acl, add, remove
 
-pytestmark = pytest.mark.usefixtures("classic")
+pytestmark = pytest.mark.classic
 
 THREADS = 8
 ROUNDS = 40

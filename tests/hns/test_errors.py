@@ -33,7 +33,7 @@ from dataplane.hns.errors import (
 from dataplane.hns.schema import parse_endpoint, parse_id_list, parse_network, parse_version
 from tests.hns.conftest import acl, add, ipset, remove, update
 
-pytestmark = pytest.mark.usefixtures("classic")
+pytestmark = pytest.mark.classic
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from dataplane.hns import HcnApi, ModifyRequest, QueryDocument, simulator
 from tests.hns.conftest import acl, add, ipset, remove, update
 
-pytestmark = pytest.mark.usefixtures("classic")
+pytestmark = pytest.mark.classic
 
 
 def test_network_round_trip(api: HcnApi) -> None:

@@ -31,15 +31,17 @@ static const acl *decide(acl *const *rules, size_t n, const packet *pkt) {
 static size_t switch_acl_count(const endpoint *ep) { return ep->n_index[DIR_IN] + ep->n_index[DIR_OUT]; }
 
 /* host_rules=required: on L2Bridge and Overlay networks the host firewall layer also filters an endpoint
- * that carries any ACL; a packet passes it only through a matching Host Allow of its direction. */
-static int host_layer_blocks(const endpoint *ep, const packet *pkt) {
+ * that carries any ACL; a packet passes it only through a matching Host Allow of its direction.
+ * When it blocks, *by is the Host Block that decided (NULL: no Host ACL matched). */
+static int host_layer_blocks(const endpoint *ep, const packet *pkt, const acl **by) {
+    *by = NULL;
     if (setting(SETTING_HOST_RULES) != HOST_RULES_REQUIRED) return 0;
     const char *type = json_get_string(ep->net->obj.doc, "Type");
     if (!type || (ascii_casecmp_n(type, strlen(type), "L2Bridge") && ascii_casecmp_n(type, strlen(type), "Overlay")))
         return 0;
     if (!switch_acl_count(ep) && !ep->n_host_index[DIR_IN] && !ep->n_host_index[DIR_OUT]) return 0;
-    const acl *winner = decide(ep->host_index[pkt->direction], ep->n_host_index[pkt->direction], pkt);
-    return !(winner && winner->allow);
+    *by = decide(ep->host_index[pkt->direction], ep->n_host_index[pkt->direction], pkt);
+    return !(*by && (*by)->allow);
 }
 
 int HcnSimClassify(const GUID *endpoint_id, int direction, int protocol, const char *local_ip, int local_port,
@@ -61,11 +63,14 @@ int HcnSimClassify(const GUID *endpoint_id, int direction, int protocol, const c
                                    : endpoint_address(ep, pkt.remote.family, &pkt.local))
         result = HCN_E_INVALID_IP;
     else if (pkt.local.family != pkt.remote.family) result = E_INVALIDARG;
-    else if (host_layer_blocks(ep, &pkt)) result = 0;
-    else if (!switch_acl_count(ep)) result = 1;
     else {
-        const acl *winner = decide(ep->index[pkt.direction], ep->n_index[pkt.direction], &pkt);
-        result = winner && winner->allow;
+        const acl *winner = NULL;
+        if (host_layer_blocks(ep, &pkt, &winner)) result = 0;
+        else if (!switch_acl_count(ep)) result = 1;
+        else {
+            winner = decide(ep->index[pkt.direction], ep->n_index[pkt.direction], &pkt);
+            result = winner && winner->allow;
+        }
         if (winner && acl_id && acl_id_len) snprintf(acl_id, acl_id_len, "%s", winner->id);
     }
     sim_leave(&call);

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import re
 import sys
 import uuid
 from pathlib import Path
@@ -14,6 +15,7 @@ from dataplane.hns import BackendUnavailableError, HcnApi, HcnClient, HnsError
 from dataplane.hns._abi import CDEF, DLLS, FUNCTIONS, header
 from dataplane.hns._backend import Backend, dll_paths, load_backend
 from dataplane.hns._calls import HcnCalls
+from dataplane.hns._sim_cdef import SIM_CDEF
 from dataplane.hns.errors import E_FAIL, HCN_E_INVALID_POLICY
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -130,3 +132,17 @@ def test_on_windows_every_dll_is_loaded_by_its_full_system32_path() -> None:
         assert Path(path).name == f"{dll}.dll"
     with pytest.raises(ValueError):
         dll_paths("elsewhere.dll")
+
+
+def _statements(c_text: str) -> set[str]:
+    """The C statements of a header or cdef: comments, preprocessor lines and layout gone."""
+    text = re.sub(r"/\*.*?\*/", " ", c_text, flags=re.DOTALL)
+    text = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    text = text.replace("HCNSIM_MAX_FUNCTIONS", "32")
+    return {re.sub(r"\s+", " ", s).replace("( ", "(").strip() for s in text.split(";")} - {""}
+
+
+def test_the_simulator_cdef_declares_what_native_hcnsim_h_does() -> None:
+    header = (ROOT / "native" / "hcnsim.h").read_text()
+    assert "#define HCNSIM_MAX_FUNCTIONS 32" in header
+    assert _statements(SIM_CDEF) == _statements(header)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -11,6 +12,7 @@ from dataplane.hns import (
     HcnApi,
     HnsError,
     ModifyRequest,
+    Verdict,
     is_invalid_json,
     is_invalid_policy,
     simulator,
@@ -55,6 +57,21 @@ def test_every_setting_has_its_default_after_reset_and_configure(api: HcnApi) ->
     assert simulator.settings() == {**defaults, "set_side": "npm"}
     simulator.configure()
     assert simulator.settings() == defaults
+
+
+def test_the_docs_table_lists_every_setting_with_its_values_and_default() -> None:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "hns.md").read_text()
+    rows = {
+        cells[1].strip("` "): cells[2]
+        for line in text.split("## Simulator settings")[1].splitlines()
+        if (cells := line.split("|")) and len(cells) > 3 and cells[1].strip().startswith("`")
+    }
+    table = simulator.setting_table()
+    assert set(rows) == set(table)
+    for name, entry in table.items():
+        values = [v.strip("` ") for v in rows[name].split(",")]
+        assert values[0] == entry.default, f"docs/hns.md: {name} default"
+        assert sorted(values) == sorted(entry.choices), name
 
 
 def test_unknown_settings_and_values_are_refused_and_change_nothing(api: HcnApi) -> None:
@@ -199,7 +216,9 @@ def test_host_rules_required_a_host_block_wins_over_a_switch_allow(api: HcnApi, 
         ),
     )
     assert allowed(ep, "In", "1.2.3.4")
-    assert not allowed(ep, "In", "6.6.6.6")
+    assert simulator.classify(ep, "In", 6, None, 80, "6.6.6.6", 1) == Verdict(False, "host-no")
+    simulator.set_setting("host_rules", "ignored")
+    assert simulator.classify(ep, "In", 6, None, 80, "6.6.6.6", 1) == Verdict(True, "in")
 
 
 def test_host_rules_required_only_on_l2bridge_and_overlay(api: HcnApi) -> None:

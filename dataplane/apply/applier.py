@@ -11,16 +11,16 @@ from typing import TypeVar
 
 import anyio
 
-from dataplane.apply.executor import to_modify_request
-from dataplane.apply.reconciler import (
+from dataplane.apply.actions import (
     CycleResult,
     ListEndpoints,
     Outcome,
     ReadNetwork,
-    Reconciler,
     SendRequests,
     Wait,
 )
+from dataplane.apply.executor import to_modify_request
+from dataplane.apply.reconciler import Reconciler
 from dataplane.config import ApplierConfig
 from dataplane.engine import Engine
 from dataplane.hns import HcnClient, HnsError, is_not_found

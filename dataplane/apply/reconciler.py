@@ -11,13 +11,21 @@ backoff per target (an endpoint, or the network), which nothing bypasses.
 
 from __future__ import annotations
 
-import enum
 import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from dataplane.apply.actions import (
+    Action,
+    CycleResult,
+    ListEndpoints,
+    Outcome,
+    ReadNetwork,
+    SendRequests,
+    Wait,
+)
 from dataplane.apply.adopt import adopt_endpoint, ipsets_of
 from dataplane.apply.backoff import Backoff
 from dataplane.apply.endpoint_map import EndpointMap, HnsEndpointRef
@@ -30,54 +38,6 @@ from dataplane.plan.requests import EndpointAclRequest, NetworkSetRequest, Plan,
 NETWORK: Literal["network"] = "network"
 """The backoff target of network-level requests (SetPolicies; any network policy)."""
 Target = ResourceKey | Literal["network"]
-
-
-@dataclass(frozen=True, slots=True)
-class ListEndpoints:
-    """Read every HNS endpoint of the network with its policies."""
-
-
-@dataclass(frozen=True, slots=True)
-class ReadNetwork:
-    """Read the network's policies."""
-
-
-@dataclass(frozen=True, slots=True)
-class SendRequests:
-    """Send one plan stage; the requests are independent. ``targets[i]`` is the HNS id
-    (endpoint or network) of ``requests[i]``."""
-
-    requests: tuple[Request, ...]
-    targets: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Wait:
-    """Nothing to do before ``until`` (inf: before the next event)."""
-
-    until: float
-
-
-Action = ListEndpoints | ReadNetwork | SendRequests | Wait
-
-
-class Outcome(enum.Enum):
-    """What became of one request."""
-
-    OK = "ok"
-    FAILED = "failed"
-    GONE = "gone"
-    """The endpoint no longer exists in HNS: remap it (no backoff)."""
-
-
-@dataclass(frozen=True, slots=True)
-class CycleResult:
-    """What one programming cycle did: requests sent, failed, and not sent (no HNS
-    endpoint yet, or the target waits for its backoff)."""
-
-    requests: int
-    failures: int
-    skipped: int
 
 
 @dataclass(slots=True)

@@ -8,16 +8,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from dataplane.apply.actions import ListEndpoints, Outcome, ReadNetwork, SendRequests, Wait
 from dataplane.apply.adopt import acls_of
 from dataplane.apply.executor import to_modify_request
-from dataplane.apply.reconciler import (
-    ListEndpoints,
-    Outcome,
-    ReadNetwork,
-    Reconciler,
-    SendRequests,
-    Wait,
-)
+from dataplane.apply.reconciler import Reconciler
 from dataplane.config import ApplierConfig
 from dataplane.engine import Engine, EngineConfig
 from dataplane.hns import HcnApi, HnsError, is_not_found, simulator

@@ -9,7 +9,7 @@ import random
 
 import pytest
 
-from dataplane.apply.reconciler import Outcome
+from dataplane.apply.actions import Outcome
 from dataplane.hns import ModifyRequest, simulator
 from dataplane.model import Delete, Labels
 from dataplane.plan.requests import EndpointAclRequest, NetworkSetRequest, RequestType

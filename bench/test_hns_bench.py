@@ -1,7 +1,8 @@
 """Simulator throughput: 1-ACL modifies per second and classifications against 100 ACLs.
 
 The modify benchmarks alternate Add and Remove of one ACL on one endpoint, so the
-state stays constant; ``raw`` calls ``HcnModifyEndpoint`` through the cffi layer
+state stays constant (the simulator honours ``Remove`` here: its default ignores it, as
+HNS is reported to); ``raw`` calls ``HcnModifyEndpoint`` through the cffi layer
 only, ``api`` goes through ``HcnApi`` (JSON encoding, cached handle, error check).
 """
 
@@ -40,6 +41,7 @@ REMOVE = ModifyRequest.of("Remove", [ACL])
 @pytest.fixture
 def node() -> Iterator[tuple[HcnApi, str, str]]:
     simulator.reset()
+    simulator.set_setting("acl_remove", "honoured")
     api = HcnApi("sim")
     network = api.create_network("bench")
     endpoint = api.create_endpoint(network, "ep", ["10.0.0.5"])

@@ -218,6 +218,9 @@ class Reconciler:
         self._wake_at = math.inf
         if not self._engine.in_sync:
             return None
+        # Bring the core up to date first (graph flush, compile), so HNS is read against
+        # the current pods.
+        self._engine.refresh()
         local = frozenset(self._engine.local_endpoints())
         resync = now >= self._resync_at
         reads: list[ListEndpoints | ReadNetwork] = []

@@ -70,7 +70,7 @@ class Engine:
     acknowledged). Reads (``local_endpoints``, ``endpoint_status``,
     ``acl_origin``, ``counters``) change nothing and describe the state as of
     the last refresh. Callers must not plan (program) before ``in_sync``: a
-    partial snapshot would remove working rules. The applier enforces this.
+    partial snapshot would remove working rules. The reconciler enforces this.
     """
 
     def __init__(self, node_name: str, config: EngineConfig | None = None) -> None:

@@ -142,6 +142,10 @@ class SimulatedNode:
                 changed = True
         return changed
 
+    def policies(self, pod: str) -> tuple[dict[str, Any], ...]:
+        """Every policy the simulator holds on a local pod's endpoint (ACLs and the CNI's)."""
+        return self._api.query_endpoint(self._endpoint_ids[self._pods[pod].key]).policies
+
     def notes(self, pod: str) -> tuple[str, ...]:
         """The engine's fail-closed notes for a local pod (empty when exact)."""
         status = self.engine.endpoint_status(self._pods[pod].key)

@@ -82,6 +82,7 @@ def test_churn(
         pytest.skip(str(missing))
     node = SimulatedNode.create(cluster)
     engine = make_engine(engine_kind, cluster.node_name)
+    node.adopt(engine)
     engine.apply(cluster.updates())
     node.execute(engine, engine.plan())
     run = ChurnRun(engine, node, churn.steps())

@@ -27,7 +27,7 @@ from tests.conformance.scenario import Scenario
 from tests.conformance.truth import mismatches, parse_table, render_table
 from tests.reference import Cluster, allowed
 
-SCENARIOS = KUBERNETES + CALICO
+SCENARIOS = KUBERNETES + CALICO + ADMIN
 
 
 def _load(path: Path, text: str) -> list[Update]:
@@ -57,19 +57,9 @@ def _reference_matrix(cluster: Cluster, node: SimulatedNode, probe: Probe) -> di
     }
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
-def test_scenario(scenario: Scenario, tmp_path: Path) -> None:
-    _run(scenario, tmp_path)
-
-
 @pytest.mark.parametrize("set_policy", MODES)
-@pytest.mark.parametrize("scenario", ADMIN, ids=lambda s: s.name)
-def test_admin_scenario(scenario: Scenario, set_policy: bool, tmp_path: Path) -> None:
-    """Cluster-admin policies, through the programmed ACLs in both set modes."""
-    _run(scenario, tmp_path, set_policy=set_policy)
-
-
-def _run(scenario: Scenario, tmp_path: Path, set_policy: bool | None = None) -> None:
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
+def test_scenario(scenario: Scenario, set_policy: bool, tmp_path: Path) -> None:
     base = _load(tmp_path / "base.yaml", yaml.safe_dump_all(base_manifests()))
     node = simulate_node(base, set_policy=set_policy)
     cluster = Cluster.of([])
@@ -106,6 +96,6 @@ def _run(scenario: Scenario, tmp_path: Path, set_policy: bool | None = None) -> 
 
 
 def test_there_are_at_least_forty_scenarios_with_unique_names() -> None:
-    names = [s.name for s in SCENARIOS + ADMIN]
+    names = [s.name for s in SCENARIOS]
     assert len(names) >= 40
     assert len(set(names)) == len(names)

@@ -32,31 +32,20 @@ WEB = {"matchLabels": {"app": "web"}}
 SUBJECT = {"namespaces": PROD}
 
 
-def anp(spec: dict[str, Any], name: str = "guard") -> dict[str, Any]:
-    return {
-        "apiVersion": V1ALPHA1,
-        "kind": "AdminNetworkPolicy",
-        "metadata": {"name": name},
-        "spec": spec,
-    }
+def _manifest(api: str, kind: str, name: str, spec: Any) -> dict[str, Any]:
+    return {"apiVersion": api, "kind": kind, "metadata": {"name": name}, "spec": spec}
 
 
-def banp(spec: dict[str, Any], name: str = "default") -> dict[str, Any]:
-    return {
-        "apiVersion": V1ALPHA1,
-        "kind": "BaselineAdminNetworkPolicy",
-        "metadata": {"name": name},
-        "spec": spec,
-    }
+def anp(spec: Any, name: str = "guard") -> dict[str, Any]:
+    return _manifest(V1ALPHA1, "AdminNetworkPolicy", name, spec)
 
 
-def cnp(spec: dict[str, Any], name: str = "guard") -> dict[str, Any]:
-    return {
-        "apiVersion": V1ALPHA2,
-        "kind": "ClusterNetworkPolicy",
-        "metadata": {"name": name},
-        "spec": spec,
-    }
+def banp(spec: Any, name: str = "default") -> dict[str, Any]:
+    return _manifest(V1ALPHA1, "BaselineAdminNetworkPolicy", name, spec)
+
+
+def cnp(spec: Any, name: str = "guard") -> dict[str, Any]:
+    return _manifest(V1ALPHA2, "ClusterNetworkPolicy", name, spec)
 
 
 def deny_from(*peers: dict[str, Any], **rule: Any) -> dict[str, Any]:
@@ -450,7 +439,7 @@ def test_an_unreadable_placement_denies_first_in_its_tier() -> None:
     assert (policy.selector, policy.namespace_selector) == (ALL, from_label_selector(PROD))
     assert [r.action for r in policy.ingress] == [Action.DENY]
     assert "spec.priority" in policy.notes[0]
-    unreadable = converted_policy(banp("everything"))  # type: ignore[arg-type]
+    unreadable = converted_policy(banp("everything"))
     assert (unreadable.tier, unreadable.order) == ("baselineadminnetworkpolicy", None)
     assert (unreadable.selector, unreadable.namespace_selector) == (ALL, ALL)
     assert unreadable.types == frozenset(Direction)

@@ -624,7 +624,7 @@ def node_manifest(name: str) -> st.SearchStrategy[Manifest]:
 @st.composite
 def admin_objects(draw: st.DrawFn) -> list[Manifest]:
     """Up to two nodes and three cluster-admin policies; priorities may tie (ordered by
-    name)."""
+    name; names differ across kinds, whose order on equal names is our choice)."""
     manifests: list[Manifest] = [
         draw(node_manifest(f"host-{i}")) for i in range(draw(st.integers(0, 2)))
     ]
@@ -634,7 +634,8 @@ def admin_objects(draw: st.DrawFn) -> list[Manifest]:
                 ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy")
             )
         )
-        name = "default" if kind == "BaselineAdminNetworkPolicy" else f"admin-{i}"
+        prefix = "anp" if kind == "AdminNetworkPolicy" else "cnp"
+        name = "default" if kind == "BaselineAdminNetworkPolicy" else f"{prefix}-{i}"
         priority = draw(st.sampled_from((0, 5, 5, 50, 1000)))
         manifests.append(draw(admin_policy(kind, name, priority)))
     unique = {(m["kind"], m["metadata"]["name"]): m for m in manifests}

@@ -61,6 +61,7 @@ class Dataplane:
         self._applier: Applier | None = None
         self._network_id = ""
         self._stack: AsyncExitStack | None = None
+        self._sources: dict[str, Any] = {}
 
     # -- lifecycle --------------------------------------------------------------
 
@@ -155,8 +156,13 @@ class Dataplane:
         self.metrics.invalid.inc()
         log.error("invalid resource %s: %s", origin, error)
 
-    async def run_source(self, source: Any) -> None:
-        """Run a source (``dataplane.sources``) into this dataplane until cancelled."""
+    async def run_source(self, source: Any, name: str | None = None) -> None:
+        """Run a source (``dataplane.sources``) into this dataplane until cancelled.
+
+        Its ``status()`` appears under ``sources`` in ``status()``, by ``name``
+        (default: the class name without ``Source``, lowercase).
+        """
+        self._sources[name or type(source).__name__.removesuffix("Source").lower()] = source
         await source.run(self)
 
     async def programmed(self, generation: int | None = None, timeout: float = math.inf) -> None:
@@ -171,6 +177,16 @@ class Dataplane:
     def ready(self) -> bool:
         """True after the first complete programming following the initial sync."""
         return self._applier is not None and self._applier.ready.is_set()
+
+    def not_ready(self) -> list[str]:
+        """Why the agent is not ready (empty when ready): not yet programmed after the
+        initial sync, or a source whose watches have been down past their grace."""
+        reasons = [] if self.ready else ["the initial sync is not programmed yet"]
+        for name, source in self._sources.items():
+            down = getattr(source, "down", None)
+            if callable(down):
+                reasons += [f"{name}: no working watch of {c}" for c in down()]
+        return reasons
 
     def counters(self) -> dict[str, int]:
         return dict(self.engine.counters())
@@ -198,5 +214,6 @@ class Dataplane:
             "programmed_generation": self.applier.programmed_generation,
             "endpoints": endpoints,
             "invalid_resources": dict(self.invalid_resources),
+            "sources": {name: source.status() for name, source in self._sources.items()},
             "counters": self.counters(),
         }

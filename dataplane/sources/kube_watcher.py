@@ -48,6 +48,8 @@ Publisher = Callable[[Sequence[Update], "ResourceWatcher"], Awaitable[None]]
 """``publish(updates, watcher)``: deliver a batch (the watcher tells whether it is synced)."""
 
 Clock = Callable[[], float]
+LagObserver = Callable[[str, float], None]
+"""``observe(collection, seconds)``: from a watch chunk's arrival to its updates delivered."""
 
 # A failed request: no usable answer (connection, unreadable body) or an error status.
 TRANSPORT_ERRORS = (aiohttp.ClientError, OSError, ApiResponseError)
@@ -73,6 +75,7 @@ class ResourceWatcher:
         report: Reporter,
         rng: random.Random,
         clock: Clock = time.monotonic,
+        observe_lag: LagObserver | None = None,
     ) -> None:
         self.resource = resource
         self.reflector = Reflector(resource, settings, rng)
@@ -80,6 +83,7 @@ class ResourceWatcher:
         self._publish = publish
         self._report = report
         self._clock = clock
+        self._observe_lag = observe_lag
         self._mirror = ObjectMirror(convert, self._invalid)
 
     @property
@@ -235,6 +239,8 @@ class ResourceWatcher:
         self.reflector.stats.objects = len(self._mirror)
         if updates:
             await self._publish(updates, self)
+            if self._observe_lag is not None:
+                self._observe_lag(self.resource.name, self._clock() - now)
         return following
 
     def _apply(self, event: WatchEvent) -> Update | None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import anyio
 
+from dataplane.metrics import Metrics
 from dataplane.model import InSync, Update
 from dataplane.sources.base import UpdateSink
 from dataplane.sources.kube_api import ClusterAccess, KubeApi, open_api_client
@@ -86,6 +87,7 @@ class KubernetesSource:
         resources: Sequence[WatchedResource] = DEFAULT_RESOURCES,
         rng: random.Random | None = None,
         clock: Clock = time.monotonic,
+        metrics: Metrics | None = None,
     ) -> None:
         names = [resource.name for resource in resources]
         if len(set(names)) != len(names):
@@ -97,6 +99,9 @@ class KubernetesSource:
         self._clock = clock
         self._reflectors: dict[str, Reflector] = {}
         self._publisher: SnapshotPublisher | None = None
+        self._metrics = metrics
+        if metrics is not None:
+            metrics.watch_kube(lambda: self.status()["collections"])
 
     async def run(self, sink: UpdateSink) -> None:
         """Mirror every collection into ``sink`` until cancelled."""
@@ -120,9 +125,14 @@ class KubernetesSource:
                         sink.invalid,
                         random.Random(self._rng.random()),
                         self._clock,
+                        self._observe_lag,
                     )
                     self._reflectors[resource.name] = watcher.reflector
                     tasks.start_soon(watcher.run, name=f"watch {resource.name}")
+
+    def _observe_lag(self, collection: str, seconds: float) -> None:
+        if self._metrics is not None:
+            self._metrics.kube_event_lag.labels(collection).observe(seconds)
 
     def ready(self) -> bool:
         """In sync, and no collection has been without a watch longer than ``down_grace``."""

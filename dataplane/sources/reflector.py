@@ -143,6 +143,7 @@ class WatchStats:
     present: bool = True
     resource_version: str = ""
     objects: int = 0
+    pages: int = 0
     lists: int = 0
     relists: int = 0
     watches: int = 0
@@ -372,6 +373,8 @@ class Reflector:
             if self.stats.watches:
                 self.stats.reconnects += 1
             self.stats.watches += 1
+        else:
+            self.stats.pages += 1
         self._watching = watch
         self._awaiting_headers = True
         self._opened_at = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import logging
 import math
@@ -134,15 +135,16 @@ class Dataplane:
         self.updates_received += len(batch)
         with self.metrics.calc_seconds.time():
             self.engine.apply(batch)
-        for update in batch:
-            kind = (
-                update.value.key.kind
-                if isinstance(update, Upsert)
-                else "InSync"
-                if isinstance(update, InSync)
-                else update.key.kind
-            )
-            self.metrics.events.labels(str(kind)).inc()
+        kinds = collections.Counter(
+            update.value.key.kind
+            if isinstance(update, Upsert)
+            else "InSync"
+            if isinstance(update, InSync)
+            else update.key.kind
+            for update in batch
+        )
+        for kind, count in kinds.items():
+            self.metrics.events.labels(str(kind)).inc(count)
         self.applier.notify()
         return self.applier.generation
 

@@ -22,9 +22,11 @@ from dataplane.convert import convert, resource_key
 from dataplane.errors import ValidationError
 from dataplane.model import ResourceKey, Update
 from dataplane.sources.describe import describe
+from dataplane.sources.gc_tuning import collector_paused
 from dataplane.sources.kube_api import KubeApi, error_of, status_from_object
 from dataplane.sources.kube_errors import ApiResponseError, ApiStatusError, MalformedEventError
 from dataplane.sources.kube_resources import WatchedResource
+from dataplane.sources.managed_fields import loads
 from dataplane.sources.mirror import ObjectMirror, Observation, Reporter
 from dataplane.sources.reflector import (
     INITIAL_EVENTS_END,
@@ -50,6 +52,9 @@ Publisher = Callable[[Sequence[Update], "ResourceWatcher"], Awaitable[None]]
 Clock = Callable[[], float]
 LagObserver = Callable[[str, float], None]
 """``observe(collection, seconds)``: from a watch chunk's arrival to its updates delivered."""
+
+# Items of a list page converted between two yields to the event loop (about 5 ms).
+ITEMS_PER_SLICE = 50
 
 # A failed request: no usable answer (connection, unreadable body) or an error status.
 TRANSPORT_ERRORS = (aiohttp.ClientError, OSError, ApiResponseError)
@@ -84,6 +89,7 @@ class ResourceWatcher:
         self._report = report
         self._clock = clock
         self._observe_lag = observe_lag
+        self._tune_gc = settings.tune_gc
         self._mirror = ObjectMirror(convert, self._invalid)
 
     @property
@@ -126,11 +132,13 @@ class ResourceWatcher:
         path = self.resource.path
         try:
             body = await self._fetch(path, action.params)
-            page = orjson.loads(body)
-            del body
-            metadata, items = _list_parts(path, page)
-            updates = [u for item in items if (u := self._observe_item(item)) is not None]
-            del page, items
+            with collector_paused(self._tune_gc):
+                page = loads(body)
+                del body
+                metadata, items = _list_parts(path, page)
+                del page
+            updates = await self._observe_items(items)
+            del items
         except _Abandoned as abandoned:
             return abandoned.action
         except ApiStatusError as error:
@@ -161,6 +169,20 @@ class ResourceWatcher:
             return body
         finally:
             response.close()
+
+    async def _observe_items(self, items: list[Any]) -> list[Update]:
+        """Convert a page's items in slices, letting other tasks (health checks) run
+        between slices; each item is released once converted."""
+        updates: list[Update] = []
+        for start in range(0, len(items), ITEMS_PER_SLICE):
+            with collector_paused(self._tune_gc):
+                for index in range(start, min(start + ITEMS_PER_SLICE, len(items))):
+                    update = self._observe_item(items[index])
+                    items[index] = None
+                    if update is not None:
+                        updates.append(update)
+            await anyio.sleep(0)
+        return updates
 
     def _observe_item(self, item: Any) -> Update | None:
         if not isinstance(item, dict):
@@ -212,36 +234,55 @@ class ResourceWatcher:
     async def _handle(self, lines: list[bytes]) -> Action | None:
         """Apply the events in ``lines`` and publish their updates; the action that ends
         the stream, if one of them does."""
-        updates: list[Update] = []
-        following: Action | None = None
         now = self._clock()
-        for line in lines:
-            try:
-                event = parse_event(self.resource.name, line)
-            except MalformedEventError as error:
-                self._malformed(error)
-                continue
-            if event.type == "ERROR":
-                status = status_from_object(self.resource.path, event.obj)
-                following = self.reflector.failed(Failure(status.status, str(status)), now)
-                break
-            step = self.reflector.event(
-                event.type, event.resource_version, now, _initial_events_end(event)
-            )
-            if not isinstance(step, KeepReading):
-                following = step
-                break
-            if event.type != "BOOKMARK" and (update := self._apply(event)) is not None:
-                updates.append(update)
-            if step.listing is not ListingOp.NONE:
-                await self._settle(step.listing, updates)
-                updates = []
+        with collector_paused(self._tune_gc):
+            updates, listing, following = self._apply_all(lines, now)
+        if listing is not None:
+            op, count = listing
+            await self._settle(op, updates[:count])
+            updates = updates[count:]
         self.reflector.stats.objects = len(self._mirror)
         if updates:
             await self._publish(updates, self)
             if self._observe_lag is not None:
                 self._observe_lag(self.resource.name, self._clock() - now)
         return following
+
+    def _apply_all(
+        self, lines: list[bytes], now: float
+    ) -> tuple[list[Update], tuple[ListingOp, int] | None, Action | None]:
+        """The updates of ``lines``; where a listing operation falls among them (an
+        initial-events-end bookmark); the action that ends the stream, if any."""
+        updates: list[Update] = []
+        listing: tuple[ListingOp, int] | None = None
+        for line in lines:
+            event = self._parse(line)
+            if event is None:
+                continue
+            if event.type == "ERROR":
+                status = status_from_object(self.resource.path, event.obj)
+                return (
+                    updates,
+                    listing,
+                    self.reflector.failed(Failure(status.status, str(status)), now),
+                )
+            step = self.reflector.event(
+                event.type, event.resource_version, now, _initial_events_end(event)
+            )
+            if not isinstance(step, KeepReading):
+                return updates, listing, step
+            if event.type != "BOOKMARK" and (update := self._apply(event)) is not None:
+                updates.append(update)
+            if step.listing is not ListingOp.NONE:
+                listing = (step.listing, len(updates))
+        return updates, listing, None
+
+    def _parse(self, line: bytes) -> WatchEvent | None:
+        try:
+            return parse_event(self.resource.name, line)
+        except MalformedEventError as error:
+            self._malformed(error)
+            return None
 
     def _apply(self, event: WatchEvent) -> Update | None:
         if event.type == "DELETED":

@@ -14,6 +14,7 @@ import anyio
 from dataplane.metrics import Metrics
 from dataplane.model import InSync, Update
 from dataplane.sources.base import UpdateSink
+from dataplane.sources.gc_tuning import freeze_survivors
 from dataplane.sources.kube_api import ClusterAccess, KubeApi, open_api_client
 from dataplane.sources.kube_resources import DEFAULT_RESOURCES, WatchedResource
 from dataplane.sources.kube_watcher import Clock, ResourceWatcher
@@ -27,10 +28,11 @@ class SnapshotPublisher:
     """Delivers batches one at a time; adds fail-closed stand-ins for unreadable policy
     collections, and ``InSync()`` once every collection has been listed (or skipped)."""
 
-    __slots__ = ("_in_sync", "_lock", "_sink", "_unlisted", "unreadable")
+    __slots__ = ("_in_sync", "_lock", "_sink", "_tune_gc", "_unlisted", "unreadable")
 
-    def __init__(self, sink: UpdateSink, names: Iterable[str]) -> None:
+    def __init__(self, sink: UpdateSink, names: Iterable[str], tune_gc: bool = True) -> None:
         self._sink = sink
+        self._tune_gc = tune_gc
         self._unlisted = set(names)
         self._lock = anyio.Lock()
         self._in_sync = False
@@ -57,13 +59,16 @@ class SnapshotPublisher:
                     if not was
                     else "readable again: its fail-closed deny-all is removed",
                 )
+            in_sync = False
             if watcher.reflector.synced and not self._in_sync:
                 self._unlisted.discard(name)
                 if not self._unlisted:
                     batch.append(InSync())
-                    self._in_sync = True
+                    self._in_sync = in_sync = True
             if batch:
                 await self._sink.updates(batch)
+            if in_sync:
+                freeze_survivors(self._tune_gc)
 
 
 class KubernetesSource:
@@ -111,7 +116,9 @@ class KubernetesSource:
             raise RuntimeError(
                 "KubernetesSource needs asyncio (kubernetes-asyncio is asyncio-only)"
             ) from None
-        publisher = SnapshotPublisher(sink, (resource.name for resource in self.resources))
+        publisher = SnapshotPublisher(
+            sink, (resource.name for resource in self.resources), self.settings.tune_gc
+        )
         self._publisher = publisher
         async with await open_api_client(self.access) as api_client:
             api = KubeApi(api_client, self.settings.header_timeout)

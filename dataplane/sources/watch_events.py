@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from dataplane.sources.kube_errors import MalformedEventError
+from dataplane.sources.managed_fields import loads
 
 EVENT_TYPES = frozenset({"ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"})
 
@@ -30,7 +31,7 @@ class WatchEvent:
 def parse_event(resource: str, line: bytes) -> WatchEvent:
     """Decode one line; raises ``MalformedEventError`` if it is not a usable event."""
     try:
-        data = orjson.loads(line)
+        data = loads(line)
     except orjson.JSONDecodeError as error:
         raise MalformedEventError(resource, f"not JSON ({error})", line) from None
     if not isinstance(data, dict):
@@ -54,18 +55,17 @@ class LineSplitter:
     __slots__ = ("_buffer",)
 
     def __init__(self) -> None:
-        self._buffer = bytearray()
+        self._buffer = b""
 
     @property
     def pending(self) -> bytes:
         """Bytes received after the last newline."""
-        return bytes(self._buffer)
+        return self._buffer
 
     def feed(self, chunk: bytes) -> list[bytes]:
         """The complete non-blank lines ``chunk`` finishes."""
-        self._buffer += chunk
         if b"\n" not in chunk:
+            self._buffer += chunk
             return []
-        *lines, rest = self._buffer.split(b"\n")
-        self._buffer = rest
-        return [bytes(line) for line in lines if line.strip()]
+        *lines, self._buffer = (self._buffer + chunk).split(b"\n")
+        return [line for line in lines if line and not line.isspace()]

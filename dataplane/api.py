@@ -83,6 +83,7 @@ class Dataplane:
             before_cycle=cni.sync if self.options.manage_endpoints else None,
         )
         self.metrics.watch_core(self._engine.counters)
+        self.metrics.read_endpoint_gauges(self._endpoint_gauges)
         log.info(
             "dataplane for node %s on HNS %s (network %s, %s)",
             self.node_name,
@@ -179,6 +180,19 @@ class Dataplane:
     def ready(self) -> bool:
         """True after the first complete programming following the initial sync."""
         return self._applier is not None and self._applier.ready.is_set()
+
+    def _endpoint_gauges(self) -> dict[str, int]:
+        """ACLs and fail-closed notes on the programmed local endpoints, and the local
+        pods still without an HNS endpoint (read at scrape time)."""
+        ids = self.applier.endpoint_ids
+        acls = fail_closed = 0
+        for key in ids:
+            status = self.engine.endpoint_status(key)
+            if status is not None:
+                acls += status.acl_count
+                fail_closed += len(status.notes)
+        pending = sum(1 for key in self.engine.local_endpoints() if key not in ids)
+        return {"acls": acls, "fail_closed": fail_closed, "pending": pending}
 
     def not_ready(self) -> list[str]:
         """Why the agent is not ready (empty when ready): not yet programmed after the

@@ -128,6 +128,13 @@ class Metrics:
         """Export the core's operation counters, read at scrape time."""
         self.registry.register(_EngineCounters(read))
 
+    def read_endpoint_gauges(self, read: Callable[[], Mapping[str, int]]) -> None:
+        """Compute the endpoint gauges when scraped (``read()`` gives ``acls``,
+        ``fail_closed`` and ``pending``), rather than after every programming cycle."""
+        self.acls_programmed.set_function(lambda: read()["acls"])
+        self.fail_closed.set_function(lambda: read()["fail_closed"])
+        self.endpoints_pending.set_function(lambda: read()["pending"])
+
     def watch_kube(self, read: Callable[[], Mapping[str, Mapping[str, Any]]]) -> None:
         """Export the Kubernetes source's per-collection status, read at scrape time."""
         self.registry.register(_KubeCollections(read))

@@ -175,19 +175,6 @@ class Applier:
         self._generation_changed = anyio.Event()
         if not self.ready.is_set():
             self.ready.set()
-        self._update_gauges()
-
-    def _update_gauges(self) -> None:
-        local = self._engine.local_endpoints()
-        self._metrics.endpoints_pending.set(len(self._endpoints.pending(local)))
-        acls = fail_closed = 0
-        for key in self._endpoints.ids:
-            status = self._engine.endpoint_status(key)
-            if status is not None:
-                acls += status.acl_count
-                fail_closed += len(status.notes)
-        self._metrics.acls_programmed.set(acls)
-        self._metrics.fail_closed.set(fail_closed)
 
     def _endpoints_pending(self) -> bool:
         return bool(self._endpoints.pending(self._engine.local_endpoints()))

@@ -37,6 +37,7 @@ import orjson
 from aiohttp import web
 
 from bench.kube_objects import ClusterLayout, namespace, network_policy, pod, service_account
+from tests.fakes.kube_apiserver import bookmark_line, status_object, status_response
 
 _CORE = {"namespaces": "Namespace", "serviceaccounts": "ServiceAccount", "pods": "Pod"}
 _NETWORKING = {"networkpolicies": "NetworkPolicy"}
@@ -129,11 +130,11 @@ class BenchApiServer:
     async def serve(self, request: web.Request) -> web.StreamResponse:
         collection = self.collections.get(request.path)
         if collection is None:
-            return _status(404, "NotFound", f"the server could not find {request.path}")
+            return status_response(404, "NotFound", f"the server could not find {request.path}")
         params = request.query
         wanted = params.get("resourceVersion", "")
         if "continue" not in params and wanted.isdigit() and int(wanted) > self.version:
-            return _status(
+            return status_response(
                 504, "Timeout", f"Too large resource version: {wanted}, current: {self.version}"
             )
         if params.get("watch") == "true":
@@ -146,7 +147,7 @@ class BenchApiServer:
         if token:
             snapshot_id, start = orjson.loads(base64.urlsafe_b64decode(token))
             if snapshot_id not in self.snapshots:
-                return _status(410, "Expired", "The provided continue parameter is too old")
+                return status_response(410, "Expired", "The provided continue parameter is too old")
             version, items = self.snapshots[snapshot_id]
         else:
             snapshot_id, start, version = len(self.snapshots) + 1, 0, self.version
@@ -198,7 +199,9 @@ class BenchApiServer:
                 if self.log:
                     position = max(position, self.log[-1][0])
                 if loop.time() >= next_bookmark:
-                    lines.append(_bookmark(collection, self.version))
+                    lines.append(
+                        bookmark_line(collection.kind, collection.api_version, self.version)
+                    )
                     position = self.version
                     next_bookmark = loop.time() + self.bookmark_interval
                 if lines:
@@ -222,7 +225,9 @@ class BenchApiServer:
                     _event_line("ADDED", collection, item) for item in items[start : start + 200]
                 )
             )
-        await response.write(_bookmark(collection, self.version, initial_events_end=True))
+        await response.write(
+            bookmark_line(collection.kind, collection.api_version, self.version, True)
+        )
 
     # -- control ---------------------------------------------------------------------
 
@@ -260,40 +265,12 @@ def _event_line(kind: str, collection: Collection, item: bytes) -> bytes:
     return f'{{"type":"{kind}","object":{{{type_meta}'.encode() + item[1:] + b"}\n"
 
 
-def _bookmark(collection: Collection, version: int, initial_events_end: bool = False) -> bytes:
-    metadata: dict[str, Any] = {"resourceVersion": str(version)}
-    if initial_events_end:
-        metadata["annotations"] = {"k8s.io/initial-events-end": "true"}
-    obj = {"apiVersion": collection.api_version, "kind": collection.kind, "metadata": metadata}
-    return orjson.dumps({"type": "BOOKMARK", "object": obj}) + b"\n"
-
-
-def _status_object(code: int, reason: str, message: str) -> dict[str, Any]:
-    return {
-        "kind": "Status",
-        "apiVersion": "v1",
-        "metadata": {},
-        "status": "Failure",
-        "message": message,
-        "reason": reason,
-        "code": code,
-    }
-
-
 def _gone() -> bytes:
     return (
         orjson.dumps(
-            {"type": "ERROR", "object": _status_object(410, "Expired", "too old resource version")}
+            {"type": "ERROR", "object": status_object(410, "Expired", "too old resource version")}
         )
         + b"\n"
-    )
-
-
-def _status(code: int, reason: str, message: str) -> web.Response:
-    return web.Response(
-        status=code,
-        body=orjson.dumps(_status_object(code, reason, message)),
-        content_type="application/json",
     )
 
 

@@ -56,6 +56,12 @@ async def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
             await anyio.sleep(0.02)
 
 
+def allows(dp: Dataplane, pod: str, source: str, port: int) -> bool:
+    """Whether HNS lets TCP from ``source`` reach ``pod`` on ``port``."""
+    endpoint = dp.status()["endpoints"][pod]["hns_endpoint"]
+    return bool(simulator.classify(endpoint, "In", 6, None, port, source, 40000).allowed)
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"  # kubernetes-asyncio is asyncio-only
@@ -78,9 +84,7 @@ async def test_api_server_to_programmed_acls() -> None:
             tg.start_soon(dp.run_source, KubernetesSource(server=server.url))
 
             def db_allows(source: str, port: int) -> bool:
-                endpoint = dp.status()["endpoints"]["prod/db"]["hns_endpoint"]
-                verdict = simulator.classify(endpoint, "In", 6, None, port, source, 40000)
-                return verdict.allowed
+                return allows(dp, "prod/db", source, port)
 
             await eventually(lambda: dp.ready)
             await dp.programmed(timeout=10)
@@ -89,6 +93,7 @@ async def test_api_server_to_programmed_acls() -> None:
             # A live edit arrives through the watch and is programmed.
             server.update(db_policy(6432))
             await eventually(lambda: db_allows("10.3.1.2", 6432))
+            await dp.programmed(timeout=10)  # merge mode adds the new ACLs, then removes the old
             assert not db_allows("10.3.1.2", 5432)
 
             # The API server goes away (every request fails, streams drop): rules stay.
@@ -121,9 +126,7 @@ async def test_unreadable_policy_crd_denies_and_a_long_outage_is_not_ready() -> 
             tg.start_soon(dp.run_source, source)
 
             def db_allows(source: str, port: int) -> bool:
-                endpoint = dp.status()["endpoints"]["prod/db"]["hns_endpoint"]
-                verdict = simulator.classify(endpoint, "In", 6, None, port, source, 40000)
-                return verdict.allowed
+                return allows(dp, "prod/db", source, port)
 
             # InSync arrives although one policy CRD is forbidden, and the node is
             # programmed fail-closed: what the unreadable policies allow is unknown.

@@ -365,12 +365,12 @@ class FakeKubeApiServer:
             self._hangs -= 1
             await asyncio.Event().wait()
         if self._failures:
-            return _status(self._failures.pop(0), "InternalError", "injected failure")
+            return status_response(self._failures.pop(0), "InternalError", "injected failure")
         if resource is None or not self._present[resource.path]:
-            return _status(404, "NotFound", f"the server could not find {request.path}")
+            return status_response(404, "NotFound", f"the server could not find {request.path}")
         if resource.path in self._forbidden:
             message = f'{resource.plural} is forbidden: cannot list resource "{resource.plural}"'
-            return _status(403, "Forbidden", message)
+            return status_response(403, "Forbidden", message)
         too_large = self._too_large(params)
         if too_large is not None:
             return too_large
@@ -384,7 +384,7 @@ class FakeKubeApiServer:
         if "continue" in params or not wanted.isdigit() or int(wanted) <= self._version:
             return None
         message = f"Too large resource version: {wanted}, current: {self._version}"
-        return _status(504, "Timeout", message)
+        return status_response(504, "Timeout", message)
 
     def _list(self, resource: ResourceType, params: Mapping[str, str]) -> web.Response:
         limit = int(params.get("limit") or 0)
@@ -392,7 +392,7 @@ class FakeKubeApiServer:
         if token:
             snapshot_id, start = orjson.loads(base64.urlsafe_b64decode(token))
             if snapshot_id not in self._snapshots:
-                return _status(410, "Expired", "The provided continue parameter is too old")
+                return status_response(410, "Expired", "The provided continue parameter is too old")
             version, items = self._snapshots[snapshot_id]
         else:
             snapshot_id, start, version = str(next(self._snapshot_ids)), 0, self._version
@@ -427,12 +427,14 @@ class FakeKubeApiServer:
         initial = params.get("sendInitialEvents") == "true"
         if "resourceVersionMatch" in params and not (initial and self.watch_list):
             message = "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch"
-            return _status(422, "Invalid", message)
+            return status_response(422, "Invalid", message)
         if initial:
             start = None  # the current state first, then changes from there
         too_old = start is not None and start < self._compacted
         if too_old and not self.gone_as_event:
-            return _status(410, "Gone", f"too old resource version: {start} ({self._compacted})")
+            return status_response(
+                410, "Gone", f"too old resource version: {start} ({self._compacted})"
+            )
         response = web.StreamResponse(headers={"Content-Type": "application/json"})
         response.enable_chunked_encoding()
         await response.prepare(request)
@@ -471,7 +473,9 @@ class FakeKubeApiServer:
                 _event("ADDED", obj) for _, obj in sorted(self._objects[resource.path].items())
             ]
             if params.get("sendInitialEvents") == "true":
-                lines.append(_bookmark(resource, self._version, initial_events_end=True))
+                lines.append(
+                    bookmark_line(resource.kind, resource.group_version, self._version, True)
+                )
             await response.write(b"".join(lines))
             start = self._version
         position = self._version if start is None else start
@@ -479,12 +483,12 @@ class FakeKubeApiServer:
             wakeup = self._wakeup
             if not stream.stalled:
                 if stream.expired or position < self._compacted:
-                    gone = _status_object(410, "Expired", f"too old resource version: {position}")
+                    gone = status_object(410, "Expired", f"too old resource version: {position}")
                     await response.write(orjson.dumps({"type": "ERROR", "object": gone}) + b"\n")
                     return
                 chunk, position = self._pending(stream, resource, position)
                 if bookmarks and loop.time() >= next_bookmark:
-                    chunk += _bookmark(resource, self._version)
+                    chunk += bookmark_line(resource.kind, resource.group_version, self._version)
                     position = self._version
                     next_bookmark = loop.time() + self.bookmark_interval
                 if chunk:
@@ -507,15 +511,19 @@ def _event(kind: str, obj: dict[str, Any]) -> bytes:
     return orjson.dumps({"type": kind, "object": obj}) + b"\n"
 
 
-def _bookmark(resource: ResourceType, version: int, initial_events_end: bool = False) -> bytes:
+def bookmark_line(
+    kind: str, group_version: str, version: int, initial_events_end: bool = False
+) -> bytes:
+    """A BOOKMARK watch event at ``version`` (the WatchList end marker if asked)."""
     metadata: dict[str, Any] = {"resourceVersion": str(version)}
     if initial_events_end:
         metadata["annotations"] = {"k8s.io/initial-events-end": "true"}
-    marker = {"kind": resource.kind, "apiVersion": resource.group_version, "metadata": metadata}
+    marker = {"kind": kind, "apiVersion": group_version, "metadata": metadata}
     return orjson.dumps({"type": "BOOKMARK", "object": marker}) + b"\n"
 
 
-def _status_object(code: int, reason: str, message: str) -> dict[str, Any]:
+def status_object(code: int, reason: str, message: str) -> dict[str, Any]:
+    """A Kubernetes ``Status`` object of a failure."""
     return {
         "kind": "Status",
         "apiVersion": "v1",
@@ -527,6 +535,7 @@ def _status_object(code: int, reason: str, message: str) -> dict[str, Any]:
     }
 
 
-def _status(code: int, reason: str, message: str) -> web.Response:
-    body = orjson.dumps(_status_object(code, reason, message))
+def status_response(code: int, reason: str, message: str) -> web.Response:
+    """An error answer carrying a Kubernetes Status."""
+    body = orjson.dumps(status_object(code, reason, message))
     return web.Response(status=code, body=body, content_type="application/json")

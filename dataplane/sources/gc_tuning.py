@@ -3,12 +3,14 @@
 Parsing a list page allocates hundreds of thousands of containers. Each
 allocation burst triggers collections that traverse every object still
 alive, including everything synced so far, so a sync gets slower the more it
-has synced (at 100k pods most of its time went to the collector). JSON
-documents and model values hold no reference cycles: reference counting
-frees them, so the collector is paused while a page is parsed and converted.
-Once a snapshot is complete, the objects alive are moved out of the
-collector's view (``gc.freeze``): later collections traverse only what was
-allocated since.
+has synced (at 100k pods most of its time went to the collector) and a full
+collection stalls the event loop for seconds. JSON documents and model values
+hold no reference cycles: reference counting frees them, so the collector is
+paused while a page is parsed and converted. During a listing, and once a
+snapshot is complete, the objects alive are moved out of the collector's view
+(``gc.freeze``): later collections traverse only what was allocated since.
+Frozen objects are still freed by reference counting; only cyclic garbage
+among them would stay (bounded by what a sync creates).
 """
 
 from __future__ import annotations

@@ -19,10 +19,11 @@ import anyio
 import orjson
 
 from dataplane.convert import convert, resource_key
+from dataplane.convert.identity import OBJECT_TYPES
 from dataplane.errors import ValidationError
 from dataplane.model import ResourceKey, Update
 from dataplane.sources.describe import describe
-from dataplane.sources.gc_tuning import collector_paused
+from dataplane.sources.gc_tuning import collector_paused, freeze_survivors
 from dataplane.sources.kube_api import KubeApi, error_of, status_from_object
 from dataplane.sources.kube_errors import ApiResponseError, ApiStatusError, MalformedEventError
 from dataplane.sources.kube_resources import WatchedResource
@@ -41,7 +42,7 @@ from dataplane.sources.reflector import (
     Wait,
     WatchSettings,
 )
-from dataplane.sources.watch_events import LineSplitter, WatchEvent, parse_event
+from dataplane.sources.watch_events import LineSplitter, WatchEvent, parse_event, peek_added
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -90,6 +91,7 @@ class ResourceWatcher:
         self._clock = clock
         self._observe_lag = observe_lag
         self._tune_gc = settings.tune_gc
+        self._object_type = OBJECT_TYPES.get((resource.group_version, resource.kind))
         self._mirror = ObjectMirror(convert, self._invalid)
 
     @property
@@ -139,6 +141,7 @@ class ResourceWatcher:
                 del page
             updates = await self._observe_items(items)
             del items
+            self._freeze_if_listing()
         except _Abandoned as abandoned:
             return abandoned.action
         except ApiStatusError as error:
@@ -183,6 +186,12 @@ class ResourceWatcher:
                         updates.append(update)
             await anyio.sleep(0)
         return updates
+
+    def _freeze_if_listing(self) -> None:
+        """During a listing, move what was just synced out of the collector's view, so
+        that no collection during the sync traverses everything synced so far."""
+        if self.reflector.state is State.LISTING:
+            freeze_survivors(self._tune_gc)
 
     def _observe_item(self, item: Any) -> Update | None:
         if not isinstance(item, dict):
@@ -237,6 +246,7 @@ class ResourceWatcher:
         now = self._clock()
         with collector_paused(self._tune_gc):
             updates, listing, following = self._apply_all(lines, now)
+        self._freeze_if_listing()
         if listing is not None:
             op, count = listing
             await self._settle(op, updates[:count])
@@ -256,6 +266,9 @@ class ResourceWatcher:
         updates: list[Update] = []
         listing: tuple[ListingOp, int] | None = None
         for line in lines:
+            if self.reflector.initial_events and (version := self._known(line)) is not None:
+                self.reflector.event("ADDED", version, now)
+                continue
             event = self._parse(line)
             if event is None:
                 continue
@@ -276,6 +289,18 @@ class ResourceWatcher:
             if step.listing is not ListingOp.NONE:
                 listing = (step.listing, len(updates))
         return updates, listing, None
+
+    def _known(self, line: bytes) -> str | None:
+        """The version of an initial event whose object the mirror has at that version
+        (a relist through WatchList), read without parsing the line; else None."""
+        if self._object_type is None or not len(self._mirror):
+            return None
+        peeked = peek_added(line, self._object_type.namespaced)
+        if peeked is None:
+            return None
+        namespace, name, version = peeked
+        key = ResourceKey(self._object_type.kind, namespace, name)
+        return version if self._mirror.touch(key, version) else None
 
     def _parse(self, line: bytes) -> WatchEvent | None:
         try:

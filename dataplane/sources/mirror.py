@@ -79,6 +79,15 @@ class ObjectMirror:
             return None
         return update
 
+    def touch(self, key: ResourceKey, fingerprint: str) -> bool:
+        """Count an object as named by the current listing if its version is the one
+        known (so it need not even be parsed); False when it must be observed."""
+        entry = self._entries.get(key)
+        if entry is None or entry.fingerprint != fingerprint or self._verify:
+            return False
+        entry.listing = self._listing
+        return True
+
     def forget(self, key: ResourceKey) -> Delete | None:
         """The ``Delete`` an object's removal calls for (None if already gone)."""
         entry = self._entries.pop(key, None)

@@ -310,6 +310,11 @@ class Reflector:
 
     # -- reading -----------------------------------------------------------------
 
+    @property
+    def initial_events(self) -> bool:
+        """Reading a WatchList's initial events (a listing in a watch stream)."""
+        return self._initial
+
     def down_for(self, now: float) -> float:
         """Seconds without a working watch (0 while watching, absent or forbidden)."""
         if self.down_since is None or self.state in (State.ABSENT, State.FORBIDDEN):

@@ -475,11 +475,12 @@ async def test_a_forbidden_policy_crd_is_skipped_and_fails_closed_until_readable
             )
             assert stand_in in sink.state
             assert ResourceKey(Kind.TIER, "", "hns-dataplane:unreadable") in sink.state
+            name = "globalnetworkpolicies.crd.projectcalico.org"
+            await sink.wait_until(lambda: collection(source, name)["state"] == "forbidden")
             status = source.status()
-            assert status["unreadable"] == ["globalnetworkpolicies.crd.projectcalico.org"]
+            assert status["unreadable"] == [name]
             assert status["state"] == "degraded"
-            entry = status["collections"]["globalnetworkpolicies.crd.projectcalico.org"]
-            assert entry["state"] == "forbidden" and "403" in entry["last_error"]
+            assert "403" in status["collections"][name]["last_error"]
             assert source.ready()
             engine = Engine("node-1")
             engine.apply([*(Upsert(value) for value in sink.state.values()), InSync()])

@@ -102,3 +102,15 @@ def test_a_verifying_listing_converts_objects_whose_version_looks_unchanged() ->
     mirror.begin_listing(verify=True)
     assert mirror.observe(seen(changed, "7")) == convert(changed)
     assert mirror.end_listing() == []
+
+
+def test_touch_counts_a_known_version_as_listed_without_converting() -> None:
+    mirror = ObjectMirror(convert, Reports())
+    kept, dropped = namespace("kept"), namespace("dropped")
+    mirror.resync([seen(kept, "1"), seen(dropped, "2")])
+    mirror.begin_listing()
+    assert mirror.touch(resource_key(kept), "1")
+    assert not mirror.touch(resource_key(dropped), "3")  # another version: observe it
+    assert mirror.end_listing() == [Delete(resource_key(dropped))]
+    mirror.begin_listing(verify=True)
+    assert not mirror.touch(resource_key(kept), "1")

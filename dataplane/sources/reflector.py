@@ -284,7 +284,10 @@ class Reflector:
             self._watch_list = False
             self.stats.last_error = f"WatchList not supported, listing instead: {failure.message}"
             return self._begin_listing(now)
-        relist = code == 410 or failure.too_large or (self.resource.optional and code == 404)
+        # An optional CRD removed (404) or made unreadable (403) while watched: relist,
+        # which finds it absent or forbidden.
+        optional_gone = self.resource.optional and code in (403, 404)
+        relist = code == 410 or failure.too_large or optional_gone
         if code == 410 or failure.too_large:
             self._consistent_next = True
         if failure.too_large:

@@ -491,6 +491,10 @@ async def test_a_forbidden_policy_crd_is_skipped_and_fails_closed_until_readable
             server.forbid("globalnetworkpolicies", forbidden=False)
             await sink.wait_until(mirrors(server, sink))
             assert source.status()["unreadable"] == []
+
+            server.forbid("globalnetworkpolicies")  # RBAC revoked while watching
+            server.end_watches("globalnetworkpolicies")
+            await sink.wait_until(lambda: stand_in in sink.state)
     assert sink.redundant == 0
 
 

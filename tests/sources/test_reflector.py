@@ -263,6 +263,15 @@ def test_a_forbidden_optional_collection_is_skipped_reported_and_rechecked() -> 
     assert isinstance(again, ListPage) and again.first
 
 
+def test_an_optional_collection_forbidden_while_watched_is_relisted_and_skipped() -> None:
+    r = reflector(resource=CALICO_POLICIES)
+    synced_and_watching(r)
+    relist = r.failed(Failure(403, "forbidden"), 30.0)
+    assert isinstance(relist, ListPage) and relist.first
+    assert isinstance(r.failed(Failure(403, "forbidden"), 30.1), Wait)
+    assert r.state is State.FORBIDDEN
+
+
 def test_a_missing_optional_collection_is_empty() -> None:
     r = reflector(resource=CALICO_POLICIES)
     r.start(0.0)

@@ -141,7 +141,7 @@ class Dataplane:
                 # Bring the core up to date batch by batch during the initial sync, so
                 # InSync does not leave one long flush (an event-loop stall) to the
                 # applier's first cycle. The total work is the same.
-                self.engine.local_endpoints()
+                self.engine.refresh()
         kinds = collections.Counter(
             update.value.key.kind
             if isinstance(update, Upsert)

@@ -484,6 +484,7 @@ async def test_a_forbidden_policy_crd_is_skipped_and_fails_closed_until_readable
             assert source.ready()
             engine = Engine("node-1")
             engine.apply([*(Upsert(value) for value in sink.state.values()), InSync()])
+            engine.refresh()
             endpoint = engine.endpoint_status(pod_key("p0"))
             assert endpoint is not None and stand_in in endpoint.ingress
             assert stand_in in endpoint.egress

@@ -197,7 +197,7 @@ class Dataplane:
             if status is not None:
                 acls += status.acl_count
                 fail_closed += len(status.notes)
-        pending = sum(1 for key in self.engine.local_endpoints() if key not in ids)
+        pending = len(self.applier.reconciler.pending_endpoints())
         return {"acls": acls, "fail_closed": fail_closed, "pending": pending}
 
     def not_ready(self) -> list[str]:
@@ -217,6 +217,7 @@ class Dataplane:
         """Per local endpoint: HNS id, policies, ACL count and fail-closed notes."""
         endpoints: dict[str, Any] = {}
         ids = self.applier.endpoint_ids
+        foreign = self.applier.reconciler.foreign_found
         for key in sorted(self.engine.local_endpoints()):
             st = self.engine.endpoint_status(key)
             endpoints[f"{key.namespace}/{key.name}"] = {
@@ -225,6 +226,7 @@ class Dataplane:
                 "egress": [str(p) for p in st.egress] if st else [],
                 "acls": st.acl_count if st else 0,
                 "fail_closed": list(st.notes) if st else [],
+                "foreign_acls_found": foreign.get(key, 0),
             }
         return {
             "node": self.node_name,

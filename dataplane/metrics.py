@@ -123,6 +123,11 @@ class Metrics:
             buckets=_LATENCY_BUCKETS,
             registry=r,
         )
+        self.foreign_acls = Counter(
+            "dataplane_foreign_acls",
+            "ACLs found on managed endpoints that the agent did not program (removed)",
+            registry=r,
+        )
 
     def watch_core(self, read: Callable[[], Mapping[str, int]]) -> None:
         """Export the core's operation counters, read at scrape time."""

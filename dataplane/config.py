@@ -11,6 +11,8 @@ from typing import Any
 
 import yaml
 
+from dataplane.sources.reflector import WatchSettings
+
 
 class ConfigError(ValueError):
     """The configuration is invalid; names the key and says what is wrong."""
@@ -76,6 +78,7 @@ class AgentConfig:
     directory_poll_interval: float = 0.5
     applier: ApplierConfig = field(default_factory=ApplierConfig)
     simulator: SimulatorConfig = field(default_factory=SimulatorConfig)
+    kubernetes: WatchSettings = field(default_factory=WatchSettings)
 
     def validate(self) -> AgentConfig:
         """Return self, or raise ``ConfigError`` naming the first bad setting."""
@@ -157,7 +160,10 @@ def _build(cls: type, data: Mapping[str, Any], path: str) -> Any:
             if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
                 raise ConfigError(f"{where}: expected {expected.__name__}, got {value!r}")
             values[name] = value
-    return cls(**values)
+    try:
+        return cls(**values)
+    except ValueError as err:
+        raise ConfigError(f"{path.rstrip('.') or cls.__name__}: {err}") from None
 
 
 def load_config(path: str | Path | None, **overrides: Any) -> AgentConfig:

@@ -6,8 +6,13 @@ import pytest
 import yaml
 
 from tests.conformance.manifests import (
+    NAME_LABEL,
     action,
+    admin_policy,
+    admin_rule,
+    all_namespaces,
     calico_policy,
+    egress_rule,
     expression,
     from_,
     global_policy,
@@ -109,6 +114,22 @@ CASES = {
                 )
             ],
             egress=[to(peer(pods=expression("app", "NotIn", "a"), namespaces={}))],
+        ),
+    ),
+    "admin-peer-by-name-of-a-namespace-without-its-object": yaml_docs(
+        pod_manifest("c", "z", {"app": "c"}, node="node-2", ips=["10.0.0.30", "fd00::1e"]),
+        admin_policy(
+            "p",
+            0,
+            all_namespaces(),
+            egress=[
+                egress_rule(
+                    admin_rule(
+                        "Deny",
+                        {"namespaces": expression(NAME_LABEL, "In", "x", "z")},
+                    )
+                )
+            ],
         ),
     ),
     "ipv6-and-icmp-rules": yaml_docs(

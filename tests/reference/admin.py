@@ -28,7 +28,6 @@ ADMIN_TIER = ("adminnetworkpolicy", ADMIN_TIERS["adminnetworkpolicy"])
 BASELINE_TIER = ("baselineadminnetworkpolicy", ADMIN_TIERS["baselineadminnetworkpolicy"])
 _PROTOCOLS = {"TCP": 6, "UDP": 17, "SCTP": 132}
 _V2_PROTOCOLS = {"tcp": 6, "udp": 17, "sctp": 132}
-_NAMESPACE_NAME = "kubernetes.io/metadata.name"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +81,9 @@ def selector_matches(selector: Mapping[str, Any] | None, labels: Mapping[str, st
     return True
 
 
-def _namespace_labels(cluster: Cluster, namespace: str) -> dict[str, str]:
-    labels = dict(cluster.namespace_labels(namespace))
-    labels.setdefault(_NAMESPACE_NAME, namespace)
-    return labels
+def _namespace_labels(cluster: Cluster, namespace: str) -> Mapping[str, str]:
+    """A namespace's labels as the cluster holds them (an unknown namespace has none)."""
+    return cluster.namespace_labels(namespace)
 
 
 def _namespaced_pods(cluster: Cluster, pods: Mapping[str, Any], endpoint: WorkloadEndpoint) -> bool:

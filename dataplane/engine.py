@@ -6,9 +6,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from dataplane.calc import CalcGraph
+from dataplane.calc import DEFAULT_VNI, CalcGraph, RouteChanges
 from dataplane.compile import AclCompiler, CompileConfig, EndpointStatus
-from dataplane.model import InSync, ResourceKey, Update, WorkloadEndpoint
+from dataplane.model import InSync, ResourceKey, Route, Update, WorkloadEndpoint
 from dataplane.plan import AclSpec, AclUpdateMode, IpSetSpec, Plan, Planner, Request
 
 if TYPE_CHECKING:
@@ -26,6 +26,7 @@ class EngineConfig:
     allow_host: bool = True
     acl_update_mode: AclUpdateMode = "merge"
     max_inlined_acls: int = 1000
+    vxlan_vni: int = DEFAULT_VNI
 
     @classmethod
     def for_features(cls, features: HnsFeatures) -> EngineConfig:
@@ -56,10 +57,11 @@ class Engine:
 
     def __init__(self, node_name: str, config: EngineConfig | None = None) -> None:
         self.config = config or EngineConfig()
-        self.graph = CalcGraph(node_name)
+        self.graph = CalcGraph(node_name, self.config.vxlan_vni)
         self.compiler = AclCompiler(self.config.compile_config, self.graph.ipsets)
         self.planner = Planner(self.config.acl_update_mode)
         self._saw_in_sync = False
+        self._route_changes = RouteChanges()
 
     def apply(self, updates: Iterable[Update]) -> None:
         """Feed updates to the calculation graph (nothing is compiled until ``plan``)."""
@@ -83,11 +85,25 @@ class Engine:
         delta = self.graph.flush()
         if not delta:
             return
+        if delta.routes_added or delta.routes_removed:
+            changes = RouteChanges(delta.routes_added, delta.routes_removed)
+            self._route_changes = self._route_changes.then(changes)
         result = self.compiler.apply(delta)
         for key, acls in result.endpoints.items():
             self.planner.set_desired_endpoint(key, acls)
         for set_id, spec in result.sets.items():
             self.planner.set_desired_set(set_id, spec)
+
+    def take_route_changes(self) -> RouteChanges:
+        """Overlay routes added and removed since the last call (netted)."""
+        self._refresh()
+        changes, self._route_changes = self._route_changes, RouteChanges()
+        return changes
+
+    def routes(self) -> Mapping[str, Route]:
+        """Every overlay route wanted now, by prefix."""
+        self._refresh()
+        return self.graph.routes.routes
 
     def acknowledge(self, request: Request, ok: bool) -> None:
         """Report a request's outcome (only successes change programmed state)."""

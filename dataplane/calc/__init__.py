@@ -11,8 +11,10 @@ from dataplane.calc.delta import (
 )
 from dataplane.calc.graph import CalcGraph
 from dataplane.calc.ipsets import IpSetCalculator, NotAcquiredError
+from dataplane.calc.routes import DEFAULT_VNI, RouteChanges, RouteResolver
 
 __all__ = [
+    "DEFAULT_VNI",
     "CalcCounters",
     "CalcGraph",
     "Delta",
@@ -22,5 +24,7 @@ __all__ = [
     "IpSetKey",
     "Member",
     "NotAcquiredError",
+    "RouteChanges",
+    "RouteResolver",
     "TierPolicies",
 ]

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from dataplane.model import Action, Labels, Policy, ResourceKey, WorkloadEndpoint
+from dataplane.model import Action, Labels, Policy, ResourceKey, Route, WorkloadEndpoint
 from dataplane.selector import Selector
 
 # A plain set member is a CIDR string ("10.0.0.5/32", "10.1.0.0/16", "fd00::5/128").
@@ -84,6 +84,8 @@ class Delta:
     Fields are listed in application order: set membership changes, policy
     (re)definitions, endpoint changes, then endpoint and policy removals.
     ``policies`` holds only policies that apply to some local endpoint.
+    ``routes_added``/``routes_removed`` are the overlay routes that changed (a
+    route whose VTEP moved is removed and added); they are independent of the rest.
     """
 
     ipsets: tuple[IpSetDelta, ...] = ()
@@ -92,10 +94,14 @@ class Delta:
     endpoints_removed: frozenset[ResourceKey] = frozenset()
     policies_removed: frozenset[ResourceKey] = frozenset()
     in_sync: bool = False
+    routes_added: frozenset[Route] = frozenset()
+    routes_removed: frozenset[Route] = frozenset()
 
     def __bool__(self) -> bool:
         return bool(
-            self.ipsets
+            self.routes_added
+            or self.routes_removed
+            or self.ipsets
             or self.policies
             or self.endpoints
             or self.endpoints_removed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 
 from dataplane.calc.active_policies import ActivePolicies
@@ -9,16 +10,20 @@ from dataplane.calc.counters import CalcCounters
 from dataplane.calc.delta import Delta, EndpointPolicies
 from dataplane.calc.ipsets import IpSetCalculator
 from dataplane.calc.local_labels import LocalLabels
+from dataplane.calc.routes import DEFAULT_VNI, RouteResolver
 from dataplane.calc.selector_labels import SelectorLabeler, changed_keys
 from dataplane.calc.sequencer import DeltaSequencer
 from dataplane.model import (
     POLICY_KINDS,
     Delete,
     InSync,
+    IpamBlock,
+    IpPool,
     Kind,
     Labels,
     Namespace,
     NetworkSet,
+    Node,
     Policy,
     Profile,
     Resource,
@@ -46,9 +51,10 @@ class CalcGraph:
     the state the emitted deltas describe (as of the last flush).
     """
 
-    def __init__(self, node_name: str) -> None:
+    def __init__(self, node_name: str, vni: int = DEFAULT_VNI) -> None:
         self.node_name = node_name
         self.counters = CalcCounters()
+        self.routes = RouteResolver(node_name, vni, self.counters)
         self._labeler = SelectorLabeler()
         self._items: dict[ResourceKey, Item] = {}
         self._local_labels = LocalLabels()
@@ -86,9 +92,15 @@ class CalcGraph:
             key: self._active.active_policy(key) for key in self._active.take_dirty_policies()
         }
         self._in_sync = self._in_sync or self._saw_in_sync
-        return self._sequencer.sequence(
+        delta = self._sequencer.sequence(
             self.ipsets.take_deltas(), endpoints, policies, self._in_sync
         )
+        routes = self.routes.take_changes()
+        if routes:
+            delta = dataclasses.replace(
+                delta, routes_added=routes.added, routes_removed=routes.removed
+            )
+        return delta
 
     # -- reads (as of the last flush) ---------------------------------------------
 
@@ -131,6 +143,12 @@ class CalcGraph:
                 self._active.set_tier(value)
             case Profile():
                 pass  # Kubernetes profiles only allow; their labels reach us as pcns./pcsa.
+            case IpPool():
+                self.routes.set_pool(value.name, value)
+            case IpamBlock():
+                self.routes.set_block(value.name, value)
+            case Node():
+                self.routes.set_node(value.name, value)
             case _:
                 raise TypeError(f"CalcGraph cannot apply a {type(value).__name__}")
 
@@ -148,6 +166,12 @@ class CalcGraph:
             self._set_service_account(key.namespace, key.name, None)
         elif kind is Kind.TIER:
             self._active.delete_tier(key.name)
+        elif kind is Kind.IP_POOL:
+            self.routes.set_pool(key.name, None)
+        elif kind is Kind.IPAM_BLOCK:
+            self.routes.set_block(key.name, None)
+        elif kind is Kind.NODE:
+            self.routes.set_node(key.name, None)
 
     # -- endpoints and network sets ------------------------------------------------------
 

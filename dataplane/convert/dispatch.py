@@ -12,6 +12,7 @@ from dataplane.convert.fields import Field
 from dataplane.convert.identity import ObjectIdentity, identify
 from dataplane.convert.k8s_policy import convert_k8s_network_policy
 from dataplane.convert.kubernetes import convert_namespace, convert_pod, convert_service_account
+from dataplane.convert.routes import convert_ip_pool, convert_ipam_block, convert_node
 from dataplane.model import Delete, Kind, Resource, Upsert
 
 Converter = Callable[[ObjectIdentity, Field], Resource | Delete]
@@ -27,6 +28,9 @@ CONVERTERS: Mapping[Kind, Converter] = MappingProxyType(
         Kind.TIER: convert_tier,
         Kind.NETWORK_SET: convert_network_set,
         Kind.GLOBAL_NETWORK_SET: convert_network_set,
+        Kind.IP_POOL: convert_ip_pool,
+        Kind.IPAM_BLOCK: convert_ipam_block,
+        Kind.NODE: convert_node,
     }
 )
 

@@ -33,11 +33,15 @@ _CALICO_TYPES = (
     ("Tier", ObjectType(Kind.TIER, namespaced=False)),
     ("NetworkSet", ObjectType(Kind.NETWORK_SET, namespaced=True)),
     ("GlobalNetworkSet", ObjectType(Kind.GLOBAL_NETWORK_SET, namespaced=False)),
+    ("IPPool", ObjectType(Kind.IP_POOL, namespaced=False)),
+    ("IPAMBlock", ObjectType(Kind.IPAM_BLOCK, namespaced=False)),
+    ("Node", ObjectType(Kind.NODE, namespaced=False)),
 )
 
 OBJECT_TYPES: Mapping[tuple[str, str], ObjectType] = MappingProxyType(
     {
         ("v1", "Namespace"): ObjectType(Kind.NAMESPACE, namespaced=False),
+        ("v1", "Node"): ObjectType(Kind.NODE, namespaced=False),
         ("v1", "Pod"): ObjectType(Kind.WORKLOAD_ENDPOINT, namespaced=True),
         ("v1", "ServiceAccount"): ObjectType(Kind.SERVICE_ACCOUNT, namespaced=True),
         ("networking.k8s.io/v1", "NetworkPolicy"): ObjectType(

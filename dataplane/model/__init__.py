@@ -1,6 +1,6 @@
 """Immutable value types shared by every layer of the dataplane."""
 
-from dataplane.model.keys import POLICY_KINDS, Kind, ResourceKey
+from dataplane.model.keys import POLICY_KINDS, ROUTE_KINDS, Kind, ResourceKey
 from dataplane.model.labels import EMPTY_LABELS, LabelInterner, Labels
 from dataplane.model.policy import (
     ANY_ENTITY,
@@ -25,6 +25,15 @@ from dataplane.model.resources import (
     Tier,
     WorkloadEndpoint,
 )
+from dataplane.model.routes import (
+    BorrowedAddress,
+    IpamBlock,
+    IpPool,
+    Node,
+    Route,
+    Vtep,
+    VxlanMode,
+)
 from dataplane.model.updates import Delete, InSync, Resource, Update, Upsert
 
 __all__ = [
@@ -32,12 +41,16 @@ __all__ = [
     "DEFAULT_TIER",
     "EMPTY_LABELS",
     "POLICY_KINDS",
+    "ROUTE_KINDS",
     "Action",
+    "BorrowedAddress",
     "Delete",
     "Direction",
     "EntityMatch",
     "IcmpMatch",
     "InSync",
+    "IpPool",
+    "IpamBlock",
     "Kind",
     "LabelInterner",
     "Labels",
@@ -45,6 +58,7 @@ __all__ = [
     "NamedPortRef",
     "Namespace",
     "NetworkSet",
+    "Node",
     "Policy",
     "Port",
     "PortRange",
@@ -52,10 +66,13 @@ __all__ = [
     "Protocol",
     "Resource",
     "ResourceKey",
+    "Route",
     "Rule",
     "ServiceAccount",
     "Tier",
     "Update",
     "Upsert",
+    "Vtep",
+    "VxlanMode",
     "WorkloadEndpoint",
 ]

@@ -19,9 +19,13 @@ class Kind(StrEnum):
     K8S_NETWORK_POLICY = "KubernetesNetworkPolicy"
     NETWORK_POLICY = "NetworkPolicy"
     GLOBAL_NETWORK_POLICY = "GlobalNetworkPolicy"
+    IP_POOL = "IPPool"
+    IPAM_BLOCK = "IPAMBlock"
+    NODE = "Node"
 
 
 POLICY_KINDS = frozenset({Kind.K8S_NETWORK_POLICY, Kind.NETWORK_POLICY, Kind.GLOBAL_NETWORK_POLICY})
+ROUTE_KINDS = frozenset({Kind.IP_POOL, Kind.IPAM_BLOCK, Kind.NODE})
 
 
 class ResourceKey(NamedTuple):

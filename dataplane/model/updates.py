@@ -14,8 +14,20 @@ from dataplane.model.resources import (
     Tier,
     WorkloadEndpoint,
 )
+from dataplane.model.routes import IpamBlock, IpPool, Node
 
-Resource = Namespace | ServiceAccount | WorkloadEndpoint | NetworkSet | Tier | Profile | Policy
+Resource = (
+    Namespace
+    | ServiceAccount
+    | WorkloadEndpoint
+    | NetworkSet
+    | Tier
+    | Profile
+    | Policy
+    | IpPool
+    | IpamBlock
+    | Node
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,8 @@
 /* The exported HCN network functions: what networks add to the shared calls of api_object.c. */
 #include "api_object.h"
 
+#include <stddef.h>
+
 static const char *const MANAGED_NETWORK_FIELDS[] = {"ID", "Policies", "SchemaVersion", NULL};
 
 static int check_network(const hcn_object *parent, const json_value *doc, sim_error *err) {
@@ -50,7 +52,7 @@ const object_kind NETWORK_KIND = {
     .handle = HANDLE_NETWORK,
     .fn = FN_NETWORK,
     .not_found = HCN_E_NETWORK_NOT_FOUND,
-    .live = &g_sim.networks,
+    .live = offsetof(sim_state, networks),
     .size = sizeof(network),
     .managed = MANAGED_NETWORK_FIELDS,
     .check = check_network,

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "routes.h"
 
 static int type_is(const char *type, const char *name) { return !ascii_casecmp_n(type, strlen(type), name); }
 
@@ -379,6 +380,7 @@ int network_apply(network *net, int type, const json_value *list, int version, m
     st->policies = list ? list->len : 0;
     if (type == REQ_REFRESH) return 0;
     if (check_network_types(list, version, err)) return -1;
+    if (type != REQ_REMOVE && routes_check(net, list, type == REQ_UPDATE, err)) return -1;
     switch (type) {
     case REQ_ADD: return network_add(net, list, version, st, err);
     case REQ_UPDATE: return network_update(net, list, version, st, err);

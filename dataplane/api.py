@@ -14,8 +14,9 @@ import anyio
 from anyio.abc import TaskGroup
 
 from dataplane.apply.applier import Applier
+from dataplane.apply.route_sync import RouteSync
 from dataplane.apply.simcni import SimulatedCni
-from dataplane.config import ApplierConfig
+from dataplane.config import ApplierConfig, VxlanConfig
 from dataplane.engine import Engine, EngineConfig
 from dataplane.hns import HcnClient
 from dataplane.metrics import Metrics
@@ -29,10 +30,12 @@ class DataplaneOptions:
     """How a ``Dataplane`` programs HNS (all optional)."""
 
     network_name: str = "hns-dataplane"
+    network_type: str = "L2Bridge"
     create_network: bool = False
     manage_endpoints: bool = False
     engine_overrides: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     applier: ApplierConfig = dataclasses.field(default_factory=ApplierConfig)
+    vxlan: VxlanConfig = dataclasses.field(default_factory=VxlanConfig)
 
 
 class Dataplane:
@@ -67,7 +70,9 @@ class Dataplane:
     async def __aenter__(self) -> Dataplane:
         features = await self.client.features()
         config = dataclasses.replace(
-            EngineConfig.for_features(features), **dict(self.options.engine_overrides)
+            EngineConfig.for_features(features),
+            vxlan_vni=self.options.vxlan.vni,
+            **dict(self.options.engine_overrides),
         )
         self._engine = Engine(self.node_name, config)
         self._network_id = await self._find_network()
@@ -79,6 +84,7 @@ class Dataplane:
             self.options.applier,
             self.metrics,
             before_cycle=cni.sync if self.options.manage_endpoints else None,
+            routes=self._route_sync(),
         )
         self.metrics.watch_core(self._engine.counters)
         log.info(
@@ -104,6 +110,19 @@ class Dataplane:
         assert self._stack is not None
         return await self._stack.__aexit__(exc_type, exc, tb)
 
+    def _route_sync(self) -> RouteSync | None:
+        vxlan = self.options.vxlan
+        if vxlan.enabled == "off":
+            return None
+        return RouteSync(
+            self.engine,
+            self.client,
+            vxlan,
+            vxlan.network or self.options.network_name,
+            self.options.applier.resync_interval,
+            self.metrics,
+        )
+
     async def _find_network(self) -> str:
         name = self.options.network_name
         found = await self.client.enumerate_networks({"Name": name})
@@ -111,7 +130,7 @@ class Dataplane:
             return found[0]
         if not self.options.create_network:
             raise LookupError(f"no HNS network named {name!r}")
-        return await self.client.create_network(name)
+        return await self.client.create_network(name, self.options.network_type)
 
     # -- feeding ----------------------------------------------------------------
 
@@ -198,5 +217,6 @@ class Dataplane:
             "programmed_generation": self.applier.programmed_generation,
             "endpoints": endpoints,
             "invalid_resources": dict(self.invalid_resources),
+            "routes": self.applier.routes.status() if self.applier.routes else {"enabled": "off"},
             "counters": self.counters(),
         }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,16 @@ class ApplierConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class VxlanConfig:
+    """Overlay routes (``RemoteSubnetRoute``), as Felix's Windows VXLAN manager programs them."""
+
+    enabled: str = "auto"
+    network: str = ""
+    vni: int = 4096
+    port: int = 4789
+
+
+@dataclass(frozen=True, slots=True)
 class SimulatorConfig:
     """Settings of the embedded HNS simulator (``hns: sim``)."""
 
@@ -37,6 +48,7 @@ class SimulatorConfig:
     call_latency_us: int = 0
     acl_latency_us: int = 0
     manage_endpoints: bool = True
+    network_type: str = "L2Bridge"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +71,7 @@ class AgentConfig:
     directory_poll_interval: float = 0.5
     applier: ApplierConfig = field(default_factory=ApplierConfig)
     simulator: SimulatorConfig = field(default_factory=SimulatorConfig)
+    vxlan: VxlanConfig = field(default_factory=VxlanConfig)
 
     def validate(self) -> AgentConfig:
         """Return self, or raise ``ConfigError`` naming the first bad setting."""
@@ -79,9 +92,23 @@ class AgentConfig:
             raise ConfigError("max_addresses_per_acl: must be at least 1")
         if self.applier.max_concurrency < 1:
             raise ConfigError("applier.max_concurrency: must be at least 1")
+        _validate_vxlan(self.vxlan)
+        _one_of("simulator.network_type", self.simulator.network_type, ("L2Bridge", "Overlay"))
         if self.datastore != "kubernetes" and not Path(self.datastore).exists():
             raise ConfigError(f"datastore: no such file or directory: {self.datastore}")
         return self
+
+
+def _validate_vxlan(vxlan: VxlanConfig) -> None:
+    _one_of("vxlan.enabled", vxlan.enabled, ("auto", "on", "off"))
+    if not 4096 <= vxlan.vni <= 65535:
+        raise ConfigError(f"vxlan.vni: {vxlan.vni} is not in 4096..65535")
+    if not 1 <= vxlan.port <= 65535:
+        raise ConfigError(f"vxlan.port: {vxlan.port} is not in 1..65535")
+    try:
+        re.compile(vxlan.network)
+    except re.error as err:
+        raise ConfigError(f"vxlan.network: not a regular expression: {err}") from None
 
 
 def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:

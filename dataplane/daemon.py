@@ -92,10 +92,12 @@ async def run_agent(config: AgentConfig) -> int:
         )
     options = DataplaneOptions(
         network_name=config.network_name,
+        network_type=config.simulator.network_type,
         create_network=sim,
         manage_endpoints=sim and config.simulator.manage_endpoints,
         engine_overrides=_engine_overrides(config),
         applier=config.applier,
+        vxlan=config.vxlan,
     )
     host, port = listen_address(config.listen)
     source = _make_source(config)

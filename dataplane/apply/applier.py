@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import random
@@ -15,6 +16,7 @@ import anyio
 from dataplane.apply.adopt import acls_of, ipsets_of
 from dataplane.apply.endpoint_map import EndpointMap, HnsEndpointRef
 from dataplane.apply.executor import to_modify_request
+from dataplane.apply.route_sync import RouteSync
 from dataplane.config import ApplierConfig
 from dataplane.engine import Engine
 from dataplane.hns import HcnClient, HnsError, is_not_found
@@ -53,6 +55,7 @@ class Applier:
         config: ApplierConfig,
         metrics: Metrics,
         before_cycle: Callable[[], Awaitable[None]] | None = None,
+        routes: RouteSync | None = None,
     ) -> None:
         self._engine = engine
         self._client = client
@@ -60,6 +63,7 @@ class Applier:
         self._config = config
         self._metrics = metrics
         self._before_cycle = before_cycle
+        self.routes = routes
         self._wake = anyio.Event()
         self._endpoints = EndpointMap()
         self._failure_streak = 0
@@ -125,6 +129,9 @@ class Applier:
         for note in self._engine.take_notes():
             log.warning("compiled fail-closed (denies more than the policy): %s", note)
         result = await self._execute(plan)
+        if self.routes is not None:
+            failures = result.failures + await self.routes.cycle()
+            result = dataclasses.replace(result, failures=failures)
         self.cycles += 1
         self._after_cycle(result, generation)
         return result

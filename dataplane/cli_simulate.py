@@ -89,7 +89,7 @@ def _parse_probes(texts: list[str] | None) -> tuple[Probe, ...]:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from dataplane.simulate import ProbeError, reachability, simulate_node
+    from dataplane.simulate import ProbeError, reachability, simulate
 
     try:
         probes = _parse_probes(args.probe)
@@ -99,7 +99,7 @@ def _simulate(args: argparse.Namespace) -> int:
     loaded = _load(args)
     if loaded is None:
         return 1
-    result = reachability(simulate_node(loaded.updates, args.node), probes)
+    result = reachability(simulate(loaded.updates, args.node), probes)
     if args.format == "json":
         print(json.dumps(result.to_json()))
     else:
@@ -108,7 +108,7 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    from dataplane.simulate import Probe, ProbeError, connection, simulate_node
+    from dataplane.simulate import Probe, ProbeError, connection, simulate
 
     try:
         probe = Probe.parse(args.probe)
@@ -118,7 +118,7 @@ def _explain(args: argparse.Namespace) -> int:
     loaded = _load(args)
     if loaded is None:
         return 1
-    node = simulate_node(loaded.updates, args.node)
+    node = simulate(loaded.updates, args.node)
     for pod in (args.source, args.destination):
         if pod not in node.pods:
             known = ", ".join(sorted(node.pods)) or "none"

@@ -1,5 +1,6 @@
 """Reachability through the real pipeline: manifests, Engine, simulated HNS, its classifier."""
 
+from dataplane.simulate.cluster import SimulatedCluster, simulate
 from dataplane.simulate.manifests import LoadedManifests, ManifestProblem, load_manifests
 from dataplane.simulate.node import (
     SIMULATED_NODE,
@@ -15,6 +16,7 @@ from dataplane.simulate.verdicts import (
     ConnectionVerdict,
     ProbeMatrix,
     Reachability,
+    RouteHop,
     SideVerdict,
     connection,
     reachability,
@@ -31,7 +33,9 @@ __all__ = [
     "ProbeError",
     "ProbeMatrix",
     "Reachability",
+    "RouteHop",
     "SideVerdict",
+    "SimulatedCluster",
     "SimulatedNode",
     "SimulationError",
     "connection",
@@ -39,5 +43,6 @@ __all__ = [
     "on_node",
     "pod_name",
     "reachability",
+    "simulate",
     "simulate_node",
 ]

@@ -39,6 +39,7 @@ KUBERNETES_RESOURCES = (
     WatchedResource("serviceaccounts", "v1", "ServiceAccount"),
     WatchedResource("pods", "v1", "Pod"),
     WatchedResource("networkpolicies", "networking.k8s.io/v1", "NetworkPolicy"),
+    WatchedResource("nodes", "v1", "Node"),  # the VTEPs of the VXLAN overlay (annotations)
 )
 
 CALICO_RESOURCES = tuple(
@@ -49,6 +50,8 @@ CALICO_RESOURCES = tuple(
         ("globalnetworkpolicies", "GlobalNetworkPolicy"),
         ("networksets", "NetworkSet"),
         ("globalnetworksets", "GlobalNetworkSet"),
+        ("ippools", "IPPool"),
+        ("ipamblocks", "IPAMBlock"),
     )
 )
 

@@ -40,11 +40,14 @@ RESOURCE_TYPES = (
     ResourceType("serviceaccounts", "v1", "ServiceAccount", namespaced=True),
     ResourceType("pods", "v1", "Pod", namespaced=True),
     ResourceType("networkpolicies", "networking.k8s.io/v1", "NetworkPolicy", namespaced=True),
+    ResourceType("nodes", "v1", "Node", namespaced=False),
     ResourceType("tiers", _CALICO, "Tier", namespaced=False, crd=True),
     ResourceType("networkpolicies", _CALICO, "NetworkPolicy", namespaced=True, crd=True),
     ResourceType("globalnetworkpolicies", _CALICO, "GlobalNetworkPolicy", False, crd=True),
     ResourceType("networksets", _CALICO, "NetworkSet", namespaced=True, crd=True),
     ResourceType("globalnetworksets", _CALICO, "GlobalNetworkSet", False, crd=True),
+    ResourceType("ippools", _CALICO, "IPPool", namespaced=False, crd=True),
+    ResourceType("ipamblocks", _CALICO, "IPAMBlock", namespaced=False, crd=True),
 )
 
 

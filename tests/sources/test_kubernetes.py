@@ -113,11 +113,14 @@ async def test_initial_list_delivers_every_object_then_in_sync() -> None:
         "serviceaccounts",
         "pods",
         "networkpolicies.networking.k8s.io",
+        "nodes",
         "tiers.crd.projectcalico.org",
         "networkpolicies.crd.projectcalico.org",
         "globalnetworkpolicies.crd.projectcalico.org",
         "networksets.crd.projectcalico.org",
         "globalnetworksets.crd.projectcalico.org",
+        "ippools.crd.projectcalico.org",
+        "ipamblocks.crd.projectcalico.org",
     }
     assert all(entry["listed"] and entry["present"] for entry in status.values())
     assert status["pods"]["objects"] == 5

@@ -29,6 +29,12 @@ def test_flags_override_file(tmp_path: Path) -> None:
         ("node_name: n\napplier: 5\n", "applier: expected a mapping"),
         ("hns: sim\n", "node_name: required"),
         ("node_name: [unclosed\n", "config file"),
+        ("node_name: n\nvxlan: {enabled: maybe}\n", "vxlan.enabled: 'maybe' is not one of"),
+        ("node_name: n\nvxlan: {vni: 4095}\n", "vxlan.vni: 4095 is not in 4096..65535"),
+        ("node_name: n\nvxlan: {port: 0}\n", "vxlan.port: 0 is not in 1..65535"),
+        ("node_name: n\nvxlan: {network: '(calico'}\n", "vxlan.network: not a regular"),
+        ("node_name: n\nvxlan: {vni: '4096'}\n", "vxlan.vni: expected int"),
+        ("node_name: n\nsimulator: {network_type: ICS}\n", "simulator.network_type: 'ICS'"),
     ],
 )
 def test_bad_settings_are_named(tmp_path: Path, text: str, needle: str) -> None:

@@ -121,11 +121,13 @@ class RouteResolver:
         return any(pool.vxlan for pool in self._pools.values())
 
     def unrouted(self) -> dict[str, str]:
-        """Why each block without a route has none, by block name (a full scan: for
-        status and explanations, not for the hot path)."""
+        """Why each block of another node without a route has none, by block name (a
+        full scan: for status and explanations, not for the hot path)."""
         reasons: dict[str, str] = {}
         for name in sorted(self._blocks):
             block = self._blocks[name]
+            if block.node == self.node_name:
+                continue  # local pods need no route
             reason = self._problem(block)
             if reason is None and self._routes.get(block.cidr, None) is None:
                 reason = "another block with the same prefix is routed"

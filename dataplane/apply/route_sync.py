@@ -10,7 +10,7 @@ from typing import Any
 from dataplane.apply.routes import RouteReconciler
 from dataplane.config import VxlanConfig
 from dataplane.engine import Engine
-from dataplane.hns import HcnClient, HnsError, NetworkInfo
+from dataplane.hns import HcnClient, HnsError, NetworkInfo, is_not_found
 from dataplane.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -73,6 +73,9 @@ class RouteSync:
                 error = str(err)
                 failures += 1
                 log.warning("route %s failed (will retry): %s", request.request_type, err)
+                if is_not_found(err):
+                    self._next_listing = 0.0  # the network went: find it again
+
             self._metrics.route_requests.labels(
                 request.request_type, "error" if error else "ok"
             ).inc()

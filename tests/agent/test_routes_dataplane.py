@@ -184,3 +184,18 @@ async def test_auto_touches_nothing_without_a_vxlan_pool_and_off_never() -> None
         await dp.programmed(dp.feed(updates(CLUSTER)), timeout=10)
         assert dp.status()["routes"] == {"enabled": "off"}
     assert simulator.counters()["calls"]["HcnModifyNetwork"] == 0
+
+
+@pytest.mark.anyio
+async def test_a_recreated_network_is_found_again_and_gets_its_routes() -> None:
+    async with started(overlay()) as dp:
+        await dp.programmed(dp.feed(updates(CLUSTER)), timeout=10)
+        old = dp.status()["network"]
+        # HNS loses the network (endpoints first) and the CNI creates a new one.
+        for endpoint in await dp.client.enumerate_endpoints(old):
+            await dp.client.delete_endpoint(endpoint)
+        await dp.client.delete_network(old)
+        new = await dp.client.create_network("hns-dataplane", "Overlay")
+        leave = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-3"}}
+        dp.feed([convert(leave)])
+        await eventually(lambda: held_routes(new) == WANTED[:1])

@@ -71,8 +71,7 @@ class Dataplane:
         features = await self.client.features()
         config = dataclasses.replace(
             EngineConfig.for_features(features),
-            vxlan_vni=self.options.vxlan.vni,
-            **dict(self.options.engine_overrides),
+            **{"vxlan_vni": self.options.vxlan.vni, **self.options.engine_overrides},
         )
         self._engine = Engine(self.node_name, config)
         self._network_id = await self._find_network()

@@ -152,7 +152,7 @@ class RouteReconciler:
             return []
         removes: list[RouteRequest] = []
         adds: list[RouteRequest] = []
-        for key in sorted(self._dirty, key=str):
+        for key in sorted(self._dirty, key=_sort_key):
             wanted = isinstance(key, RouteSpec) and key in self._desired
             held = self._programmed.get(key)
             if held is not None and not wanted:
@@ -183,7 +183,10 @@ class RouteReconciler:
         pending = sorted(
             k for k in self._desired if k not in self._programmed and k not in self._failed
         )
-        failed = {_describe(key): error for key, error in sorted(self._failed.items(), key=_order)}
+        failed = {
+            _describe(key): error
+            for key, error in sorted(self._failed.items(), key=lambda item: _sort_key(item[0]))
+        }
         return {
             "network": self.network,
             "error": self.error,
@@ -207,5 +210,8 @@ def _describe(key: RouteKey) -> str:
     return f"{key.prefix} via {key.provider_address} ({key.mac}, VNI {key.vni})"
 
 
-def _order(item: tuple[RouteKey, str]) -> str:
-    return str(item[0])
+def _sort_key(key: RouteKey) -> tuple[str, str]:
+    """Routes by prefix (then the rest), malformed ones by their settings' JSON."""
+    if isinstance(key, str):
+        return key, ""
+    return key.prefix, f"{key.provider_address} {key.mac} {key.vni}"

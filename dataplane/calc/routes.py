@@ -14,6 +14,26 @@ DEFAULT_VNI = 4096
 
 
 @dataclass(frozen=True, slots=True)
+class _Net:
+    """A parsed CIDR, for containment tests without re-parsing."""
+
+    version: int
+    address: int
+    length: int
+
+    @classmethod
+    def parse(cls, cidr: str) -> _Net:
+        net = ipaddress.ip_network(cidr)
+        return cls(net.version, int(net.network_address), net.prefixlen)
+
+    def within(self, outer: _Net) -> bool:
+        if self.version != outer.version or self.length < outer.length:
+            return False
+        shift = (32 if self.version == 4 else 128) - outer.length
+        return self.address >> shift == outer.address >> shift
+
+
+@dataclass(frozen=True, slots=True)
 class RouteChanges:
     """Routes to add and to remove (a route whose VTEP changed is in both)."""
 
@@ -44,7 +64,8 @@ class RouteResolver:
         self.node_name = node_name
         self.vni = vni
         self._counters = counters
-        self._pools: dict[str, IpPool] = {}
+        self._pools: dict[str, tuple[IpPool, _Net]] = {}
+        self._nets: dict[str, _Net] = {}  # the parsed prefix of every block
         self._blocks: dict[str, IpamBlock] = {}
         self._blocks_by_node: dict[str, set[str]] = {}
         self._blocks_by_prefix: dict[str, set[str]] = {}
@@ -56,15 +77,15 @@ class RouteResolver:
 
     def set_pool(self, name: str, pool: IpPool | None) -> None:
         old = self._pools.pop(name, None)
-        if pool is not None:
-            self._pools[name] = pool
-        if old == pool:
+        new = (pool, _Net.parse(pool.cidr)) if pool is not None else None
+        if new is not None:
+            self._pools[name] = new
+        if (old[0] if old else None) == pool:
             return
-        nets = [ipaddress.ip_network(p.cidr) for p in (old, pool) if p is not None]
+        nets = [entry[1] for entry in (old, new) if entry is not None]
         for prefix in self._blocks_by_prefix:
             self._counters.route_blocks_scanned += 1
-            block_net = ipaddress.ip_network(prefix)
-            if any(_within(block_net, net) for net in nets):
+            if any(self._nets[prefix].within(net) for net in nets):
                 self._dirty.add(prefix)
 
     def set_block(self, name: str, block: IpamBlock | None) -> None:
@@ -72,11 +93,15 @@ class RouteResolver:
         if old is not None:
             _discard(self._blocks_by_node, old.node, name)
             _discard(self._blocks_by_prefix, old.cidr, name)
+            if old.cidr not in self._blocks_by_prefix:
+                del self._nets[old.cidr]
             self._dirty.add(old.cidr)
         if block is not None:
             self._blocks[name] = block
             self._blocks_by_node.setdefault(block.node, set()).add(name)
             self._blocks_by_prefix.setdefault(block.cidr, set()).add(name)
+            if block.cidr not in self._nets:
+                self._nets[block.cidr] = _Net.parse(block.cidr)
             self._dirty.add(block.cidr)
 
     def set_node(self, name: str, node: Node | None) -> None:
@@ -118,7 +143,7 @@ class RouteResolver:
     @property
     def has_vxlan_pool(self) -> bool:
         """Whether any IP pool uses VXLAN (what Felix's VXLAN auto-detection keys on)."""
-        return any(pool.vxlan for pool in self._pools.values())
+        return any(pool.vxlan for pool, _ in self._pools.values())
 
     def unrouted(self) -> dict[str, str]:
         """Why each block of another node without a route has none, by block name (a
@@ -164,7 +189,7 @@ class RouteResolver:
             return "block has no host affinity"
         if block.node == self.node_name:
             return "block is local to this node"
-        net = ipaddress.ip_network(block.cidr)
+        net = self._nets[block.cidr]
         if net.version != 4:
             return "IPv6 blocks have no VXLAN route on Windows"
         pool = self._pool_of(net)
@@ -176,23 +201,15 @@ class RouteResolver:
             return f"node {block.node} has no VTEP (unknown node or missing VXLAN address)"
         return None
 
-    def _pool_of(self, net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> IpPool | None:
+    def _pool_of(self, net: _Net) -> IpPool | None:
         """The most specific pool containing ``net`` (pools are few; ties by name)."""
         best: IpPool | None = None
         best_len = -1
         for name in sorted(self._pools):
-            pool = self._pools[name]
-            pool_net = ipaddress.ip_network(pool.cidr)
-            if _within(net, pool_net) and pool_net.prefixlen > best_len:
-                best, best_len = pool, pool_net.prefixlen
+            pool, pool_net = self._pools[name]
+            if net.within(pool_net) and pool_net.length > best_len:
+                best, best_len = pool, pool_net.length
         return best
-
-
-def _within(
-    inner: ipaddress.IPv4Network | ipaddress.IPv6Network,
-    outer: ipaddress.IPv4Network | ipaddress.IPv6Network,
-) -> bool:
-    return inner.version == outer.version and inner.subnet_of(outer)  # type: ignore[arg-type]
 
 
 def _discard(index: dict[str, set[str]], key: str, name: str) -> None:

@@ -9,6 +9,8 @@ be exactly one per route that changed.
 from __future__ import annotations
 
 import itertools
+import statistics
+import time
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 
@@ -179,10 +181,14 @@ def test_routes_churn_event(benchmark: BenchmarkFixture, nodes: int, event_name:
     before = path.engine.counters()["routes_resolved"]
 
     done = []
+    cpu: list[float] = []
 
     def one_event() -> None:
         updates, changed = next(steps)
-        assert path.feed(updates) == changed
+        started = time.process_time()
+        requests = path.feed(updates)
+        cpu.append(time.process_time() - started)
+        assert requests == changed
         done.append(changed)
 
     benchmark.pedantic(one_event, rounds=CHURN_ROUNDS, iterations=1)
@@ -190,6 +196,11 @@ def test_routes_churn_event(benchmark: BenchmarkFixture, nodes: int, event_name:
     if len(done) % 2:
         one_event()  # undo the last event: the next benchmark starts from the same cluster
     benchmark.extra_info.update(
-        {"nodes": nodes, "routes": path.routes.programmed_count, "routes_resolved": resolved}
+        {
+            "nodes": nodes,
+            "routes": path.routes.programmed_count,
+            "routes_resolved": resolved,
+            "cpu_median_us": round(statistics.median(cpu) * 1e6, 1),
+        }
     )
     assert resolved <= BLOCKS_PER_NODE, "work follows the event, not the cluster"

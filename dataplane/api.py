@@ -118,7 +118,7 @@ class Dataplane:
             self.client,
             vxlan,
             vxlan.network or self.options.network_name,
-            self.options.applier.resync_interval,
+            self.options.applier,
             self.metrics,
         )
 

@@ -130,7 +130,7 @@ class Applier:
             log.warning("compiled fail-closed (denies more than the policy): %s", note)
         result = await self._execute(plan)
         if self.routes is not None:
-            failures = result.failures + await self.routes.cycle()
+            failures = result.failures + await self.routes.cycle(time.monotonic())
             result = dataclasses.replace(result, failures=failures)
         self.cycles += 1
         self._after_cycle(result, generation)

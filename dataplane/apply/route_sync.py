@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import math
+import random
 import re
-import time
 from typing import Any
 
 from dataplane.apply.routes import RouteReconciler
-from dataplane.config import VxlanConfig
+from dataplane.config import ApplierConfig, VxlanConfig
 from dataplane.engine import Engine
 from dataplane.hns import HcnClient, HnsError, NetworkInfo, is_not_found
 from dataplane.metrics import Metrics
@@ -23,6 +24,8 @@ class RouteSync:
     the setting matches as a regular expression, as Felix's ``WindowsNetworkName``);
     it is found and listed at the first cycle and every ``resync_interval`` seconds.
     With ``enabled: auto`` nothing is touched while the datastore holds no VXLAN pool.
+    After failed requests ``retry_at`` is when to run again (exponential backoff with
+    jitter from ``rng``, as the applier's). Time comes in as ``now`` on each cycle.
     """
 
     def __init__(
@@ -31,18 +34,22 @@ class RouteSync:
         client: HcnClient,
         config: VxlanConfig,
         network: str,
-        resync_interval: float,
+        timing: ApplierConfig,
         metrics: Metrics,
+        rng: random.Random | None = None,
     ) -> None:
         self._engine = engine
         self._client = client
         self._config = config
         self._pattern = re.compile(network)
         self._name = network
-        self._resync_interval = resync_interval
+        self._timing = timing
         self._metrics = metrics
+        self._rng = rng or random.Random()
         self._network_id: str | None = None
-        self._next_listing = 0.0
+        self._next_listing = -math.inf
+        self._failure_streak = 0
+        self.retry_at = math.inf
         self.reconciler = RouteReconciler()
 
     @property
@@ -52,15 +59,14 @@ class RouteSync:
             return self._engine.graph.routes.has_vxlan_pool
         return self._config.enabled == "on"
 
-    async def cycle(self) -> int:
+    async def cycle(self, now: float) -> int:
         """Bring the network's routes up to date; the number of failed requests."""
         self.reconciler.update(self._engine.take_route_changes())
         if not self.active:
             return 0
-        now = time.monotonic()
         if self._network_id is None or now >= self._next_listing:
             await self._list()
-            self._next_listing = now + self._resync_interval
+            self._next_listing = now + self._timing.resync_interval
         if self.reconciler.error:
             return 0
         failures = 0
@@ -74,14 +80,24 @@ class RouteSync:
                 failures += 1
                 log.warning("route %s failed (will retry): %s", request.request_type, err)
                 if is_not_found(err):
-                    self._next_listing = 0.0  # the network went: find it again
+                    self._next_listing = -math.inf  # the network went: find it again
 
             self._metrics.route_requests.labels(
                 request.request_type, "error" if error else "ok"
             ).inc()
             self.reconciler.acknowledge(request, error)
         self._metrics.routes_programmed.set(self.reconciler.programmed_count)
+        self._schedule_retry(now, failures)
         return failures
+
+    def _schedule_retry(self, now: float, failures: int) -> None:
+        if not failures:
+            self._failure_streak, self.retry_at = 0, math.inf
+            return
+        self._failure_streak += 1
+        timing = self._timing
+        delay = min(timing.retry_max, timing.retry_base * 2 ** (self._failure_streak - 1))
+        self.retry_at = now + delay * self._rng.uniform(0.5, 1.5)
 
     async def _list(self) -> None:
         try:

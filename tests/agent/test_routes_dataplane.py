@@ -158,7 +158,7 @@ async def test_failed_network_modify_is_retried_without_duplicates() -> None:
     simulator.inject_fault("HcnModifyNetwork", 2, 0x803B0020)  # HNS manager stopped, once
     async with started(overlay()) as dp:
         await dp.programmed(dp.feed(updates(CLUSTER)), timeout=10)
-        assert held_routes(dp.status()["network"]) == WANTED
+        await eventually(lambda: held_routes(dp.status()["network"]) == WANTED)
         assert simulator.counters()["faults_triggered"] == 1
         assert route_requests(dp, "Add", "error") == 1
         assert route_requests(dp, "Add") == 3

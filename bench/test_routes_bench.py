@@ -78,6 +78,7 @@ class RoutePath:
     def feed(self, updates: tuple[Update, ...] | list[Update]) -> int:
         """Apply updates and acknowledge the requests they cause; returns their number."""
         self.engine.apply(updates)
+        self.engine.refresh()
         self.routes.update(self.engine.take_route_changes())
         requests = self.routes.requests()
         for request in requests:
@@ -120,6 +121,7 @@ def test_routes_initial_sync_on_the_simulator(benchmark: BenchmarkFixture) -> No
             network = api.create_network("vxlan0", "Overlay")
             path = RoutePath()
             path.engine.apply(_cluster(nodes))
+            path.engine.refresh()
             path.routes.update(path.engine.take_route_changes())
             for request in path.routes.requests():
                 api.modify_network(network, request.to_modify_request())

@@ -10,8 +10,9 @@ from dataplane.calc.delta import (
     TierPolicies,
 )
 from dataplane.calc.graph import CalcGraph
-from dataplane.calc.ipsets import IpSetCalculator, NotAcquiredError
+from dataplane.calc.ipsets import IpSetCalculator, NotActiveError
 from dataplane.calc.routes import DEFAULT_VNI, RouteChanges, RouteResolver
+from dataplane.calc.rule_scanner import policy_set_keys
 
 __all__ = [
     "DEFAULT_VNI",
@@ -23,8 +24,9 @@ __all__ = [
     "IpSetDelta",
     "IpSetKey",
     "Member",
-    "NotAcquiredError",
+    "NotActiveError",
     "RouteChanges",
     "RouteResolver",
     "TierPolicies",
+    "policy_set_keys",
 ]

@@ -23,6 +23,7 @@ async def test_failed_requests_set_a_backoff_deadline_and_are_retried() -> None:
     simulator.reset()
     engine = Engine("node-1")
     engine.apply([*(convert(o) for o in CLUSTER), InSync()])
+    engine.refresh()
     timing = ApplierConfig(retry_base=2.0, retry_max=30.0, resync_interval=60.0)
     async with HcnClient(backend="sim") as client:
         network = await client.create_network("vxlan0", "Overlay")

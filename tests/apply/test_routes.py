@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from dataplane.apply.routes import RouteReconciler, RouteRequest, RouteSpec
 from dataplane.calc import RouteChanges
 from dataplane.model import Route
@@ -113,3 +116,65 @@ def test_missing_network_stops_requests() -> None:
     r = reconciler(R1)
     r.no_network("no HNS network matches 'vxlan'")
     assert r.requests() == [] and r.error == "no HNS network matches 'vxlan'"
+
+
+# -- property: any listing, any changes, any failures: converges with one request per difference
+
+
+def _route(i: int, provider: int) -> Route:
+    return Route(f"10.244.{i}.0/26", f"n{i}", f"172.16.0.{provider}", "00-15-5D-00-00-01", 4096)
+
+
+routes_strategy = (
+    st.sets(st.builds(_route, st.integers(0, 5), st.integers(1, 2)), max_size=6)
+    .map(lambda rs: {r.prefix: r for r in rs}.values())
+    .map(frozenset)
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    listed=routes_strategy,
+    first=routes_strategy,
+    second=routes_strategy,
+    failures=st.lists(st.booleans(), max_size=20),
+)
+def test_requests_are_exactly_the_differences_and_converge(
+    listed: frozenset[Route],
+    first: frozenset[Route],
+    second: frozenset[Route],
+    failures: list[bool],
+) -> None:
+    r = RouteReconciler()
+    r.update(RouteChanges(first))
+    r.adopt("vxlan0", "Overlay", [policy(route) for route in listed])
+    held = {RouteSpec.of(route) for route in listed}
+    outcomes = iter(failures)
+
+    def drain() -> None:
+        for _ in range(10):
+            requests = r.requests()
+            if not requests:
+                return
+            for request in requests:
+                failed = next(outcomes, False)
+                r.acknowledge(request, "failed" if failed else None)
+                if not failed:
+                    spec = request.key
+                    assert isinstance(spec, RouteSpec)
+                    (held.add if request.request_type == "Add" else held.remove)(spec)
+
+    want = {RouteSpec.of(route) for route in first}
+    first_requests = r.requests()
+    assert len(first_requests) == len(want ^ held), "one request per difference"
+    for request in first_requests:
+        failed = next(outcomes, False)
+        r.acknowledge(request, "failed" if failed else None)
+        if not failed:
+            (held.add if request.request_type == "Add" else held.remove)(request.key)  # type: ignore[arg-type]
+    drain()
+    assert held == want
+    r.update(RouteChanges(second - first, first - second))
+    drain()
+    assert held == {RouteSpec.of(route) for route in second}
+    assert r.status()["failed"] == {} and r.status()["pending"] == []

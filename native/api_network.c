@@ -1,5 +1,6 @@
 /* The exported HCN network functions: what networks add to the shared calls of api_object.c. */
 #include "api_object.h"
+#include "routes.h"
 
 #include <stddef.h>
 
@@ -17,6 +18,7 @@ static int check_network(const hcn_object *parent, const json_value *doc, sim_er
 static int init_network(hcn_object *obj, hcn_object *parent, const json_value *doc, sim_error *err) {
     (void)parent, (void)doc, (void)err;
     strmap_init(&((network *)obj)->sets);
+    strmap_init(&((network *)obj)->routes);
     return 0;
 }
 
@@ -44,6 +46,7 @@ static void release_network(hcn_object *obj) {
     network *net = (network *)obj;
     policy_list_clear(&net->policies);
     strmap_free(&net->sets);
+    routes_index_free(net);
 }
 
 const object_kind NETWORK_KIND = {

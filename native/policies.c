@@ -278,6 +278,7 @@ static int network_add(network *net, const json_value *list, int version, modify
             }
             list_append(&net->policies, (policy){json_clone(list->u.items[i]), NULL, fresh[i]});
         }
+        routes_index_add(net, list);
     } else {
         for (size_t i = 0; i < n; i++) ipset_free(fresh[i]);
     }
@@ -333,6 +334,7 @@ static int network_update(network *net, const json_value *list, int version, mod
         }
     }
     free(targets);
+    routes_index_rebuild(net);
     return 0;
 }
 
@@ -370,6 +372,8 @@ static int network_remove(network *net, const json_value *list, modify_stats *st
             strmap_remove(&net->sets, s->id);
             st->sets_removed++;
         }
+        for (size_t k = 0; k < net->policies.n; k++)
+            if (drop[k]) routes_index_drop(net, net->policies.items[k].doc);
         list_drop(&net->policies, drop);
     }
     free(drop);

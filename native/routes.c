@@ -58,7 +58,58 @@ static int check_route(const json_value *settings, size_t i, cidr *prefix, sim_e
     return 0;
 }
 
-static int same_prefix(const cidr *a, const cidr *b) { return a->prefix == b->prefix && !memcmp(&a->a, &b->a, sizeof a->a); }
+/* The canonical text of a prefix (family, address bytes, length): equal prefixes, equal keys. */
+#define PREFIX_KEY_LEN 48
+static void prefix_key(const cidr *c, char out[PREFIX_KEY_LEN]) {
+    char *p = out;
+    p += sprintf(p, "%u:", c->a.family);
+    for (int i = 0; i < (c->a.family == 4 ? 4 : 16); i++) p += sprintf(p, "%02x", c->a.b[i]);
+    sprintf(p, "/%u", c->prefix);
+}
+
+/* The key of a route policy document, 0 on success. */
+static int route_key(const json_value *doc, char out[PREFIX_KEY_LEN]) {
+    cidr prefix;
+    if (!is_route(doc) || parse_prefix(json_get_string(json_get(doc, "Settings"), "DestinationPrefix"), &prefix))
+        return -1;
+    prefix_key(&prefix, out);
+    return 0;
+}
+
+void routes_index_add(network *net, const json_value *list) {
+    char key[PREFIX_KEY_LEN];
+    for (size_t i = 0; list && i < list->len; i++)
+        if (route_key(list->u.items[i], key) == 0 && !strmap_get(&net->routes, key)) {
+            char *owned = xstrdup(key);
+            strmap_put(&net->routes, owned, owned);
+        }
+}
+
+void routes_index_drop(network *net, const json_value *policy_doc) {
+    char key[PREFIX_KEY_LEN];
+    char *owned = route_key(policy_doc, key) == 0 ? strmap_get(&net->routes, key) : NULL;
+    if (!owned) return;
+    strmap_remove(&net->routes, key);
+    free(owned);
+}
+
+void routes_index_free(network *net) {
+    for (size_t i = 0; i < net->routes.cap; i++)
+        if (net->routes.slots[i].key) free(net->routes.slots[i].value);
+    strmap_free(&net->routes);
+    strmap_init(&net->routes);
+}
+
+void routes_index_rebuild(network *net) {
+    routes_index_free(net);
+    for (size_t p = 0; p < net->policies.n; p++) {
+        char key[PREFIX_KEY_LEN];
+        if (route_key(net->policies.items[p].doc, key) == 0 && !strmap_get(&net->routes, key)) {
+            char *owned = xstrdup(key);
+            strmap_put(&net->routes, owned, owned);
+        }
+    }
+}
 
 int routes_check(const network *net, const json_value *list, int replacing, sim_error *err) {
     size_t n = list ? list->len : 0, count = 0;
@@ -68,27 +119,26 @@ int routes_check(const network *net, const json_value *list, int replacing, sim_
     if (!type || ascii_casecmp_n(type, strlen(type), "Overlay"))
         return set_error(err, HCN_E_INVALID_POLICY, "RemoteSubnetRoute needs an Overlay network; %s is %s", net->obj.key,
                          type ? type : "untyped");
-    cidr *seen = xcalloc(count + net->policies.n, sizeof *seen);
+    char (*keys)[PREFIX_KEY_LEN] = xcalloc(count, sizeof *keys);
+    strmap batch;
+    strmap_init(&batch);
     size_t k = 0;
-    if (!replacing)
-        for (size_t p = 0; p < net->policies.n; p++)
-            if (is_route(net->policies.items[p].doc) &&
-                parse_prefix(json_get_string(json_get(net->policies.items[p].doc, "Settings"), "DestinationPrefix"),
-                             &seen[k]) == 0)
-                k++;
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         if (!is_route(list->u.items[i])) continue;
         cidr prefix;
         rc = check_route(json_get(list->u.items[i], "Settings"), i, &prefix, err);
-        for (size_t s = 0; s < k && rc == 0; s++)
-            if (same_prefix(&seen[s], &prefix))
-                rc = set_error(err, HCN_E_POLICY_ALREADY_EXISTS,
-                               "RemoteSubnetRoute %zu: a route to %.64s already exists on the network", i,
-                               json_get_string(json_get(list->u.items[i], "Settings"), "DestinationPrefix"));
-        seen[k++] = prefix;
+        if (rc) break;
+        prefix_key(&prefix, keys[k]);
+        if ((!replacing && strmap_get(&net->routes, keys[k])) || strmap_get(&batch, keys[k]))
+            rc = set_error(err, HCN_E_POLICY_ALREADY_EXISTS,
+                           "RemoteSubnetRoute %zu: a route to %.64s already exists on the network", i,
+                           json_get_string(json_get(list->u.items[i], "Settings"), "DestinationPrefix"));
+        strmap_put(&batch, keys[k], keys[k]);
+        k++;
     }
-    free(seen);
+    strmap_free(&batch);
+    free(keys);
     return rc;
 }
 

@@ -644,6 +644,17 @@ static void test_routes_and_instances(void) {
     CHECK_HR(HcnModifyNetwork(net, W(modify("Remove", r1)), &err), 0);
     CHECK(HcnSimLookupRoute(&id, "10.244.3.9", route, sizeof route) == 0);
     CHECK_HR(HcnModifyNetwork(net, W(modify("Add", r1)), &err), 0);
+    /* The prefix index follows Remove and Update; equal prefixes written differently collide. */
+    const char *v6 = ROUTE("fd00::/120", "172.16.0.13", "00-15-5D-11-22-33", "4096");
+    CHECK_HR(HcnModifyNetwork(net, W(modify("Add", v6)), &err), 0);
+    CHECK_HR(HcnModifyNetwork(net, W(modify("Add", ROUTE("fd00:0::/120", "172.16.0.9", "00-15-5D-11-22-33", "4096"))),
+                              &err),
+             POLICY_EXISTS);
+    free(take(&err));
+    CHECK_HR(HcnModifyNetwork(net, W(modify("Update", v6)), &err), 0);
+    CHECK_HR(HcnModifyNetwork(net, W(modify("Add", r1)), &err), 0);
+    CHECK_HR(HcnModifyNetwork(net, W(modify("Add", v6)), &err), POLICY_EXISTS);
+    free(take(&err));
     CHECK(HcnSimSelectInstance("") == 0);
     CHECK(HcnSimLookupRoute(&id, "10.244.3.9", route, sizeof route) == (int)NETWORK_NOT_FOUND);
     CHECK(HcnSimSelectInstance("node-b") == 0);

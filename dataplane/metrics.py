@@ -76,6 +76,11 @@ class Metrics:
         self.routes_programmed = Gauge(
             "dataplane_routes_programmed", "VXLAN routes programmed on the network", registry=r
         )
+        self.foreign_acls = Counter(
+            "dataplane_foreign_acls",
+            "ACLs found on managed endpoints that the agent did not program (removed)",
+            registry=r,
+        )
 
     def watch_core(self, read: Callable[[], Mapping[str, int]]) -> None:
         """Export the core's operation counters, read at scrape time."""

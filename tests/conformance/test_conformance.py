@@ -18,6 +18,7 @@ from dataplane.simulate import (
     reachability,
     simulate_node,
 )
+from tests.compile.harness import MODES
 from tests.conformance.calico_scenarios import SCENARIOS as CALICO
 from tests.conformance.cluster import PODS, base_manifests
 from tests.conformance.kubernetes_scenarios import SCENARIOS as KUBERNETES
@@ -55,10 +56,11 @@ def _reference_matrix(cluster: Cluster, node: SimulatedNode, probe: Probe) -> di
     }
 
 
+@pytest.mark.parametrize("set_policy", MODES)
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
-def test_scenario(scenario: Scenario, tmp_path: Path) -> None:
+def test_scenario(scenario: Scenario, set_policy: bool, tmp_path: Path) -> None:
     base = _load(tmp_path / "base.yaml", yaml.safe_dump_all(base_manifests()))
-    node = simulate_node(base)
+    node = simulate_node(base, set_policy=set_policy)
     cluster = Cluster.of([])
     for update in on_node(base, node.node_name):
         cluster = cluster.apply(update)

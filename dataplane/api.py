@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import logging
 import math
@@ -64,6 +65,7 @@ class Dataplane:
         self._applier: Applier | None = None
         self._network_id = ""
         self._stack: AsyncExitStack | None = None
+        self._sources: dict[str, Any] = {}
 
     # -- lifecycle --------------------------------------------------------------
 
@@ -86,6 +88,7 @@ class Dataplane:
             routes=self._route_sync(),
         )
         self.metrics.watch_core(self._engine.counters)
+        self.metrics.read_endpoint_gauges(self._endpoint_gauges)
         log.info(
             "dataplane for node %s on HNS %s (network %s, %s)",
             self.node_name,
@@ -150,16 +153,23 @@ class Dataplane:
         batch = list(updates)
         self.updates_received += len(batch)
         with self.metrics.calc_seconds.time():
+            syncing = not self.engine.in_sync
             self.engine.apply(batch)
-        for update in batch:
-            kind = (
-                update.value.key.kind
-                if isinstance(update, Upsert)
-                else "InSync"
-                if isinstance(update, InSync)
-                else update.key.kind
-            )
-            self.metrics.events.labels(str(kind)).inc()
+            if syncing:
+                # Bring the core up to date batch by batch during the initial sync, so
+                # InSync does not leave one long flush (an event-loop stall) to the
+                # applier's first cycle. The total work is the same.
+                self.engine.refresh()
+        kinds = collections.Counter(
+            update.value.key.kind
+            if isinstance(update, Upsert)
+            else "InSync"
+            if isinstance(update, InSync)
+            else update.key.kind
+            for update in batch
+        )
+        for kind, count in kinds.items():
+            self.metrics.events.labels(str(kind)).inc(count)
         self.applier.notify()
         return self.applier.generation
 
@@ -173,8 +183,13 @@ class Dataplane:
         self.metrics.invalid.inc()
         log.error("invalid resource %s: %s", origin, error)
 
-    async def run_source(self, source: Any) -> None:
-        """Run a source (``dataplane.sources``) into this dataplane until cancelled."""
+    async def run_source(self, source: Any, name: str | None = None) -> None:
+        """Run a source (``dataplane.sources``) into this dataplane until cancelled.
+
+        Its ``status()`` appears under ``sources`` in ``status()``, by ``name``
+        (default: the class name without ``Source``, lowercase).
+        """
+        self._sources[name or type(source).__name__.removesuffix("Source").lower()] = source
         await source.run(self)
 
     async def programmed(self, generation: int | None = None, timeout: float = math.inf) -> None:
@@ -189,6 +204,29 @@ class Dataplane:
     def ready(self) -> bool:
         """True after the first complete programming following the initial sync."""
         return self._applier is not None and self._applier.ready.is_set()
+
+    def _endpoint_gauges(self) -> dict[str, int]:
+        """ACLs and fail-closed notes on the programmed local endpoints, and the local
+        pods still without an HNS endpoint (read at scrape time)."""
+        ids = self.applier.endpoint_ids
+        acls = fail_closed = 0
+        for key in ids:
+            status = self.engine.endpoint_status(key)
+            if status is not None:
+                acls += status.acl_count
+                fail_closed += len(status.notes)
+        pending = len(self.applier.reconciler.pending_endpoints())
+        return {"acls": acls, "fail_closed": fail_closed, "pending": pending}
+
+    def not_ready(self) -> list[str]:
+        """Why the agent is not ready (empty when ready): not yet programmed after the
+        initial sync, or a source whose watches have been down past their grace."""
+        reasons = [] if self.ready else ["the initial sync is not programmed yet"]
+        for name, source in self._sources.items():
+            down = getattr(source, "down", None)
+            if callable(down):
+                reasons += [f"{name}: no working watch of {c}" for c in down()]
+        return reasons
 
     def counters(self) -> dict[str, int]:
         return dict(self.engine.counters())
@@ -219,5 +257,6 @@ class Dataplane:
             "endpoints": endpoints,
             "invalid_resources": dict(self.invalid_resources),
             "routes": self.applier.routes.status() if self.applier.routes else {"enabled": "off"},
+            "sources": {name: source.status() for name, source in self._sources.items()},
             "counters": self.counters(),
         }

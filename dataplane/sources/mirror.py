@@ -27,10 +27,11 @@ class Observation:
     origin: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Entry:
     fingerprint: str
     emitted: Upsert | Delete | None
+    listing: int
 
 
 class ObjectMirror:
@@ -40,14 +41,19 @@ class ObjectMirror:
     an update only when the conversion differs from what was emitted before.
     An object that fails validation is reported and emits nothing, so the
     consumer keeps the previous valid version; deleting it emits a ``Delete``.
+
+    A complete listing may arrive in pieces: ``begin_listing``, ``observe``
+    each object as it comes, then ``end_listing`` deletes what it did not name.
     """
 
-    __slots__ = ("_convert", "_entries", "_report")
+    __slots__ = ("_convert", "_entries", "_listing", "_report", "_verify")
 
     def __init__(self, convert: Converter, report: Reporter) -> None:
         self._convert = convert
         self._report = report
         self._entries: dict[ResourceKey, _Entry] = {}
+        self._listing = 0
+        self._verify = False
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -58,19 +64,29 @@ class ObjectMirror:
     def observe(self, seen: Observation) -> Update | None:
         """The update a new or changed object calls for (None when nothing changed)."""
         previous = self._entries.get(seen.key)
-        if previous is not None and previous.fingerprint == seen.fingerprint:
+        if previous is not None and previous.fingerprint == seen.fingerprint and not self._verify:
+            previous.listing = self._listing
             return None
         emitted = None if previous is None else previous.emitted
         try:
             update = self._convert(seen.obj)
         except ValidationError as error:
-            self._entries[seen.key] = _Entry(seen.fingerprint, emitted)
+            self._entries[seen.key] = _Entry(seen.fingerprint, emitted, self._listing)
             self._report(seen.origin, error)
             return None
-        self._entries[seen.key] = _Entry(seen.fingerprint, update)
+        self._entries[seen.key] = _Entry(seen.fingerprint, update, self._listing)
         if update == emitted or (emitted is None and isinstance(update, Delete)):
             return None
         return update
+
+    def touch(self, key: ResourceKey, fingerprint: str) -> bool:
+        """Count an object as named by the current listing if its version is the one
+        known (so it need not even be parsed); False when it must be observed."""
+        entry = self._entries.get(key)
+        if entry is None or entry.fingerprint != fingerprint or self._verify:
+            return False
+        entry.listing = self._listing
+        return True
 
     def forget(self, key: ResourceKey) -> Delete | None:
         """The ``Delete`` an object's removal calls for (None if already gone)."""
@@ -79,16 +95,30 @@ class ObjectMirror:
             return None
         return Delete(key)
 
+    def begin_listing(self, verify: bool = False) -> None:
+        """A complete listing starts (dropping any unfinished one).
+
+        ``verify``: fingerprints cannot be trusted across the gap (resourceVersions
+        restarted), so every object of this listing is converted and compared.
+        """
+        self._listing += 1
+        self._verify = verify
+
+    def end_listing(self) -> list[Update]:
+        """The listing is complete: ``Delete``s of the objects it did not name."""
+        self._verify = False
+        listing = self._listing
+        stale = [key for key, entry in self._entries.items() if entry.listing != listing]
+        return [removal for key in stale if (removal := self.forget(key)) is not None]
+
+    def clear(self) -> list[Update]:
+        """The whole collection is gone: ``Delete``s of every emitted object."""
+        self._verify = False
+        return [removal for key in list(self._entries) if (removal := self.forget(key)) is not None]
+
     def resync(self, snapshot: Iterable[Observation]) -> list[Update]:
         """Updates that turn the mirrored state into ``snapshot`` (a complete listing)."""
         latest = {seen.key: seen for seen in snapshot}
-        updates: list[Update] = []
-        for key in [key for key in self._entries if key not in latest]:
-            removal = self.forget(key)
-            if removal is not None:
-                updates.append(removal)
-        for seen in latest.values():
-            update = self.observe(seen)
-            if update is not None:
-                updates.append(update)
-        return updates
+        self.begin_listing()
+        changes = [update for seen in latest.values() if (update := self.observe(seen)) is not None]
+        return [*self.end_listing(), *changes]

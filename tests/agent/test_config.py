@@ -35,6 +35,8 @@ def test_flags_override_file(tmp_path: Path) -> None:
         ("node_name: n\nvxlan: {network: '(calico'}\n", "vxlan.network: not a regular"),
         ("node_name: n\nvxlan: {vni: '4096'}\n", "vxlan.vni: expected int"),
         ("node_name: n\nsimulator: {network_type: ICS}\n", "simulator.network_type: 'ICS'"),
+        ("node_name: n\nkubernetes:\n  page_size: 0\n", "kubernetes: WatchSettings.page_size"),
+        ("node_name: n\nkubernetes:\n  backoff: {base: 0}\n", "kubernetes.backoff: backoff"),
     ],
 )
 def test_bad_settings_are_named(tmp_path: Path, text: str, needle: str) -> None:
@@ -43,6 +45,13 @@ def test_bad_settings_are_named(tmp_path: Path, text: str, needle: str) -> None:
     with pytest.raises(ConfigError) as err:
         load_config(cfg)
     assert needle in str(err.value)
+
+
+def test_kubernetes_watch_settings_from_the_file(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("node_name: n\nkubernetes:\n  down_grace: 30\n  backoff: {max: 10}\n")
+    settings = load_config(cfg).kubernetes
+    assert (settings.down_grace, settings.backoff.max, settings.page_size) == (30.0, 10.0, 500)
 
 
 def test_missing_datastore_directory_is_an_error(tmp_path: Path) -> None:

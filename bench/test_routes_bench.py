@@ -60,7 +60,7 @@ def _block(n: int, b: int) -> IpamBlock:
 def _cluster(nodes: int) -> tuple[Update, ...]:
     updates: list[Update] = [Upsert(IpPool("default", "10.0.0.0/8", VxlanMode.ALWAYS))]
     for n in range(nodes):
-        updates.append(Upsert(Node(f"node-{n}", _vtep(n))))
+        updates.append(Upsert(Node(f"node-{n}", vtep=_vtep(n))))
         updates.extend(Upsert(_block(n, b)) for b in range(BLOCKS_PER_NODE))
     updates.append(InSync())
     return tuple(updates)
@@ -141,7 +141,7 @@ def _node_join_leave(nodes: int) -> Iterator[tuple[list[Update], int]]:
     """A node's VTEP appears (its 10 blocks get routes) and goes again."""
     for n in itertools.cycle(range(1, nodes)):
         yield [Upsert(Node(f"node-{n}"))], BLOCKS_PER_NODE
-        yield [Upsert(Node(f"node-{n}", _vtep(n)))], BLOCKS_PER_NODE
+        yield [Upsert(Node(f"node-{n}", vtep=_vtep(n)))], BLOCKS_PER_NODE
 
 
 def _block_churn(nodes: int) -> Iterator[tuple[list[Update], int]]:
@@ -156,8 +156,8 @@ def _vtep_move(nodes: int) -> Iterator[tuple[list[Update], int]]:
     """A node's provider address changes and changes back: remove + add per block."""
     for n in itertools.cycle(range(1, nodes)):
         moved = Vtep("192.168.0.1", _vtep(n).tunnel_address, _mac(n))
-        yield [Upsert(Node(f"node-{n}", moved))], 2 * BLOCKS_PER_NODE
-        yield [Upsert(Node(f"node-{n}", _vtep(n)))], 2 * BLOCKS_PER_NODE
+        yield [Upsert(Node(f"node-{n}", vtep=moved))], 2 * BLOCKS_PER_NODE
+        yield [Upsert(Node(f"node-{n}", vtep=_vtep(n)))], 2 * BLOCKS_PER_NODE
 
 
 EVENTS: dict[str, Event] = {

@@ -37,8 +37,8 @@ def _routes_after(*updates: Upsert | Delete) -> dict[str, Route]:
 def test_one_route_per_remote_block_with_a_vtep() -> None:
     routes = _routes_after(
         Upsert(IpPool("pool", "10.244.0.0/16", VxlanMode.ALWAYS)),
-        Upsert(Node("b", VTEP_B)),
-        Upsert(Node(LOCAL, VTEP_A)),
+        Upsert(Node("b", vtep=VTEP_B)),
+        Upsert(Node(LOCAL, vtep=VTEP_A)),
         Upsert(IpamBlock("blk-b", "10.244.3.0/26", "b")),
         Upsert(IpamBlock("blk-local", "10.244.4.0/26", LOCAL)),
         Upsert(IpamBlock("blk-none", "10.244.5.0/26", "")),
@@ -56,7 +56,7 @@ def test_non_vxlan_pool_and_reasons() -> None:
     graph.apply_all(
         [
             Upsert(IpPool("pool", "10.244.0.0/16", VxlanMode.NEVER)),
-            Upsert(Node("b", VTEP_B)),
+            Upsert(Node("b", vtep=VTEP_B)),
             Upsert(IpamBlock("blk-b", "10.244.3.0/26", "b")),
             Upsert(IpamBlock("blk-c", "10.244.4.0/26", "c")),
         ]
@@ -80,12 +80,12 @@ def test_vtep_change_replaces_the_route_and_node_delete_removes_it() -> None:
     graph.apply_all(
         [
             Upsert(IpPool("pool", "10.244.0.0/16", VxlanMode.ALWAYS)),
-            Upsert(Node("b", VTEP_A)),
+            Upsert(Node("b", vtep=VTEP_A)),
             Upsert(IpamBlock("blk", "10.244.3.0/26", "b")),
         ]
     )
     (first,) = graph.flush().routes_added
-    graph.apply(Upsert(Node("b", VTEP_B)))
+    graph.apply(Upsert(Node("b", vtep=VTEP_B)))
     delta = graph.flush()
     assert delta.routes_removed == {first}
     (second,) = delta.routes_added
@@ -110,12 +110,12 @@ def test_node_event_cost_follows_its_blocks() -> None:
     graph = CalcGraph(LOCAL)
     graph.apply(Upsert(IpPool("pool", "10.0.0.0/8", VxlanMode.ALWAYS)))
     for n in range(50):
-        graph.apply(Upsert(Node(f"n{n}", VTEP_A)))
+        graph.apply(Upsert(Node(f"n{n}", vtep=VTEP_A)))
         for b in range(4):
             graph.apply(Upsert(IpamBlock(f"n{n}-{b}", f"10.{n}.{b}.0/26", f"n{n}")))
     graph.flush()
     before = graph.counters.routes_resolved
-    graph.apply(Upsert(Node("n7", VTEP_B)))
+    graph.apply(Upsert(Node("n7", vtep=VTEP_B)))
     delta = graph.flush()
     assert graph.counters.routes_resolved - before == 4
     assert len(delta.routes_added) == len(delta.routes_removed) == 4
@@ -141,7 +141,7 @@ BLOCKS = [
     for deleted in (False, False, False, True)
 ]
 NODES = [
-    Node(name, vtep) for name in (LOCAL, "n1", "n2") for vtep in (None, VTEP_A, VTEP_B, VTEP_A)
+    Node(name, vtep=vtep) for name in (LOCAL, "n1", "n2") for vtep in (None, VTEP_A, VTEP_B, VTEP_A)
 ]
 resources = st.sampled_from(POOLS) | st.sampled_from(BLOCKS) | st.sampled_from(NODES)
 ops = st.one_of(

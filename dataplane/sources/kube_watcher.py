@@ -92,6 +92,7 @@ class ResourceWatcher:
         self._observe_lag = observe_lag
         self._tune_gc = settings.tune_gc
         self._object_type = OBJECT_TYPES.get((resource.group_version, resource.kind))
+        self._peek = False
         self._mirror = ObjectMirror(convert, self._invalid)
 
     @property
@@ -205,6 +206,8 @@ class ResourceWatcher:
 
     async def _watch(self, action: OpenWatch) -> Action:
         if action.initial_events:
+            # Peeking pays only on a relist: on a first sync no object can be known.
+            self._peek = len(self._mirror) > 0
             self._mirror.begin_listing(action.verify)
         path = self.resource.path
         try:
@@ -298,7 +301,7 @@ class ResourceWatcher:
     def _known(self, line: bytes) -> str | None:
         """The version of an initial event whose object the mirror has at that version
         (a relist through WatchList), read without parsing the line; else None."""
-        if self._object_type is None or not len(self._mirror):
+        if self._object_type is None or not self._peek:
             return None
         peeked = peek_added(line, self._object_type.namespaced)
         if peeked is None:

@@ -142,28 +142,28 @@ def _plain_ip(text: Any) -> str | None:
         return None
 
 
+def _plain_objects(value: Any) -> list[dict[str, Any]] | None:
+    """The objects of a list field, missing elements skipped (a missing list has none);
+    None when the field is not a list or an element is not an object."""
+    if value is None:
+        return []
+    if type(value) is not list:
+        return None
+    found = [element for element in value if element is not None]
+    return found if all(type(element) is dict for element in found) else None
+
+
 def _plain_named_ports(containers: Any) -> tuple[NamedPort, ...] | None:
     """``_named_ports`` for plain values; None when one is not."""
-    if containers is None:
-        return ()
-    if type(containers) is not list:
+    plain_containers = _plain_objects(containers)
+    if plain_containers is None:
         return None
     ports: list[NamedPort] = []
-    for container in containers:
-        if container is None:
-            continue
-        if type(container) is not dict:
-            return None
-        declared = container.get("ports")
+    for container in plain_containers:
+        declared = _plain_objects(container.get("ports"))
         if declared is None:
-            continue
-        if type(declared) is not list:
             return None
         for port in declared:
-            if port is None:
-                continue
-            if type(port) is not dict:
-                return None
             name = port.get("name")
             if not name:
                 if _is_text(name):

@@ -11,3 +11,8 @@ class ValidationError(ValueError):
         self.resource = resource
         self.field = field
         self.message = message
+
+
+class FailClosedError(ValidationError):
+    """Parts of a resource could not be read; it is enforced fail-closed (or, while
+    running, its last valid version stays in force)."""

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataplane.convert.calico_rules import read_rule
+from dataplane.convert.fail_closed import attempt, invalid_rule, readable_action, rules_or_stand_in
 from dataplane.convert.fields import Field
 from dataplane.convert.identity import ObjectIdentity
 from dataplane.convert.policy_types import listed_policy_types
 from dataplane.convert.selectors import read_calico_selector
-from dataplane.model import DEFAULT_TIER, Direction, Kind, Policy, Rule
+from dataplane.errors import ValidationError
+from dataplane.model import DEFAULT_TIER, Action, Direction, Kind, Policy, Rule
 from dataplane.model.wellknown import SERVICE_ACCOUNT_LABEL_PREFIX
 from dataplane.selector import ALL, Selector, conjunction, prefixed
 
@@ -36,34 +38,80 @@ def convert_calico_policy(identity: ObjectIdentity, obj: Field) -> Policy:
     """A Calico (Global)NetworkPolicy, named as given.
 
     ``serviceAccountSelector`` is folded into ``selector`` over the ``pcsa.``
-    labels endpoints inherit from their service account.
+    labels endpoints inherit from their service account. An invalid rule is
+    enforced fail-closed; when anything outside the rules cannot be read, the
+    policy selects all it could select and denies, for its directions (both
+    when those cannot be read). Policies for host endpoints only (doNotTrack,
+    preDNAT) are rejected whole: they never apply to workloads.
     """
     is_global = identity.key.kind is Kind.GLOBAL_NETWORK_POLICY
-    spec = obj.get("spec").known(_GLOBAL_SPEC_FIELDS if is_global else _SPEC_FIELDS)
-    namespace_selector = None
-    if is_global:
+    spec = obj.get("spec")
+    if is_global and _is_object(spec):
         for name in _HOST_ENDPOINT_ONLY:
-            if spec.get(name).boolean(False):
+            if spec.get(name).value is True:
                 raise spec.get(name).error(
                     "not supported: such policies apply to host endpoints only"
                 )
-        spec.get("applyOnForward").boolean(False)
-        namespace_selector = read_calico_selector(spec.get("namespaceSelector"))
-    _check_performance_hints(spec.get("performanceHints"))
-    ingress = tuple(read_rule(rule, Direction.INGRESS) for rule in spec.get("ingress").items())
-    egress = tuple(read_rule(rule, Direction.EGRESS) for rule in spec.get("egress").items())
+    ingress = rules_or_stand_in(_rules_field(spec, "ingress"), _ingress_rule, _action)
+    egress = rules_or_stand_in(_rules_field(spec, "egress"), _egress_rule, _action)
+    problems: list[ValidationError] = []
+    selector = attempt(lambda: _endpoint_selector(spec), problems)
+    namespace_selector = (
+        attempt(lambda: read_calico_selector(spec.get("namespaceSelector")), problems)
+        if is_global
+        else None
+    )
+    types = attempt(lambda: _policy_types(spec.get("types"), ingress, egress), problems)
+    tier = attempt(lambda: spec.get("tier").text(DEFAULT_TIER.name) or DEFAULT_TIER.name, problems)
+    order = attempt(lambda: spec.get("order").optional_number(), problems)
+    attempt(lambda: _check_spec(spec, is_global), problems)
+    if problems:
+        types = types or frozenset(Direction)
+        deny = invalid_rule(None, problems[0])
+        ingress = (deny,) if Direction.INGRESS in types else ()
+        egress = (deny,) if Direction.EGRESS in types else ()
     return Policy(
         kind=identity.key.kind,
         namespace=identity.key.namespace,
         name=identity.key.name,
-        selector=_endpoint_selector(spec),
-        types=_policy_types(spec.get("types"), ingress, egress),
+        selector=selector or ALL,
+        types=types or frozenset(Direction),
         ingress=ingress,
         egress=egress,
-        tier=spec.get("tier").text(DEFAULT_TIER.name) or DEFAULT_TIER.name,
-        order=spec.get("order").optional_number(),
+        tier=tier or DEFAULT_TIER.name,
+        order=order,
         namespace_selector=namespace_selector,
     )
+
+
+def _is_object(spec: Field) -> bool:
+    return isinstance(spec.value, dict)
+
+
+def _rules_field(spec: Field, name: str) -> Field:
+    """``spec.<name>`` (missing when the spec is not an object: its target is unreadable)."""
+    return spec.get(name) if _is_object(spec) else Field(spec.resource, None)
+
+
+def _action(rule: Field) -> Action | None:
+    return readable_action(rule.get("action"))
+
+
+def _ingress_rule(rule: Field) -> list[Rule]:
+    return [read_rule(rule, Direction.INGRESS)]
+
+
+def _egress_rule(rule: Field) -> list[Rule]:
+    return [read_rule(rule, Direction.EGRESS)]
+
+
+def _check_spec(spec: Field, is_global: bool) -> None:
+    """The spec is an object of known fields with valid flags and hints."""
+    spec.known(_GLOBAL_SPEC_FIELDS if is_global else _SPEC_FIELDS)
+    if is_global:
+        for name in (*_HOST_ENDPOINT_ONLY, "applyOnForward"):
+            spec.get(name).boolean(False)
+    _check_performance_hints(spec.get("performanceHints"))
 
 
 def _endpoint_selector(spec: Field) -> Selector:

@@ -6,11 +6,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from dataplane.errors import ValidationError
+from dataplane.errors import FailClosedError, ValidationError
 from dataplane.model import Delete, ResourceKey, Update, Upsert
 
 Converter = Callable[[Mapping[str, Any]], Upsert | Delete]
 Reporter = Callable[[str, Exception], None]
+Clearer = Callable[[str], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,15 @@ class Observation:
 class _Entry:
     fingerprint: str
     emitted: Upsert | Delete | None
+    reported: str | None = None  # the origin reported invalid, until valid again
+
+
+def problems_of(update: Upsert | Delete | None) -> tuple[str, ...]:
+    """What could not be read of a converted object (a policy enforced fail-closed)."""
+    if not isinstance(update, Upsert):
+        return ()
+    problems: tuple[str, ...] = getattr(update.value, "problems", ())
+    return problems
 
 
 class ObjectMirror:
@@ -40,13 +50,18 @@ class ObjectMirror:
     an update only when the conversion differs from what was emitted before.
     An object that fails validation is reported and emits nothing, so the
     consumer keeps the previous valid version; deleting it emits a ``Delete``.
+    A policy with unreadable parts (converted fail-closed) is reported too: it
+    is emitted when no valid version was emitted before, else the valid one
+    stays. ``clear`` hears the origin of a reported object once it is valid
+    again or gone.
     """
 
-    __slots__ = ("_convert", "_entries", "_report")
+    __slots__ = ("_clear", "_convert", "_entries", "_report")
 
-    def __init__(self, convert: Converter, report: Reporter) -> None:
+    def __init__(self, convert: Converter, report: Reporter, clear: Clearer | None = None) -> None:
         self._convert = convert
         self._report = report
+        self._clear = clear
         self._entries: dict[ResourceKey, _Entry] = {}
 
     def __len__(self) -> int:
@@ -64,17 +79,36 @@ class ObjectMirror:
         try:
             update = self._convert(seen.obj)
         except ValidationError as error:
-            self._entries[seen.key] = _Entry(seen.fingerprint, emitted)
-            self._report(seen.origin, error)
-            return None
-        self._entries[seen.key] = _Entry(seen.fingerprint, update)
+            return self._invalid(seen, emitted, error)
+        problems = problems_of(update)
+        if problems:
+            if isinstance(emitted, Upsert) and not problems_of(emitted):
+                message = "invalid edit, the last valid version stays in force: "
+                return self._invalid(seen, emitted, _fail_closed(seen, message, problems))
+            self._report(seen.origin, _fail_closed(seen, "enforced fail-closed: ", problems))
+            self._entries[seen.key] = _Entry(seen.fingerprint, update, seen.origin)
+        else:
+            self._cleared(previous)
+            self._entries[seen.key] = _Entry(seen.fingerprint, update)
         if update == emitted or (emitted is None and isinstance(update, Delete)):
             return None
         return update
 
+    def _invalid(
+        self, seen: Observation, emitted: Upsert | Delete | None, error: ValidationError
+    ) -> None:
+        self._entries[seen.key] = _Entry(seen.fingerprint, emitted, seen.origin)
+        self._report(seen.origin, error)
+        return None
+
+    def _cleared(self, entry: _Entry | None) -> None:
+        if entry is not None and entry.reported is not None and self._clear is not None:
+            self._clear(entry.reported)
+
     def forget(self, key: ResourceKey) -> Delete | None:
         """The ``Delete`` an object's removal calls for (None if already gone)."""
         entry = self._entries.pop(key, None)
+        self._cleared(entry)
         if entry is None or isinstance(entry.emitted, Delete):
             return None
         return Delete(key)
@@ -92,3 +126,7 @@ class ObjectMirror:
             if update is not None:
                 updates.append(update)
         return updates
+
+
+def _fail_closed(seen: Observation, message: str, problems: tuple[str, ...]) -> FailClosedError:
+    return FailClosedError(str(seen.key), "", message + "; ".join(problems))

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from dataplane.convert import ManifestError, UnknownKindError
-from dataplane.errors import ValidationError
+from dataplane.errors import FailClosedError, ValidationError
 from dataplane.model import Delete, Kind, ResourceKey, Upsert
 from dataplane.sources.manifest_tree import DuplicateResourceError, ManifestTree, TreeChanges
 from tests.sources.objects import global_network_set, k8s_policy, namespace, pod
@@ -181,13 +181,15 @@ def test_invalid_document_is_reported_with_its_origin_and_the_others_load(tmp_pa
     path = tmp_path / "a.yaml"
     write(path, namespace("shop"), k8s_policy("shop", "bad", port=70000), namespace("web"))
     changes = ManifestTree(tmp_path).poll()
-    assert upserted(changes) == {ns_key("shop"), ns_key("web")}
+    bad = ResourceKey(Kind.K8S_NETWORK_POLICY, "shop", "bad")
+    assert upserted(changes) == {ns_key("shop"), ns_key("web"), bad}
     assert [origin for origin, _ in changes.problems] == [
         f"{path}: document 2: NetworkPolicy shop/bad"
     ]
     error = changes.problems[0][1]
-    assert isinstance(error, ValidationError)
-    assert error.field == "spec.ingress[0].ports[0].port"
+    assert isinstance(error, FailClosedError)
+    assert "spec.ingress[0].ports[0].port: out of range" in str(error)
+    assert "enforced fail-closed" in str(error)
 
 
 def test_invalid_edit_keeps_the_previous_version_and_deleting_it_emits_delete(

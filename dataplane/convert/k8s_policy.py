@@ -99,7 +99,7 @@ def _isolating(
     )
 
 
-def _ALLOW(_entry: Field) -> Action:  # noqa: N802 - every NetworkPolicy rule allows
+def _ALLOW(_entry: Field) -> Action:
     return Action.ALLOW
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from dataplane.convert import convert
 from dataplane.errors import ValidationError
 from dataplane.model import Policy, Upsert

@@ -11,7 +11,6 @@ from tests.conformance.manifests import (
     labels,
     netpol,
     peer,
-    pod,
     port,
 )
 from tests.failclosed.cluster import TCP81, allowed, at_most, converted, programmed

@@ -34,6 +34,7 @@ def test_never_valid_policy_is_emitted_fail_closed_and_reported() -> None:
     assert isinstance(update, Upsert) and isinstance(update.value, Policy)
     assert update.value.problems and update.value.ingress[0].invalid
     ((origin, error),) = reports.invalid
+    assert origin == "origin"
     assert isinstance(error, FailClosedError) and "enforced fail-closed" in str(error)
 
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from dataplane.convert import ManifestError, UnknownKindError
-from dataplane.errors import FailClosedError, ValidationError
+from dataplane.errors import FailClosedError
 from dataplane.model import Delete, Kind, ResourceKey, Upsert
 from dataplane.sources.manifest_tree import DuplicateResourceError, ManifestTree, TreeChanges
 from tests.sources.objects import global_network_set, k8s_policy, namespace, pod

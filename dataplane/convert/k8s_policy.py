@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from dataplane.convert.fail_closed import attempt, invalid_rule, rules_or_stand_in
 from dataplane.convert.fields import Field
 from dataplane.convert.identity import ObjectIdentity
@@ -134,7 +136,7 @@ def _rules(entry: Field, direction: Direction) -> list[Rule]:
     entry.known(_INGRESS_FIELDS if direction is Direction.INGRESS else _EGRESS_FIELDS)
     problems: list[ValidationError] = []
     listed = entry.get(peers_name).items()
-    peers = [p for p in (attempt(lambda f=f: _peer(f), problems) for f in listed) if p is not None]
+    peers = [p for p in (attempt(partial(_peer, f), problems) for f in listed) if p is not None]
     if not listed:
         peers = [ANY_ENTITY]
     groups = _port_groups(entry.get("ports"), problems)
@@ -199,7 +201,7 @@ def _port_groups(ports: Field, problems: list[ValidationError]) -> list[PortGrou
         return [(None, ())]
     by_protocol: dict[int, list[Port] | None] = {}
     for entry in entries:
-        read = attempt(lambda e=entry: _port_entry(e), problems)
+        read = attempt(partial(_port_entry, entry), problems)
         if read is None:
             continue
         protocol, port = read

@@ -79,12 +79,14 @@ class ObjectMirror:
         try:
             update = self._convert(seen.obj)
         except ValidationError as error:
-            return self._invalid(seen, emitted, error)
+            self._invalid(seen, emitted, error)
+            return None
         problems = problems_of(update)
         if problems:
             if isinstance(emitted, Upsert) and not problems_of(emitted):
                 message = "invalid edit, the last valid version stays in force: "
-                return self._invalid(seen, emitted, _fail_closed(seen, message, problems))
+                self._invalid(seen, emitted, _fail_closed(seen, message, problems))
+                return None
             self._report(seen.origin, _fail_closed(seen, "enforced fail-closed: ", problems))
             self._entries[seen.key] = _Entry(seen.fingerprint, update, seen.origin)
         else:
@@ -99,7 +101,6 @@ class ObjectMirror:
     ) -> None:
         self._entries[seen.key] = _Entry(seen.fingerprint, emitted, seen.origin)
         self._report(seen.origin, error)
-        return None
 
     def _cleared(self, entry: _Entry | None) -> None:
         if entry is not None and entry.reported is not None and self._clear is not None:

@@ -12,12 +12,13 @@ import orjson
 import yaml
 
 from dataplane.convert.fields import type_name
+from dataplane.errors import UnreadableError
 
 MANIFEST_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class ManifestError(ValueError):
+class ManifestError(UnreadableError):
     """A manifest file could not be read or holds a document that is not an object."""
 
     def __init__(self, source: str, document: int | None, message: str) -> None:

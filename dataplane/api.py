@@ -17,11 +17,32 @@ from dataplane.apply.applier import Applier
 from dataplane.apply.simcni import SimulatedCni
 from dataplane.config import ApplierConfig
 from dataplane.engine import Engine, EngineConfig
+from dataplane.errors import UnreadableError
 from dataplane.hns import HcnClient
 from dataplane.metrics import Metrics
-from dataplane.model import InSync, Update, Upsert
+from dataplane.model import Delete, InSync, Update, Upsert
 
 log = logging.getLogger(__name__)
+
+_UPDATE_TYPES = (Upsert, Delete, InSync)
+
+
+def _updates(updates: Iterable[Update]) -> list[Update]:
+    """``updates`` as a list, or TypeError naming what was given instead."""
+    if isinstance(updates, (*_UPDATE_TYPES, str, bytes, Mapping)) or not isinstance(
+        updates, Iterable
+    ):
+        raise TypeError(
+            f"Dataplane.feed: expected an iterable of Upsert, Delete or InSync, "
+            f"got {type(updates).__name__}"
+        )
+    batch = list(updates)
+    for update in batch:
+        if not isinstance(update, _UPDATE_TYPES):
+            raise TypeError(
+                f"Dataplane.feed: expected Upsert, Delete or InSync, got {type(update).__name__}"
+            )
+    return batch
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -56,7 +77,10 @@ class Dataplane:
         self.options = options or DataplaneOptions()
         self.metrics = metrics or Metrics()
         self.invalid_resources: dict[str, str] = {}
+        self.unreadable: dict[str, str] = {}
         self.updates_received = 0
+        self._sources: dict[str, Any] = {}
+        self._closed = False
         self._engine: Engine | None = None
         self._applier: Applier | None = None
         self._network_id = ""
@@ -102,6 +126,7 @@ class Dataplane:
         tb: TracebackType | None,
     ) -> bool | None:
         assert self._stack is not None
+        self._closed = True
         return await self._stack.__aexit__(exc_type, exc, tb)
 
     async def _find_network(self) -> str:
@@ -128,8 +153,14 @@ class Dataplane:
         return self._applier
 
     def feed(self, updates: Iterable[Update]) -> int:
-        """Apply updates to the core; return the generation to wait for."""
-        batch = list(updates)
+        """Apply updates to the core; return the generation to wait for.
+
+        Raises TypeError for anything but an iterable of model updates
+        (``Upsert``, ``Delete``, ``InSync``) and RuntimeError once closed.
+        """
+        if self._closed:
+            raise RuntimeError("Dataplane.feed: the dataplane is closed")
+        batch = _updates(updates)
         self.updates_received += len(batch)
         with self.metrics.calc_seconds.time():
             self.engine.apply(batch)
@@ -150,13 +181,24 @@ class Dataplane:
         self.feed(batch)
 
     def invalid(self, origin: str, error: Exception) -> None:
-        """``UpdateSink``: a resource failed validation; what was programmed stays."""
+        """``UpdateSink``: a resource failed validation (see docs/resources.md for what
+        is enforced then); an unreadable document keeps the agent not ready."""
         self.invalid_resources[origin] = str(error)
+        if isinstance(error, UnreadableError):
+            self.unreadable[origin] = str(error)
         self.metrics.invalid.inc()
         log.error("invalid resource %s: %s", origin, error)
 
+    def valid(self, origin: str) -> None:
+        """``UpdateSink``: what was reported under ``origin`` is fixed or gone."""
+        if self.invalid_resources.pop(origin, None) is not None:
+            log.info("resource %s is valid again (or gone)", origin)
+        self.unreadable.pop(origin, None)
+
     async def run_source(self, source: Any) -> None:
-        """Run a source (``dataplane.sources``) into this dataplane until cancelled."""
+        """Run a source (``dataplane.sources``) into this dataplane until cancelled;
+        its ``status()`` is part of ours, under its ``name``."""
+        self._sources[getattr(source, "name", type(source).__name__)] = source
         await source.run(self)
 
     async def programmed(self, generation: int | None = None, timeout: float = math.inf) -> None:
@@ -169,8 +211,21 @@ class Dataplane:
 
     @property
     def ready(self) -> bool:
-        """True after the first complete programming following the initial sync."""
-        return self._applier is not None and self._applier.ready.is_set()
+        """True after the first complete programming following the initial sync, while
+        no policy document is unreadable."""
+        return self.not_ready_reason is None
+
+    @property
+    def not_ready_reason(self) -> str | None:
+        """Why the agent is not ready (None when it is)."""
+        if self._applier is None or not self._applier.ready.is_set():
+            return "not yet programmed after the initial sync"
+        if self.unreadable:
+            origin, error = next(iter(sorted(self.unreadable.items())))
+            more = len(self.unreadable) - 1
+            extra = f" (and {more} more)" if more else ""
+            return f"unreadable document: {error} at {origin}{extra}"
+        return None
 
     def counters(self) -> dict[str, int]:
         return dict(self.engine.counters())
@@ -197,6 +252,9 @@ class Dataplane:
             "generation": self.applier.generation,
             "programmed_generation": self.applier.programmed_generation,
             "endpoints": endpoints,
+            "not_ready": self.not_ready_reason,
             "invalid_resources": dict(self.invalid_resources),
+            "unreadable_documents": dict(self.unreadable),
+            "sources": {name: dict(source.status()) for name, source in self._sources.items()},
             "counters": self.counters(),
         }

@@ -45,7 +45,10 @@ def _routes(dp: Dataplane) -> dict[str, Any]:
         return 200, "text/plain", b"ok\n"
 
     def readyz() -> tuple[int, str, bytes]:
-        return (200, "text/plain", b"ready\n") if dp.ready else (503, "text/plain", b"not ready\n")
+        reason = dp.not_ready_reason
+        if reason is None:
+            return 200, "text/plain", b"ready\n"
+        return 503, "text/plain", f"not ready: {reason}\n".encode()
 
     def metrics() -> tuple[int, str, bytes]:
         return 200, "text/plain; version=0.0.4", dp.metrics.render()

@@ -8,28 +8,34 @@ from dataplane.convert.labels import read_labels, shared_labels
 from dataplane.convert.nets import read_ip
 from dataplane.convert.protocols import read_k8s_protocol
 from dataplane.model import Delete, NamedPort, Namespace, ServiceAccount, WorkloadEndpoint
-from dataplane.model.wellknown import K8S_NAMESPACE_NAME_LABEL
+from dataplane.model.labels import Labels
+from dataplane.model.wellknown import CALICO_NAME_LABEL, K8S_NAMESPACE_NAME_LABEL
 
 FINISHED_POD_PHASES = frozenset({"Succeeded", "Failed"})
 DEFAULT_SERVICE_ACCOUNT = "default"
 
 
 def convert_namespace(identity: ObjectIdentity, obj: Field) -> Namespace:
-    """A Namespace, with the ``kubernetes.io/metadata.name`` label the API server sets."""
+    """A Namespace, with the ``kubernetes.io/metadata.name`` label the API server sets
+    (unless given) and Calico's ``projectcalico.org/name`` (always its name)."""
     name = identity.key.name
     labels = read_labels(obj.get("metadata").get("labels"))
-    if K8S_NAMESPACE_NAME_LABEL not in labels:
-        labels = shared_labels({**labels, K8S_NAMESPACE_NAME_LABEL: name})
-    return Namespace(name=name, labels=labels)
+    named = {K8S_NAMESPACE_NAME_LABEL: name, **labels, CALICO_NAME_LABEL: name}
+    return Namespace(name=name, labels=_with(labels, named))
 
 
 def convert_service_account(identity: ObjectIdentity, obj: Field) -> ServiceAccount:
-    """A ServiceAccount with its labels."""
+    """A ServiceAccount with its labels and Calico's ``projectcalico.org/name``."""
+    labels = read_labels(obj.get("metadata").get("labels"))
+    named = {**labels, CALICO_NAME_LABEL: identity.key.name}
     return ServiceAccount(
-        namespace=identity.key.namespace,
-        name=identity.key.name,
-        labels=read_labels(obj.get("metadata").get("labels")),
+        namespace=identity.key.namespace, name=identity.key.name, labels=_with(labels, named)
     )
+
+
+def _with(labels: Labels, wanted: dict[str, str]) -> Labels:
+    """``labels`` itself when it already is ``wanted``, else ``wanted`` shared."""
+    return labels if labels == wanted else shared_labels(wanted)
 
 
 def convert_pod(identity: ObjectIdentity, obj: Field) -> WorkloadEndpoint | Delete:

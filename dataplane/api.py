@@ -173,6 +173,8 @@ class Dataplane:
                 else update.key.kind
             )
             self.metrics.events.labels(str(kind)).inc()
+        for warning in self.engine.take_warnings():
+            log.warning("%s", warning)
         self.applier.notify()
         return self.applier.generation
 
@@ -253,6 +255,7 @@ class Dataplane:
             "programmed_generation": self.applier.programmed_generation,
             "endpoints": endpoints,
             "not_ready": self.not_ready_reason,
+            "warnings": list(self.engine.warnings()),
             "invalid_resources": dict(self.invalid_resources),
             "unreadable_documents": dict(self.unreadable),
             "sources": {name: dict(source.status()) for name, source in self._sources.items()},

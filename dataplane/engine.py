@@ -60,6 +60,7 @@ class Engine:
         self.compiler = AclCompiler(self.config.compile_config, self.graph.ipsets)
         self.planner = Planner(self.config.acl_update_mode)
         self._saw_in_sync = False
+        self._warned: frozenset[str] = frozenset()
 
     def apply(self, updates: Iterable[Update]) -> None:
         """Feed updates to the calculation graph (nothing is compiled until ``plan``)."""
@@ -119,6 +120,19 @@ class Engine:
         """Fail-closed notes not reported before (for the daemon to log once)."""
         self._refresh()
         return self.compiler.take_notes()
+
+    def warnings(self) -> tuple[str, ...]:
+        """Ambiguous inputs the core resolved by a rule (addresses claimed by two local
+        pods, policies in tiers that do not exist), as of every update applied."""
+        conflicts = self.graph.address_conflicts().values()
+        return tuple(conflict.describe() for conflict in conflicts)
+
+    def take_warnings(self) -> tuple[str, ...]:
+        """``warnings`` not returned by an earlier call (for the caller to log once)."""
+        now = self.warnings()
+        new = tuple(w for w in now if w not in self._warned)
+        self._warned = frozenset(now)
+        return new
 
     def counters(self) -> dict[str, int]:
         """Deterministic operation counters of graph, compiler and planner."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from dataplane.calc.active_policies import ActivePolicies
+from dataplane.calc.address_claims import AddressClaims, AddressConflict
 from dataplane.calc.counters import CalcCounters
 from dataplane.calc.delta import Delta, EndpointPolicies
 from dataplane.calc.ipsets import IpSetCalculator
@@ -52,6 +53,7 @@ class CalcGraph:
         self._labeler = SelectorLabeler()
         self._items: dict[ResourceKey, Item] = {}
         self._local_labels = LocalLabels()
+        self._claims = AddressClaims()
         self.ipsets = IpSetCalculator(self._items, self._item_labels, self.counters)
         self._active = ActivePolicies(self._local_labels, self.counters)
         self._sequencer = DeltaSequencer()
@@ -194,9 +196,15 @@ class CalcGraph:
         old, computed = self._set_item(key, new)
         if old == new:
             return
-        was_local = key in self._local_labels
         is_local = new is not None and new.node == self.node_name
-        if not is_local:
+        for affected in sorted(self._claims.claim(key, new if is_local else None)):
+            self._sync_local(affected, computed if affected == key else None)
+
+    def _sync_local(self, key: ResourceKey, computed: dict[str, str] | None) -> None:
+        """Make ``key`` a policy target iff it is local and owns every address it claims
+        (a pod shadowed by another claiming its address is not programmed)."""
+        was_local = key in self._local_labels
+        if not self._claims.owns_all(key):
             if was_local:
                 self._active.remove_endpoint(key, self._local_labels.pop(key))
             return
@@ -206,6 +214,10 @@ class CalcGraph:
             self._active.add_endpoint(key, labels)
         else:
             self._active.update_endpoint(key, previous, labels)
+
+    def address_conflicts(self) -> Mapping[str, AddressConflict]:
+        """Addresses claimed by more than one local pod, with the one programmed."""
+        return self._claims.conflicts()
 
     # -- namespaces and service accounts ---------------------------------------------------
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from dataplane.convert.fields import Field
 from dataplane.convert.identity import ObjectIdentity
 from dataplane.convert.labels import read_labels, shared_labels
@@ -57,15 +59,28 @@ def convert_pod(identity: ObjectIdentity, obj: Field) -> WorkloadEndpoint | Dele
         or spec.get("serviceAccount").text("")
         or DEFAULT_SERVICE_ACCOUNT
     )
+    metadata = obj.get("metadata")
     return WorkloadEndpoint(
         namespace=identity.key.namespace,
         name=identity.key.name,
         node=spec.get("nodeName").text(""),
         addresses=addresses,
-        labels=read_labels(obj.get("metadata").get("labels")),
+        labels=read_labels(metadata.get("labels")),
         ports=_named_ports(spec),
         service_account=service_account,
+        created=_timestamp(metadata.get("creationTimestamp")),
+        deleting=not metadata.get("deletionTimestamp").missing,
     )
+
+
+def _timestamp(field: Field) -> str:
+    """An RFC 3339 time as ``YYYY-MM-DDTHH:MM:SSZ`` (YAML may have read it as a datetime)."""
+    if isinstance(field.value, datetime):
+        moment = field.value
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return field.text("")
 
 
 def _pod_addresses(status: Field) -> tuple[str, ...]:

@@ -44,6 +44,15 @@ class EngineConfig:
         )
 
 
+def missing_tier_warning(tier: str, policies: Iterable[ResourceKey]) -> str:
+    """What is enforced for policies in a tier that does not exist."""
+    names = ", ".join(str(key) for key in policies)
+    return (
+        f"tier {tier!r} does not exist: {names} enforced in it after every tier with an "
+        "order (as Felix does), default action Deny"
+    )
+
+
 class Engine:
     """Everything between the sources and HNS, synchronous and deterministic.
 
@@ -125,7 +134,11 @@ class Engine:
         """Ambiguous inputs the core resolved by a rule (addresses claimed by two local
         pods, policies in tiers that do not exist), as of every update applied."""
         conflicts = self.graph.address_conflicts().values()
-        return tuple(conflict.describe() for conflict in conflicts)
+        tiers = self.graph.missing_tiers().items()
+        return (
+            *(conflict.describe() for conflict in conflicts),
+            *(missing_tier_warning(name, keys) for name, keys in tiers),
+        )
 
     def take_warnings(self) -> tuple[str, ...]:
         """``warnings`` not returned by an earlier call (for the caller to log once)."""

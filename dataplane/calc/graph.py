@@ -215,6 +215,11 @@ class CalcGraph:
         else:
             self._active.update_endpoint(key, previous, labels)
 
+    def missing_tiers(self) -> Mapping[str, tuple[ResourceKey, ...]]:
+        """Tiers that policies which may apply here name but that do not exist (Felix
+        sorts them last and still enforces them: so does the resolver)."""
+        return self._active.missing_tiers()
+
     def address_conflicts(self) -> Mapping[str, AddressConflict]:
         """Addresses claimed by more than one local pod, with the one programmed."""
         return self._claims.conflicts()

@@ -1,6 +1,11 @@
 """Reachability through the real pipeline: manifests, Engine, simulated HNS, its classifier."""
 
-from dataplane.simulate.manifests import LoadedManifests, ManifestProblem, load_manifests
+from dataplane.simulate.manifests import (
+    LoadedManifests,
+    ManifestProblem,
+    address_conflicts,
+    load_manifests,
+)
 from dataplane.simulate.node import (
     SIMULATED_NODE,
     SimulatedNode,
@@ -34,6 +39,7 @@ __all__ = [
     "SideVerdict",
     "SimulatedNode",
     "SimulationError",
+    "address_conflicts",
     "connection",
     "load_manifests",
     "on_node",

@@ -66,7 +66,7 @@ def address_conflicts(updates: Sequence[Update], node_name: str) -> tuple[str, .
     """Addresses claimed by more than one pod on ``node_name``, described."""
     claims = AddressClaims()
     for update in updates:
-        if isinstance(update, Upsert) and isinstance(update.value, WorkloadEndpoint):
-            if update.value.node == node_name:
-                claims.claim(update.key, update.value)
+        value = update.value if isinstance(update, Upsert) else None
+        if isinstance(value, WorkloadEndpoint) and value.node == node_name:
+            claims.claim(value.key, value)
     return tuple(conflict.describe() for conflict in claims.conflicts().values())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +58,7 @@ class AgentConfig:
     max_addresses_per_acl: int = 4000
     acl_update_mode: str = "merge"
     directory_poll_interval: float = 0.5
+    directory_empty_file_grace: float = 30.0
     applier: ApplierConfig = field(default_factory=ApplierConfig)
     simulator: SimulatorConfig = field(default_factory=SimulatorConfig)
 
@@ -79,9 +81,80 @@ class AgentConfig:
             raise ConfigError("max_addresses_per_acl: must be at least 1")
         if self.applier.max_concurrency < 1:
             raise ConfigError("applier.max_concurrency: must be at least 1")
-        if self.datastore != "kubernetes" and not Path(self.datastore).exists():
+        for name in _POSITIVE:
+            _positive(name, _setting(self, name))
+        for name in _NOT_NEGATIVE:
+            _not_negative(name, _setting(self, name))
+        if self.applier.retry_max < self.applier.retry_base:
+            raise ConfigError(
+                f"applier.retry_max: {self.applier.retry_max} is less than "
+                f"applier.retry_base ({self.applier.retry_base})"
+            )
+        simulator_version(self.simulator.version)
+        if self.datastore == "kubernetes":
+            _check_kubeconfig(self.kubeconfig)
+        elif not Path(self.datastore).exists():
             raise ConfigError(f"datastore: no such file or directory: {self.datastore}")
         return self
+
+
+_POSITIVE = (
+    "directory_poll_interval",
+    "applier.retry_base",
+    "applier.retry_max",
+    "applier.resync_interval",
+    "applier.endpoint_poll_interval",
+    "applier.progress_interval",
+)
+_NOT_NEGATIVE = (
+    "directory_empty_file_grace",
+    "applier.batch_window",
+    "simulator.call_latency_us",
+    "simulator.acl_latency_us",
+)
+
+
+def _setting(config: AgentConfig, name: str) -> float:
+    value: Any = config
+    for part in name.split("."):
+        value = getattr(value, part)
+    return float(value)
+
+
+def _positive(name: str, value: float) -> None:
+    if not value > 0 or value != value or value == float("inf"):
+        raise ConfigError(f"{name}: must be a positive number of seconds, got {value!r}")
+
+
+def _not_negative(name: str, value: float) -> None:
+    if not value >= 0 or value == float("inf"):
+        raise ConfigError(f"{name}: must not be negative, got {value!r}")
+
+
+def simulator_version(text: str) -> tuple[int, int]:
+    """``simulator.version`` ("MAJOR.MINOR") as numbers; ``ConfigError`` if malformed."""
+    major, dot, minor = text.partition(".")
+    if not (dot and major.isdigit() and minor.isdigit()):
+        raise ConfigError(f"simulator.version: expected MAJOR.MINOR (e.g. 15.0), got {text!r}")
+    return int(major), int(minor)
+
+
+def _check_kubeconfig(kubeconfig: str | None) -> None:
+    """The kubeconfig given exists, or there is an in-cluster or default one."""
+    if kubeconfig is not None:
+        if not Path(kubeconfig).is_file():
+            raise ConfigError(f"kubeconfig: no such file: {kubeconfig}")
+        return
+    if "KUBERNETES_SERVICE_HOST" in os.environ:
+        return
+    default = os.environ.get("KUBECONFIG", "").split(os.pathsep)[0] or str(
+        Path.home() / ".kube" / "config"
+    )
+    if not Path(default).is_file():
+        raise ConfigError(
+            "kubeconfig: --datastore kubernetes needs --kubeconfig, a KUBECONFIG or "
+            f"~/.kube/config file, or to run in a pod (no {default})"
+        )
 
 
 def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:

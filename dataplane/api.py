@@ -220,13 +220,13 @@ class Dataplane:
     @property
     def not_ready_reason(self) -> str | None:
         """Why the agent is not ready (None when it is)."""
-        if self._applier is None or not self._applier.ready.is_set():
-            return "not yet programmed after the initial sync"
         if self.unreadable:
             origin, error = next(iter(sorted(self.unreadable.items())))
             more = len(self.unreadable) - 1
             extra = f" (and {more} more)" if more else ""
             return f"unreadable document: {error} at {origin}{extra}"
+        if self._applier is None or not self._applier.ready.is_set():
+            return "not yet programmed after the initial sync"
         return None
 
     def counters(self) -> dict[str, int]:

@@ -91,9 +91,7 @@ class AgentConfig:
                 f"applier.retry_base ({self.applier.retry_base})"
             )
         simulator_version(self.simulator.version)
-        if self.datastore == "kubernetes":
-            _check_kubeconfig(self.kubeconfig)
-        elif not Path(self.datastore).exists():
+        if self.datastore != "kubernetes" and not Path(self.datastore).exists():
             raise ConfigError(f"datastore: no such file or directory: {self.datastore}")
         return self
 
@@ -139,22 +137,22 @@ def simulator_version(text: str) -> tuple[int, int]:
     return int(major), int(minor)
 
 
-def _check_kubeconfig(kubeconfig: str | None) -> None:
-    """The kubeconfig given exists, or there is an in-cluster or default one."""
+def kubeconfig_problem(kubeconfig: str | None) -> str | None:
+    """Why the Kubernetes datastore has no way in (None: the kubeconfig given exists,
+    or there is an in-cluster or default one). Reads the environment."""
     if kubeconfig is not None:
-        if not Path(kubeconfig).is_file():
-            raise ConfigError(f"kubeconfig: no such file: {kubeconfig}")
-        return
+        return None if Path(kubeconfig).is_file() else f"kubeconfig: no such file: {kubeconfig}"
     if "KUBERNETES_SERVICE_HOST" in os.environ:
-        return
+        return None
     default = os.environ.get("KUBECONFIG", "").split(os.pathsep)[0] or str(
         Path.home() / ".kube" / "config"
     )
-    if not Path(default).is_file():
-        raise ConfigError(
-            "kubeconfig: --datastore kubernetes needs --kubeconfig, a KUBECONFIG or "
-            f"~/.kube/config file, or to run in a pod (no {default})"
-        )
+    if Path(default).is_file():
+        return None
+    return (
+        "kubeconfig: --datastore kubernetes needs --kubeconfig, a KUBECONFIG or "
+        f"~/.kube/config file, or to run in a pod (no {default})"
+    )
 
 
 def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:

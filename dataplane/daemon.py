@@ -11,7 +11,7 @@ import anyio
 import orjson
 
 from dataplane.api import Dataplane, DataplaneOptions
-from dataplane.config import AgentConfig, listen_address, simulator_version
+from dataplane.config import AgentConfig, kubeconfig_problem, listen_address, simulator_version
 from dataplane.hns import HcnClient, simulator
 from dataplane.http import HttpServer
 
@@ -94,9 +94,12 @@ class StartupError(Exception):
 async def run_agent(config: AgentConfig) -> int:
     """Run until SIGINT/SIGTERM; return the process exit status.
 
-    Raises StartupError (before anything touches HNS) when the listen address
-    cannot be bound or ``hns: dll`` is asked for where there is no HNS.
+    Raises StartupError (before anything touches HNS) when the Kubernetes
+    datastore has no kubeconfig, ``hns: dll`` is asked for where there is no
+    HNS, or the listen address cannot be bound.
     """
+    if config.datastore == "kubernetes" and (problem := kubeconfig_problem(config.kubeconfig)):
+        raise StartupError(problem)
     dll = HcnClient.dll_available()
     if config.hns == "dll" and not dll:
         raise StartupError("hns: dll: computenetwork.dll is not available on this machine")

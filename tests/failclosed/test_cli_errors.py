@@ -62,7 +62,7 @@ def test_kubernetes_without_any_kubeconfig(
     monkeypatch.delenv("KUBECONFIG", raising=False)
     monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
     code, err = run(capsys, "run", "--datastore", "kubernetes", "--node-name", "n")
-    assert code == 2 and err.count("\n") == 1 and "kubeconfig:" in err
+    assert code == 2 and err.count("\n") == 1 and err.startswith("hns-dataplane: kubeconfig:")
     code, err = run(
         capsys, "run", "--datastore", "kubernetes", "--node-name", "n", "--kubeconfig", "/nope"
     )

@@ -23,7 +23,8 @@ from dataplane.model import (
     Port,
     Rule,
 )
-from dataplane.selector import ALL, Selector
+from dataplane.model.wellknown import K8S_ORCHESTRATOR, ORCHESTRATOR_LABEL
+from dataplane.selector import ALL, Selector, conjunction, parse
 
 K8S_POLICY_TIER = "default"
 K8S_POLICY_ORDER = 1000.0
@@ -34,6 +35,10 @@ _EGRESS_FIELDS = ("to", "ports")
 _PEER_FIELDS = ("podSelector", "namespaceSelector", "ipBlock")
 _IP_BLOCK_FIELDS = ("cidr", "except")
 _PORT_FIELDS = ("protocol", "port", "endPort")
+
+PODS_ONLY = parse(f"{ORCHESTRATOR_LABEL} == '{K8S_ORCHESTRATOR}'")
+"""A NetworkPolicy peer's selectors pick pods, never Calico network sets (as Calico
+converts them)."""
 
 # One protocol's ports within a rule: (protocol or None for all, ports or () for all).
 PortGroup = tuple[int | None, tuple[Port, ...]]
@@ -175,7 +180,7 @@ def _peer(peer: Field) -> EntityMatch:
     if pods.missing and namespaces.missing:
         raise peer.error("a peer must set podSelector, namespaceSelector or ipBlock")
     return EntityMatch(
-        selector=None if pods.missing else read_label_selector(pods),
+        selector=PODS_ONLY if pods.missing else conjunction(PODS_ONLY, read_label_selector(pods)),
         namespace_selector=None if namespaces.missing else read_label_selector(namespaces),
     )
 

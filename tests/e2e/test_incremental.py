@@ -28,7 +28,7 @@ def test_every_step_of_an_update_sequence_matches(
     for number in range(data.draw(st.integers(1, 5), label="steps")):
         edits = data.draw(cluster_edit(state), label=f"edit {number}")
         state, updates = apply_edits(state, edits)
-        reference = step(node, reference, updates)
+        reference = step(node, reference, edits, updates)
         found = disagreements(node, reference, cluster.probes, (HOST_ADDRESS,))
         assert not found, "\n".join(
             [

@@ -62,3 +62,31 @@ async def test_feed_rejects_what_is_not_updates_and_feeding_after_close(
             dp.feed(5)  # type: ignore[arg-type]
     with pytest.raises(RuntimeError, match="closed"):
         dp.feed([InSync()])
+
+
+BAD_PORT = {
+    "apiVersion": "networking.k8s.io/v1",
+    "kind": "NetworkPolicy",
+    "metadata": {"name": "api-bad", "namespace": "demo"},
+    "spec": {
+        "podSelector": {"matchLabels": {"app": "web"}},
+        "ingress": [{"ports": [{"port": 70000}]}],
+    },
+}
+
+
+@pytest.mark.anyio
+async def test_partly_invalid_policy_isolates_and_is_noted_counted_and_logged(
+    fresh_simulator: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with started() as dp:
+        await dp.programmed(
+            dp.feed([convert(o) for o in [*CLUSTER, BAD_PORT]] + [InSync()]), timeout=10
+        )
+        assert not allowed_in(dp, "web", "10.2.0.8", 80), (
+            "web is isolated, the bad rule allows nothing"
+        )
+        notes = dp.status()["endpoints"]["demo/web"]["fail_closed"]
+        assert any("api-bad" in n and "invalid" in n for n in notes)
+        assert dp.metrics.registry.get_sample_value("dataplane_fail_closed_rules") == len(notes)
+        assert any("api-bad" in r.getMessage() for r in caplog.records)

@@ -137,3 +137,16 @@ async def test_invalid_resources_are_those_of_now_and_changes_are_logged_once(
     assert lines.count("changed Namespace(shop)") == 1
     assert lines.count("removed Namespace(web)") == 1
     assert source.status()["state"] == "watching"
+
+
+def test_a_yaml_error_in_one_document_leaves_the_rest_of_the_file_applied(tmp_path: Path) -> None:
+    path = tmp_path / "a.yaml"
+    path.write_text(
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: one}\n"
+        "---\nkind: [\n"
+        "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: three}\n"
+    )
+    changes = ManifestTree(tmp_path).poll()
+    assert {u.key for u in changes.updates} == {ns("one"), ns("three")}
+    ((origin, error),) = changes.problems
+    assert origin == f"{path}: document 2" and "invalid YAML" in str(error)

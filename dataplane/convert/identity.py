@@ -36,6 +36,7 @@ class ObjectType:
 CORE = ("v1",)
 K8S_NETWORKING = ("networking.k8s.io/v1",)
 CALICO = ("projectcalico.org/v3", "crd.projectcalico.org/v1")
+CALICO_CRD = ("crd.projectcalico.org/v1",)
 NAMESPACED, CLUSTER = True, False
 
 # Every kind the dataplane reads or knowingly skips: (kind, apiVersions, model kind or
@@ -51,7 +52,11 @@ KNOWN_KINDS: tuple[tuple[str, tuple[str, ...], Kind | None, bool], ...] = (
     ("GlobalNetworkPolicy", CALICO, Kind.GLOBAL_NETWORK_POLICY, CLUSTER),
     ("GlobalNetworkSet", CALICO, Kind.GLOBAL_NETWORK_SET, CLUSTER),
     ("HostEndpoint", CALICO, None, CLUSTER),
+    ("IPAMBlock", CALICO_CRD, None, CLUSTER),
+    ("IPAMConfig", CALICO_CRD, None, CLUSTER),
     ("IPAMConfiguration", CALICO, None, CLUSTER),
+    ("IPAMHandle", CALICO_CRD, None, CLUSTER),
+    ("IPPool", CALICO, None, CLUSTER),
     ("IPReservation", CALICO, None, CLUSTER),
     ("Ingress", K8S_NETWORKING, None, NAMESPACED),
     ("IngressClass", K8S_NETWORKING, None, CLUSTER),
@@ -63,6 +68,9 @@ KNOWN_KINDS: tuple[tuple[str, tuple[str, ...], Kind | None, bool], ...] = (
     ("Pod", CORE, Kind.WORKLOAD_ENDPOINT, NAMESPACED),
     ("Profile", CALICO, None, CLUSTER),
     ("ServiceAccount", CORE, Kind.SERVICE_ACCOUNT, NAMESPACED),
+    ("StagedGlobalNetworkPolicy", CALICO, None, CLUSTER),
+    ("StagedKubernetesNetworkPolicy", CALICO, None, NAMESPACED),
+    ("StagedNetworkPolicy", CALICO, None, NAMESPACED),
     ("Tier", CALICO, Kind.TIER, CLUSTER),
 )
 

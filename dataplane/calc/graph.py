@@ -197,8 +197,12 @@ class CalcGraph:
         if old == new:
             return
         is_local = new is not None and new.node == self.node_name
-        for affected in sorted(self._claims.claim(key, new if is_local else None)):
-            self._sync_local(affected, computed if affected == key else None)
+        affected = self._claims.claim(key, new if is_local else None)
+        if len(affected) == 1:  # the usual case: no other local pod shares its addresses
+            self._sync_local(key, computed)
+            return
+        for other in sorted(affected):
+            self._sync_local(other, computed if other == key else None)
 
     def _sync_local(self, key: ResourceKey, computed: dict[str, str] | None) -> None:
         """Make ``key`` a policy target iff it is local and owns every address it claims

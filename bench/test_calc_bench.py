@@ -2,7 +2,7 @@
 
 Isolated-customers shape (``bench.generator.isolated_customers``): N namespaces
 with one 15-label pod each, one Kubernetes policy per namespace, 100 pods local.
-The compiler is emulated by acquiring every active policy's rule-side sets.
+The graph activates every active policy's rule-side sets itself (its rule scanner).
 Default sizes run in seconds; ``BENCH_SCALE=large`` adds 100k.
 """
 
@@ -21,9 +21,8 @@ from pytest_benchmark.fixture import BenchmarkFixture
 from bench.churn import CHURN_EVENTS
 from bench.generator import Cluster, isolated_customers
 from bench.workloads import pod_address
-from dataplane.calc import CalcGraph, Delta, IpSetKey
-from dataplane.calc.rule_selectors import scoped_selector
-from dataplane.model import Direction, Policy, ResourceKey, Update, Upsert
+from dataplane.calc import CalcGraph, Delta
+from dataplane.model import Update, Upsert
 
 LARGE = os.environ.get("BENCH_SCALE", "").strip().lower() == "large"
 SNAPSHOT_SIZES = (1_000, 10_000, 100_000) if LARGE else (1_000, 10_000)
@@ -41,45 +40,11 @@ def _cluster(pods: int) -> Cluster:
     return isolated_customers(pods)
 
 
-class CompilerEmulator:
-    """Acquires each active policy's rule-side sets and releases them when it goes."""
-
-    def __init__(self, graph: CalcGraph) -> None:
-        self._graph = graph
-        self._held: dict[ResourceKey, list[IpSetKey]] = {}
-
-    def consume(self, delta: Delta) -> None:
-        ipsets = self._graph.ipsets
-        for key, policy in delta.policies.items():
-            keys = _rule_set_keys(policy)
-            for set_key in keys:
-                ipsets.acquire(set_key)
-            for set_key in self._held.get(key, ()):
-                ipsets.release(set_key)
-            self._held[key] = keys
-        for key in delta.policies_removed:
-            for set_key in self._held.pop(key, ()):
-                ipsets.release(set_key)
-
-
-def _rule_set_keys(policy: Policy) -> list[IpSetKey]:
-    keys = []
-    for direction in (Direction.INGRESS, Direction.EGRESS):
-        for rule in policy.rules(direction):
-            side = rule.source if direction is Direction.INGRESS else rule.destination
-            selector = scoped_selector(policy, side)
-            if selector is not None:
-                keys.append(IpSetKey(selector))
-    return keys
-
-
-def _snapshot(cluster: Cluster, updates: list[Update]) -> tuple[CalcGraph, CompilerEmulator]:
+def _snapshot(cluster: Cluster, updates: list[Update]) -> CalcGraph:
     graph = CalcGraph(cluster.node_name)
-    compiler = CompilerEmulator(graph)
     graph.apply_all(updates)
-    compiler.consume(graph.flush())
     graph.flush()
-    return graph, compiler
+    return graph
 
 
 @pytest.mark.timeout(1800)
@@ -87,17 +52,17 @@ def _snapshot(cluster: Cluster, updates: list[Update]) -> tuple[CalcGraph, Compi
 def test_calc_snapshot(benchmark: BenchmarkFixture, pods: int) -> None:
     cluster = _cluster(pods)
     updates = cluster.updates()
-    graph, _ = benchmark.pedantic(
+    graph = benchmark.pedantic(
         _snapshot, args=(cluster, updates), rounds=1 if pods >= 100_000 else 3, iterations=1
     )
     assert len(graph.local_endpoints()) == len(cluster.local_endpoints())
     assert len(graph.active_policies()) == len(cluster.local_endpoints())
     benchmark.extra_info.update(graph.counters.snapshot())
-    benchmark.extra_info["acquired_sets"] = len(graph.ipsets.acquired())
+    benchmark.extra_info["active_sets"] = len(graph.ipsets.active())
 
 
 @lru_cache(maxsize=1)
-def _steady_graph(pods: int) -> tuple[CalcGraph, CompilerEmulator]:
+def _steady_graph(pods: int) -> CalcGraph:
     cluster = _cluster(pods)
     return _snapshot(cluster, cluster.updates())
 
@@ -106,17 +71,15 @@ def _steady_graph(pods: int) -> tuple[CalcGraph, CompilerEmulator]:
 @pytest.mark.parametrize("event_name", sorted(CHURN_EVENTS))
 @pytest.mark.parametrize("pods", CHURN_SIZES, ids=_size_id)
 def test_calc_churn_event(benchmark: BenchmarkFixture, pods: int, event_name: str) -> None:
-    """One event (apply, flush, emulated compiler acquisitions), alternating with its inverse."""
-    graph, compiler = _steady_graph(pods)
+    """One event (apply, flush), alternating with its inverse."""
+    graph = _steady_graph(pods)
     event = CHURN_EVENTS[event_name](_cluster(pods))
     steps = event.steps()
     before = graph.counters.snapshot()
 
     def one_event() -> Delta:
         graph.apply_all(next(steps))
-        delta = graph.flush()
-        compiler.consume(delta)
-        return delta
+        return graph.flush()
 
     benchmark.pedantic(one_event, rounds=CHURN_ROUNDS, iterations=1)
     # What each event costs is asserted in tests/calc/test_cost.py; here it is recorded.
@@ -150,7 +113,7 @@ def test_calc_memory(benchmark: BenchmarkFixture, pods: int) -> None:
     ]
 
     def measure() -> tuple[CalcGraph, int, int]:
-        built, snapshot_bytes = _traced(lambda: _snapshot(cluster, updates)[0])
+        built, snapshot_bytes = _traced(lambda: _snapshot(cluster, updates))
         assert isinstance(built, CalcGraph)
 
         def grow() -> None:
@@ -164,5 +127,5 @@ def test_calc_memory(benchmark: BenchmarkFixture, pods: int) -> None:
     per_remote = extra_bytes / len(extra)
     benchmark.extra_info["bytes_per_customer"] = round(snapshot_bytes / pods)
     benchmark.extra_info["bytes_per_extra_remote_endpoint"] = round(per_remote)
-    benchmark.extra_info["acquired_sets"] = len(graph.ipsets.acquired())
+    benchmark.extra_info["active_sets"] = len(graph.ipsets.active())
     assert per_remote < 2048

@@ -56,17 +56,19 @@ def missing_tier_warning(tier: str, policies: Iterable[ResourceKey]) -> str:
 class Engine:
     """Everything between the sources and HNS, synchronous and deterministic.
 
-    ``apply`` feeds updates; ``plan`` flushes the graph, compiles what changed
-    and returns the requests that take HNS from what is programmed to what is
-    desired (retrying anything not yet acknowledged). Callers must not plan
-    (program) before ``in_sync``: a partial snapshot would remove working
-    rules. The applier enforces this.
+    ``apply`` feeds updates; ``refresh`` flushes the graph and compiles what
+    changed; ``plan`` refreshes and returns the requests that take HNS from
+    what is programmed to what is desired (retrying anything not yet
+    acknowledged). Reads (``local_endpoints``, ``endpoint_status``,
+    ``acl_origin``, ``counters``) change nothing and describe the state as of
+    the last refresh. Callers must not plan (program) before ``in_sync``: a
+    partial snapshot would remove working rules. The applier enforces this.
     """
 
     def __init__(self, node_name: str, config: EngineConfig | None = None) -> None:
         self.config = config or EngineConfig()
         self.graph = CalcGraph(node_name)
-        self.compiler = AclCompiler(self.config.compile_config, self.graph.ipsets)
+        self.compiler = AclCompiler(self.config.compile_config)
         self.planner = Planner(self.config.acl_update_mode)
         self._saw_in_sync = False
         self._warned: frozenset[str] = frozenset()
@@ -84,12 +86,13 @@ class Engine:
         return self._saw_in_sync
 
     def plan(self) -> Plan:
-        """Flush, compile and diff: the requests to send now, in stages."""
-        self._refresh()
+        """Refresh, then diff: the requests to send now, in stages."""
+        self.refresh()
         return self.planner.plan()
 
-    def _refresh(self) -> None:
-        """Bring desired state up to date with every update applied so far."""
+    def refresh(self) -> None:
+        """Bring desired state up to date with every update applied so far: flush the
+        graph and compile its delta (``plan`` does it first; reads never do)."""
         delta = self.graph.flush()
         if not delta:
             return
@@ -112,13 +115,12 @@ class Engine:
         self.planner.set_programmed_sets(sets)
 
     def local_endpoints(self) -> Mapping[ResourceKey, WorkloadEndpoint]:
-        """Every local endpoint (with every update applied so far)."""
-        self._refresh()
+        """Every local endpoint as of the last refresh."""
         return self.compiler.endpoints()
 
     def endpoint_status(self, key: ResourceKey) -> EndpointStatus | None:
-        """One local endpoint's policies, ACL count and fail-closed notes."""
-        self._refresh()
+        """One local endpoint's policies, ACL count and fail-closed notes (as of the
+        last refresh)."""
         return self.compiler.status(key)
 
     def acl_origin(self, key: ResourceKey, acl_id: str) -> str | None:
@@ -126,8 +128,8 @@ class Engine:
         return self.compiler.acl_origin(key, acl_id)
 
     def take_notes(self) -> tuple[str, ...]:
-        """Fail-closed notes not reported before (for the daemon to log once)."""
-        self._refresh()
+        """Fail-closed notes not reported before, up to the last refresh (for the daemon
+        to log once)."""
         return self.compiler.take_notes()
 
     def warnings(self) -> tuple[str, ...]:

@@ -113,9 +113,10 @@ class Applier:
         if not self._engine.in_sync:
             return CycleResult(0, 0, 0)
         generation = self.generation
-        # Reading the local endpoints brings the core up to date (graph flush, compile),
-        # so HNS is re-read against the current pods and the plan is made once.
+        # Bring the core up to date first (graph flush, compile), so HNS is re-read
+        # against the current pods and the plan is made once.
         started = time.perf_counter()
+        self._engine.refresh()
         local = set(self._engine.local_endpoints())
         core_seconds = time.perf_counter() - started
         await self._refresh_hns_view(local)

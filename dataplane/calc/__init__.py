@@ -10,7 +10,8 @@ from dataplane.calc.delta import (
     TierPolicies,
 )
 from dataplane.calc.graph import CalcGraph
-from dataplane.calc.ipsets import IpSetCalculator, NotAcquiredError
+from dataplane.calc.ipsets import IpSetCalculator, NotActiveError
+from dataplane.calc.rule_scanner import policy_set_keys
 
 __all__ = [
     "CalcCounters",
@@ -21,6 +22,7 @@ __all__ = [
     "IpSetDelta",
     "IpSetKey",
     "Member",
-    "NotAcquiredError",
+    "NotActiveError",
     "TierPolicies",
+    "policy_set_keys",
 ]

@@ -21,13 +21,18 @@ class CalcCounters:
     """Endpoints and network sets whose selector labels were recomposed after a
     namespace or service-account label change."""
     set_member_changes: int = 0
-    """Members that entered or left an acquired address set."""
+    """Members that entered or left an active address set."""
     endpoints_dirtied: int = 0
     """Local endpoints marked for re-resolution of their tiers and policies."""
     policies_dirtied: int = 0
     """Policies marked for re-checking whether they are active or changed."""
     endpoints_resolved: int = 0
     """Local endpoints whose tiers and policies were recomputed at a flush."""
+    rules_scanned: int = 0
+    """Rules scanned for the address sets they read (a new policy version scans
+    only the rules that differ from the previous one)."""
+    sets_activated: int = 0
+    """Address sets that became active (their members computed from the index)."""
     tier_orderings: int = 0
     """Policies sorted into tiers for a set of matching selectors not resolved
     since the last change of a policy's placement or of a tier."""

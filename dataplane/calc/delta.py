@@ -24,6 +24,9 @@ class IpSetKey:
     member inside one of those CIDRs (a network-set net is intersected, not
     dropped). ``named_port`` = (name, protocol) keeps only workload endpoints
     that declare that named port and makes members (CIDR, port) pairs.
+
+    The graph activates keys without ``nets`` (``rule_scanner``); a key with
+    ``nets`` is a view the compiler cuts from the active key without them.
     """
 
     selector: Selector
@@ -45,7 +48,7 @@ class IpSetKey:
 
 @dataclass(frozen=True, slots=True)
 class IpSetDelta:
-    """Membership change of one acquired set since the last flush (or its acquire)."""
+    """Membership change of one active set since the last flush."""
 
     key: IpSetKey
     added: frozenset[Member]
@@ -81,21 +84,29 @@ class EndpointPolicies:
 class Delta:
     """One flush of the graph, in the order a consumer must apply it.
 
-    Fields are listed in application order: set membership changes, policy
-    (re)definitions, endpoint changes, then endpoint and policy removals.
-    ``policies`` holds only policies that apply to some local endpoint.
+    Fields are listed in application order: sets that became active (with
+    their members), membership changes of sets that were and stay active,
+    policy (re)definitions, endpoint changes, endpoint and policy removals,
+    then sets no longer active. ``policies`` holds only policies that apply
+    to some local endpoint; the active sets are exactly those their rules
+    read (``rule_scanner.policy_set_keys``), so a policy's sets are active
+    from the delta that sends it until the one that removes it.
     """
 
+    ipsets_activated: Mapping[IpSetKey, frozenset[Member]] = field(default_factory=dict)
     ipsets: tuple[IpSetDelta, ...] = ()
     policies: Mapping[ResourceKey, Policy] = field(default_factory=dict)
     endpoints: Mapping[ResourceKey, EndpointPolicies] = field(default_factory=dict)
     endpoints_removed: frozenset[ResourceKey] = frozenset()
     policies_removed: frozenset[ResourceKey] = frozenset()
+    ipsets_deactivated: frozenset[IpSetKey] = frozenset()
     in_sync: bool = False
 
     def __bool__(self) -> bool:
         return bool(
-            self.ipsets
+            self.ipsets_activated
+            or self.ipsets
+            or self.ipsets_deactivated
             or self.policies
             or self.endpoints
             or self.endpoints_removed

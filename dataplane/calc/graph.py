@@ -10,6 +10,7 @@ from dataplane.calc.counters import CalcCounters
 from dataplane.calc.delta import Delta, EndpointPolicies
 from dataplane.calc.ipsets import IpSetCalculator
 from dataplane.calc.local_labels import LocalLabels
+from dataplane.calc.rule_scanner import RuleScanner
 from dataplane.calc.selector_labels import SelectorLabeler, changed_keys
 from dataplane.calc.sequencer import DeltaSequencer
 from dataplane.model import (
@@ -43,8 +44,10 @@ class CalcGraph:
     """Incremental policy calculation for one node (sans-IO, single-threaded).
 
     Feed ``apply`` typed updates; ``flush`` returns what changed since the last
-    flush. ``ipsets`` computes address sets on demand. The read accessors give
-    the state the emitted deltas describe (as of the last flush).
+    flush, including which address sets are active (those the active policies'
+    rules read) and their membership changes. The read accessors give the state
+    the emitted deltas describe (as of the last flush); ``ipsets`` reads the
+    active sets' members.
     """
 
     def __init__(self, node_name: str) -> None:
@@ -56,6 +59,7 @@ class CalcGraph:
         self._claims = AddressClaims()
         self.ipsets = IpSetCalculator(self._items, self._item_labels, self.counters)
         self._active = ActivePolicies(self._local_labels, self.counters)
+        self._scanner = RuleScanner(self.ipsets, self.counters)
         self._sequencer = DeltaSequencer()
         self._saw_in_sync = False
         self._in_sync = False
@@ -87,9 +91,11 @@ class CalcGraph:
         policies = {
             key: self._active.active_policy(key) for key in self._active.take_dirty_policies()
         }
+        activated, deactivated = self._scanner.scan(policies)
+        changed = self.ipsets.take_deltas()
         self._in_sync = self._in_sync or self._saw_in_sync
         return self._sequencer.sequence(
-            self.ipsets.take_deltas(), endpoints, policies, self._in_sync
+            activated, changed, deactivated, endpoints, policies, self._in_sync
         )
 
     # -- reads (as of the last flush) ---------------------------------------------

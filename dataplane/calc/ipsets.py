@@ -1,4 +1,4 @@
-"""Address sets computed on demand: ref-counted keys, ref-counted members, real deltas."""
+"""Members of the active address sets: ref-counted members, real per-flush deltas."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from dataplane.selector import Selector
 Item = WorkloadEndpoint | NetworkSet
 
 
-class NotAcquiredError(KeyError):
-    """An address set was released or read without being acquired."""
+class NotActiveError(KeyError):
+    """An address set was read or deactivated while not active."""
 
     def __init__(self, key: IpSetKey) -> None:
-        super().__init__(f"ip set {key.id} ({key.canonical}) is not acquired")
+        super().__init__(f"ip set {key.id} ({key.canonical}) is not active")
         self.key = key
 
 
@@ -34,8 +34,9 @@ class _Pending:
 
 
 class IpSetCalculator:
-    """Members of every acquired ``IpSetKey`` over all endpoints and network sets.
+    """Members of every active ``IpSetKey`` over all endpoints and network sets.
 
+    Which keys are active is the rule scanner's decision (``rule_scanner``).
     Each member carries a count of the items contributing it, so an address
     shared by two endpoints stays while either matches. ``index`` holds every
     endpoint and network set of the cluster; the graph feeds it and it tells
@@ -53,23 +54,15 @@ class IpSetCalculator:
         self.index: LabelIndex[ResourceKey] = LabelIndex(
             labels_of, items.keys, self, counters, indexed_keys=(NAMESPACE_LABEL,)
         )
-        self._refs: dict[IpSetKey, int] = {}
         self._keys_by_selector: dict[Selector, list[IpSetKey]] = {}
         self._members: dict[IpSetKey, dict[Member, int]] = {}
         self._pending: dict[IpSetKey, _Pending] = {}
 
-    def acquire(self, key: IpSetKey) -> frozenset[Member]:
-        """Take a reference to ``key``; returns its current members.
-
-        Every acquire, first or repeated, restarts the key's delta: the next
-        ``take_deltas`` reports changes relative to the members returned here,
-        so a consumer replaces what it holds for the key with them.
-        """
-        refs = self._refs.get(key, 0)
-        self._refs[key] = refs + 1
-        if refs:
-            self._pending.pop(key, None)
-            return frozenset(self._members[key])
+    def activate(self, key: IpSetKey) -> frozenset[Member]:
+        """Start computing ``key`` (not active); returns its current members, which
+        the next ``take_deltas`` is relative to."""
+        if key in self._members:
+            raise ValueError(f"ip set {key.id} ({key.canonical}) is already active")
         selector = key.selector
         self.index.add_selector(selector)
         self._keys_by_selector.setdefault(selector, []).append(key)
@@ -80,15 +73,11 @@ class IpSetCalculator:
         self._members[key] = counts
         return frozenset(counts)
 
-    def release(self, key: IpSetKey) -> None:
-        """Drop a reference to ``key``; at zero the set and its pending changes are dropped."""
-        refs = self._refs.get(key)
-        if refs is None:
-            raise NotAcquiredError(key)
-        if refs > 1:
-            self._refs[key] = refs - 1
-            return
-        del self._refs[key], self._members[key]
+    def deactivate(self, key: IpSetKey) -> None:
+        """Stop computing ``key``: its members and pending changes are dropped."""
+        if key not in self._members:
+            raise NotActiveError(key)
+        del self._members[key]
         self._pending.pop(key, None)
         selector = key.selector
         keys = self._keys_by_selector[selector]
@@ -98,15 +87,15 @@ class IpSetCalculator:
         self.index.remove_selector(selector)
 
     def members(self, key: IpSetKey) -> frozenset[Member]:
-        """The current members of an acquired set."""
+        """The current members of an active set."""
         counts = self._members.get(key)
         if counts is None:
-            raise NotAcquiredError(key)
+            raise NotActiveError(key)
         return frozenset(counts)
 
-    def acquired(self) -> Mapping[IpSetKey, int]:
-        """Every acquired key with its reference count."""
-        return dict(self._refs)
+    def active(self) -> frozenset[IpSetKey]:
+        """Every active key."""
+        return frozenset(self._members)
 
     def take_deltas(self) -> tuple[IpSetDelta, ...]:
         """Membership changes since the last call, ordered by set id; then forget them."""

@@ -38,6 +38,15 @@ def intersect(cidr: str, nets: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(sorted(parts))
 
 
+def member_parts(member: Member, nets: tuple[str, ...]) -> tuple[Member, ...]:
+    """The parts of one set member inside ``nets`` (a named-port member keeps its port):
+    what the member contributes to the set's view cut to ``nets``."""
+    if isinstance(member, str):
+        return intersect(member, nets)
+    cidr, port = member
+    return tuple((part, port) for part in intersect(cidr, nets))
+
+
 def _filtered(cidrs: tuple[str, ...] | list[str], nets: tuple[str, ...] | None) -> list[str]:
     if nets is None:
         return list(cidrs)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from dataplane.model import EntityMatch, Policy
 from dataplane.model.wellknown import (
     NAMESPACE_LABEL,
@@ -63,3 +65,31 @@ def policy_endpoint_selector(policy: Policy) -> Selector:
         terms.append(namespace_scope(policy.namespace_selector))
     terms.append(policy.selector)
     return conjunction(*terms)
+
+
+@dataclass(frozen=True, slots=True)
+class AddressSelectors:
+    """``positive``: addresses must be in its set (None: no limit); ``excluded``: must not."""
+
+    positive: Selector | None
+    excluded: Selector | None
+
+
+NO_SELECTORS = AddressSelectors(None, None)
+
+
+def address_selectors(policy: Policy, side: EntityMatch) -> AddressSelectors:
+    """A rule side's selectors with IP-set semantics, as Calico matches them on addresses.
+
+    The address must be in the set of what the (namespace-scoped) positive
+    selector picks and not in the set of what the ``notSelector`` picks (not
+    namespace-scoped). Sets hold endpoint addresses and network-set CIDRs, so
+    a network set can put a pod's address in (or out of) a set whatever the
+    pod's own labels.
+    """
+    if not side.uses_selector:
+        return NO_SELECTORS
+    positive = scoped_selector(policy, side)
+    if positive is None and policy.namespace:
+        positive = label_equals(NAMESPACE_LABEL, policy.namespace)
+    return AddressSelectors(positive, side.not_selector)

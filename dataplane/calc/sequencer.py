@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TypeVar
 
-from dataplane.calc.delta import Delta, EndpointPolicies, IpSetDelta
+from dataplane.calc.delta import Delta, EndpointPolicies, IpSetDelta, IpSetKey, Member
 from dataplane.model import Policy, ResourceKey
 
 V = TypeVar("V")
@@ -38,23 +38,29 @@ class DeltaSequencer:
 
     def sequence(
         self,
+        activated: Mapping[IpSetKey, frozenset[Member]],
         ipsets: tuple[IpSetDelta, ...],
+        deactivated: frozenset[IpSetKey],
         endpoints: Mapping[ResourceKey, EndpointPolicies | None],
         policies: Mapping[ResourceKey, Policy | None],
         in_sync: bool,
     ) -> Delta:
         """The delta from the last emitted state to the given current values (None: absent).
 
-        Mappings in the delta are ordered by key.
+        The set changes (activations with members, membership changes,
+        deactivations) are already net: the rule scanner and the set calculator
+        keep their own state. Mappings in the delta are ordered by key.
         """
         changed_policies, policies_removed = _diff(self._policies, policies)
         changed_endpoints, endpoints_removed = _diff(self._endpoints, endpoints)
         return Delta(
+            ipsets_activated=activated,
             ipsets=ipsets,
             policies=changed_policies,
             endpoints=changed_endpoints,
             endpoints_removed=endpoints_removed,
             policies_removed=policies_removed,
+            ipsets_deactivated=deactivated,
             in_sync=in_sync,
         )
 

@@ -16,9 +16,9 @@ TermUser = tuple[ResourceKey, Direction]  # one direction of one endpoint
 
 
 class IpSetSource(Protocol):
-    """Where computed address sets come from (the calc graph's ``ipsets``)."""
+    """Where terms read address sets (the compiler's ``ActiveSets``, fed by the deltas)."""
 
-    def acquire(self, key: IpSetKey) -> frozenset[Member]: ...
+    def acquire(self, key: IpSetKey) -> None: ...
 
     def release(self, key: IpSetKey) -> None: ...
 
@@ -31,10 +31,12 @@ def set_id(term: AddressTerm, port: int | None) -> str:
 
 
 class TermCatalog:
-    """Reference-counts terms by user (an endpoint's direction) and calc-graph sets by term.
+    """Reference-counts terms by user (an endpoint's direction) and the sets they read.
 
     A term stays acquired while an endpoint's rules mention it, even when it is
-    empty (no ACL is emitted then), so a new member makes the rule appear.
+    empty (no ACL is emitted then), so a new member makes the rule appear. The
+    sets a term reads are active in the calc graph (its policies are); the
+    views with ``nets`` exist while acquired here.
     """
 
     def __init__(

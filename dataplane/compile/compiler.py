@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from dataplane.calc.delta import Delta, TierPolicies
 from dataplane.compile.builds import Placement, SegmentBuilder
-from dataplane.compile.catalog import IpSetSource, TermCatalog
+from dataplane.compile.catalog import TermCatalog
 from dataplane.compile.cidrs import V4_UNIVERSE, AddressSet, family
 from dataplane.compile.counters import CompileCounters
 from dataplane.compile.endpoint import HNS_DIRECTION, Context, LocalEndpoint
@@ -15,6 +15,7 @@ from dataplane.compile.flatten import ALLOW, BLOCK, Entry, Segment, direction_le
 from dataplane.compile.matches import EVERYTHING, Match
 from dataplane.compile.priorities import FINAL_PRIORITY, HOST_PRIORITY, LOWEST
 from dataplane.compile.render import RenderedPolicy, render_policy
+from dataplane.compile.sets import ActiveSets
 from dataplane.compile.status import CompileConfig, CompileResult, EndpointStatus
 from dataplane.compile.terms import AddressTerm, address_term
 from dataplane.model import Policy, ResourceKey, WorkloadEndpoint
@@ -32,13 +33,18 @@ class AclCompiler:
     endpoint only the local side, named ports, flattening and priority blocks
     are worked out. Only endpoints a Delta touches (directly, through a policy
     they use or a set their ACLs depend on) are recompiled, and within one
-    only the segments whose inputs changed are rebuilt.
+    only the segments whose inputs changed are rebuilt. Deltas are the only
+    input: set members come with them (``ActiveSets``), and which sets exist
+    is the graph's decision.
     """
 
-    def __init__(self, config: CompileConfig, sets: IpSetSource) -> None:
+    def __init__(self, config: CompileConfig) -> None:
         self.config = config
         self.counters = CompileCounters()
-        self._catalog = TermCatalog(sets, config.ipv6, config.max_addresses_per_acl, self.counters)
+        self._sets = ActiveSets()
+        self._catalog = TermCatalog(
+            self._sets, config.ipv6, config.max_addresses_per_acl, self.counters
+        )
         self._renders: dict[ResourceKey, RenderedPolicy] = {}
         self._inactive: OrderedDict[ResourceKey, RenderedPolicy] = OrderedDict()
         self._endpoints: dict[ResourceKey, LocalEndpoint] = {}
@@ -92,8 +98,10 @@ class AclCompiler:
     # -- input ------------------------------------------------------------------
 
     def apply(self, delta: Delta) -> CompileResult:
-        """Apply one Delta; returns the desired state that changed."""
-        users = self._catalog.membership_changed(delta.ipsets, self.config.set_policy)
+        """Apply one Delta (the only input: set members included); returns the desired
+        state that changed."""
+        set_changes = self._sets.apply(delta)
+        users = self._catalog.membership_changed(set_changes, self.config.set_policy)
         dirty = {key for key, _ in users}
         changed_renders: set[ResourceKey] = set()
         for key, policy in delta.policies.items():
@@ -132,6 +140,7 @@ class AclCompiler:
             found = self._endpoints.get(key)
             if found is not None:
                 endpoints[key] = found.compile(changed_renders)
+        self._sets.deactivate(delta.ipsets_deactivated)
         return CompileResult(endpoints, self._catalog.take_set_changes())
 
     # -- reads ------------------------------------------------------------------

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dataplane.calc.delta import IpSetKey
+from dataplane.calc.rule_selectors import AddressSelectors
 from dataplane.compile import ports
 from dataplane.compile.cidrs import AddressSet
 from dataplane.compile.ports import PortRanges
-from dataplane.compile.selectors import AddressSelectors
 from dataplane.compile.terms import ANY_ADDRESS, AddressTerm, address_term, intersect_terms
 from dataplane.model import Labels, NamedPort
 

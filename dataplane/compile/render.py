@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from itertools import product
 
 from dataplane.calc.delta import IpSetKey
+from dataplane.calc.rule_selectors import address_selectors
 from dataplane.compile import ports
 from dataplane.compile.cidrs import AddressSet, family_universe, universe
 from dataplane.compile.matches import LocalCondition, PortCondition, RuleMatch
-from dataplane.compile.selectors import address_selectors
 from dataplane.compile.terms import AddressTerm, address_term
 from dataplane.model import (
     Action,

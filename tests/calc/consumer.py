@@ -1,4 +1,4 @@
-"""A faithful delta consumer: rebuilds the graph's state from acquires and deltas alone."""
+"""A faithful delta consumer: rebuilds the graph's state, active sets included, from deltas."""
 
 from __future__ import annotations
 
@@ -13,22 +13,18 @@ class Consumer:
         self.endpoints: dict[ResourceKey, EndpointPolicies] = {}
         self.policies: dict[ResourceKey, Policy] = {}
         self.sets: dict[IpSetKey, set[Member]] = {}
-        self.refs: dict[IpSetKey, int] = {}
-
-    def acquired(self, key: IpSetKey, members: frozenset[Member]) -> None:
-        self.refs[key] = self.refs.get(key, 0) + 1
-        self.sets[key] = set(members)
-
-    def released(self, key: IpSetKey) -> None:
-        self.refs[key] -= 1
-        if not self.refs[key]:
-            del self.refs[key], self.sets[key]
 
     def apply(self, delta: Delta) -> None:
+        for key, members in delta.ipsets_activated.items():
+            assert key not in self.sets, f"{key.id} activated twice"
+            assert key.nets is None, "the graph activates unfiltered sets only"
+            self.sets[key] = set(members)
         for change in delta.ipsets:
             assert change.added or change.removed, "empty ip set delta"
             assert not change.added & change.removed
+            assert change.key not in delta.ipsets_activated
             members = self.sets[change.key]
+            assert not change.added & members and change.removed <= members, "not a real change"
             members |= change.added
             members -= change.removed
         for key, policy in delta.policies.items():
@@ -43,6 +39,8 @@ class Consumer:
         for key in delta.policies_removed:
             assert key not in delta.policies
             del self.policies[key]
+        for key in delta.ipsets_deactivated:
+            del self.sets[key]
         self._check_references()
 
     def _check_references(self) -> None:

@@ -7,20 +7,24 @@ from dataclasses import dataclass
 from ipaddress import ip_network
 
 from dataplane.calc import IpSetKey, Member
-from dataplane.calc.rule_selectors import policy_endpoint_selector
+from dataplane.calc.rule_selectors import policy_endpoint_selector, scoped_selector
 from dataplane.model import (
     DEFAULT_TIER,
     Action,
     Direction,
+    NamedPortRef,
     Namespace,
     NetworkSet,
     Policy,
+    Protocol,
     Resource,
     ResourceKey,
     ServiceAccount,
     Tier,
     WorkloadEndpoint,
 )
+from dataplane.model.wellknown import NAMESPACE_LABEL
+from dataplane.selector import ALL, label_equals
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,12 +117,41 @@ class World:
             result.append((tier.name, tier.default_action, tuple(p.key for p in members)))
         return tuple(result)
 
+    def active_sets(self, node: str) -> frozenset[IpSetKey]:
+        """The sets the rules of the active policies read: per rule side its scoped
+        selector (the policy's namespace when it only has a notSelector) and its
+        notSelector; per remote named port, one set per protocol the ports can have."""
+        keys: set[IpSetKey] = set()
+        for policy in self.expected(node).active.values():
+            for direction in policy.types:
+                for rule in policy.rules(direction):
+                    if rule.action is Action.LOG:
+                        continue
+                    for side in (rule.source, rule.destination):
+                        if side.not_selector is not None:
+                            keys.add(IpSetKey(side.not_selector))
+                        positive = scoped_selector(policy, side)
+                        if positive is None and side.uses_selector and policy.namespace:
+                            positive = label_equals(NAMESPACE_LABEL, policy.namespace)
+                        if positive is not None:
+                            keys.add(IpSetKey(positive))
+                    remote = rule.source if direction is Direction.INGRESS else rule.destination
+                    protocols = (
+                        Protocol.WITH_PORTS - {rule.not_protocol}
+                        if rule.protocol is None
+                        else Protocol.WITH_PORTS & {rule.protocol}
+                    )
+                    for port in remote.ports:
+                        if isinstance(port, NamedPortRef):
+                            keys.update(IpSetKey(ALL, None, (port.name, p)) for p in protocols)
+        return frozenset(keys)
+
     def members(self, key: IpSetKey) -> frozenset[Member]:
         found: set[Member] = set()
         for endpoint in self._of(WorkloadEndpoint):
             if not key.selector.matches(self.endpoint_labels(endpoint)):
                 continue
-            cidrs = _clip((f"{a}/{128 if ':' in a else 32}" for a in endpoint.addresses), key.nets)
+            cidrs = clip((f"{a}/{128 if ':' in a else 32}" for a in endpoint.addresses), key.nets)
             if key.named_port is None:
                 found.update(cidrs)
             else:
@@ -127,7 +160,7 @@ class World:
         if key.named_port is None:
             for network_set in self._of(NetworkSet):
                 if key.selector.matches(self.network_set_labels(network_set)):
-                    found.update(_clip(network_set.nets, key.nets))
+                    found.update(clip(network_set.nets, key.nets))
         return frozenset(found)
 
 
@@ -140,7 +173,7 @@ def _outranks(other: WorkloadEndpoint, endpoint: WorkloadEndpoint) -> bool:
     return theirs > mine or (theirs == mine and other.key < endpoint.key)
 
 
-def _clip(cidrs: Iterable[str], nets: tuple[str, ...] | None) -> list[str]:
+def clip(cidrs: Iterable[str], nets: tuple[str, ...] | None) -> list[str]:
     """Each CIDR's overlap with each filter net (the whole CIDR when unfiltered)."""
     out = []
     for cidr in cidrs:

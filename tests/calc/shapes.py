@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dataplane.calc import CalcGraph, IpSetKey
-from dataplane.calc.rule_selectors import scoped_selector
+from dataplane.calc import CalcGraph
 from dataplane.model import (
     Action,
     Direction,
@@ -131,22 +130,9 @@ def shared_selectors(n: int) -> Shape:
     return Shape(tuple(resources), tuple(local), tuple(remote))
 
 
-def rule_set_keys(policy: Policy) -> list[IpSetKey]:
-    """The address sets a compiler acquires for a policy's rule sides."""
-    keys = []
-    for rule in policy.ingress:
-        selector = scoped_selector(policy, rule.source)
-        if selector is not None:
-            keys.append(IpSetKey(selector))
-    return keys
-
-
 def built(shape: Shape) -> CalcGraph:
-    """A flushed graph of the shape with every active policy's rule sets acquired."""
+    """A flushed graph of the shape (every active policy's rule sets active)."""
     graph = CalcGraph(NODE)
     graph.apply_all(Upsert(r) for r in shape.resources)
-    for policy in graph.flush().policies.values():
-        for key in rule_set_keys(policy):
-            graph.ipsets.acquire(key)
     graph.flush()
     return graph

@@ -8,10 +8,11 @@ from functools import lru_cache
 
 import pytest
 
-from dataplane.calc import CalcGraph, IpSetKey
+from dataplane.calc import CalcGraph
 from dataplane.model import (
     Delete,
     Direction,
+    EntityMatch,
     Kind,
     Labels,
     Namespace,
@@ -92,42 +93,61 @@ def _namespace_size(shape: Shape) -> int:
     return sum(1 for pod in (*shape.local, *shape.remote) if pod.namespace == namespace)
 
 
-def test_policy_rule_edit_costs_one_dirty_policy_and_no_evaluations() -> None:
+def _local_policy(shape: Shape) -> Policy:
+    return next(
+        r
+        for r in shape.resources
+        if isinstance(r, Policy) and r.namespace == shape.local[0].namespace
+    )
+
+
+def _with_rule(policy: Policy, selector: str) -> Policy:
+    rule = Rule(policy.ingress[0].action, source=EntityMatch(selector=parse(selector)))
+    return replace(policy, ingress=(*policy.ingress, rule))
+
+
+def test_policy_rule_edit_costs_one_dirty_policy_one_scan_and_no_evaluations() -> None:
     for n in SIZES:
         shape = _shape("isolated", n)
         graph = built(shape)
-        policy = next(
-            r
-            for r in shape.resources
-            if isinstance(r, Policy) and r.namespace == shape.local[0].namespace
-        )
+        policy = _local_policy(shape)
         edited = replace(policy, ingress=(*policy.ingress, Rule(policy.ingress[0].action)))
         cost = _cost(graph, [Upsert(edited)])
-        assert cost["policies_dirtied"] == 1
+        assert cost["policies_dirtied"] == 1 and cost["rules_scanned"] == 1
         assert cost["selector_evaluations"] == 0 and cost["endpoints_dirtied"] == 0
+        assert cost["sets_activated"] == 0
 
 
 def test_new_set_selector_is_evaluated_only_against_indexed_candidates() -> None:
     for n in SIZES:
-        graph = built(_shape("isolated", n))
+        shape = _shape("isolated", n)
+        graph = built(shape)
+        policy = _local_policy(shape)
+        graph.apply(Upsert(_with_rule(policy, "has(tenant)")))
         before = graph.counters.snapshot()
-        key = IpSetKey(parse("projectcalico.org/namespace == 'customer-7' && has(tenant)"))
-        assert len(graph.ipsets.acquire(key)) == 1
+        (members,) = graph.flush().ipsets_activated.values()
         after = graph.counters.snapshot()
+        assert len(members) == 1  # scoped to the policy's namespace
+        assert after["sets_activated"] - before["sets_activated"] == 1
         assert after["selector_evaluations"] - before["selector_evaluations"] == 1
         assert after["items_scanned"] == before["items_scanned"]
 
 
 def test_a_selector_on_a_new_key_indexes_that_key_once() -> None:
-    graph = built(_shape("isolated", 1_000))
-    first = IpSetKey(parse("app == 'shop-3'"))
-    second = IpSetKey(parse("app in {'shop-4', 'shop-5'}"))
+    shape = _shape("isolated", 1_000)
+    graph = built(shape)
+    policy = replace(_local_policy(shape), kind=Kind.GLOBAL_NETWORK_POLICY, namespace="")
+    graph.apply(Upsert(policy))
+    graph.flush()
     before = graph.counters.items_scanned
-    graph.ipsets.acquire(first)
+    graph.apply(Upsert(_with_rule(policy, "app == 'shop-3'")))
+    graph.flush()
     scanned = graph.counters.items_scanned
     assert scanned - before == 1_000
     evaluations = graph.counters.selector_evaluations
-    assert len(graph.ipsets.acquire(second)) == 2
+    graph.apply(Upsert(_with_rule(policy, "app in {'shop-4', 'shop-5'}")))
+    (members,) = graph.flush().ipsets_activated.values()
+    assert len(members) == 2
     assert graph.counters.items_scanned == scanned
     assert graph.counters.selector_evaluations - evaluations == 2
 

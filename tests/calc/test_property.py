@@ -8,7 +8,7 @@ from dataplane.calc import CalcGraph, EndpointPolicies
 from dataplane.model import Delete, InSync, Resource, ResourceKey, Upsert
 from tests.calc.consumer import Consumer
 from tests.calc.reference import World
-from tests.calc.universe import LOCAL, Acquire, Flush, Op, Release, scenarios
+from tests.calc.universe import LOCAL, Flush, Op, scenarios
 
 
 def _lists(endpoint: EndpointPolicies) -> tuple[tuple, tuple]:
@@ -25,12 +25,6 @@ def _run(sequence: list[Op]) -> tuple[CalcGraph, Consumer, dict[ResourceKey, Res
     saw_in_sync = False
     for op in sequence:
         match op:
-            case Acquire(key):
-                consumer.acquired(key, graph.ipsets.acquire(key))
-            case Release(key):
-                if consumer.refs.get(key):
-                    graph.ipsets.release(key)
-                    consumer.released(key)
             case Flush():
                 delta = graph.flush()
                 assert delta.in_sync == saw_in_sync
@@ -57,6 +51,7 @@ def _assert_state(
     # The deltas rebuild the graph's own view exactly.
     assert consumer.endpoints == dict(graph.local_endpoints())
     assert consumer.policies == dict(graph.active_policies())
+    assert set(consumer.sets) == graph.ipsets.active()
     for key, members in consumer.sets.items():
         assert members == graph.ipsets.members(key), key
     # And that view is what the spec says for the final objects.
@@ -66,6 +61,7 @@ def _assert_state(
         k: objects[k] for k in expected.endpoints
     }
     assert consumer.policies == expected.active
+    assert set(consumer.sets) == world.active_sets(LOCAL)
     for key, members in consumer.sets.items():
         assert members == world.members(key), key
 
@@ -79,8 +75,7 @@ def test_incremental_equals_from_scratch_and_reference(sequence: list[Op]) -> No
 
     fresh = CalcGraph(LOCAL)
     fresh.apply_all(Upsert(value) for value in objects.values())
-    fresh_sets = {key: fresh.ipsets.acquire(key) for key in consumer.refs}
-    fresh.flush()
+    delta = fresh.flush()
     assert dict(fresh.local_endpoints()) == consumer.endpoints
     assert dict(fresh.active_policies()) == consumer.policies
-    assert fresh_sets == {key: frozenset(members) for key, members in consumer.sets.items()}
+    assert delta.ipsets_activated == {k: frozenset(m) for k, m in consumer.sets.items()}

@@ -6,8 +6,6 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
-from dataplane.calc import IpSetKey
-from dataplane.calc.rule_selectors import scoped_selector
 from dataplane.model import (
     Action,
     Delete,
@@ -17,6 +15,7 @@ from dataplane.model import (
     Kind,
     Labels,
     NamedPort,
+    NamedPortRef,
     Namespace,
     NetworkSet,
     Policy,
@@ -41,7 +40,6 @@ POLICY_NAMES = ("pol0", "pol1", "pol2")
 TIER_NAMES = ("default", "t1", "t2", "absent")
 ADDRESSES = ("10.0.0.1", "10.0.0.2", "10.0.1.3", "10.2.0.4", "fd00::1", "fd00::2", "fd01::3")
 NETS = ("10.0.0.0/24", "10.0.0.1/32", "10.0.0.0/8", "10.1.0.0/16", "fd00::/64", "fd00::/16")
-FILTERS = (("10.0.0.0/24",), ("10.0.0.0/16", "fd00::/64"), ("10.0.0.1/32", "10.2.0.0/16"))
 PORTS = (
     NamedPort("http", Protocol.TCP, 80),
     NamedPort("http", Protocol.TCP, 8080),
@@ -82,25 +80,11 @@ _parent_labels = _optional_labels(team=("x", "y"), env=("prod",), level=("hi", "
 
 
 @dataclass(frozen=True, slots=True)
-class Acquire:
-    """Test op: acquire an address set."""
-
-    key: IpSetKey
-
-
-@dataclass(frozen=True, slots=True)
-class Release:
-    """Test op: release an address set (skipped when the test holds no reference)."""
-
-    key: IpSetKey
-
-
-@dataclass(frozen=True, slots=True)
 class Flush:
     """Test op: flush the graph."""
 
 
-Op = Update | Acquire | Release | Flush
+Op = Update | Flush
 
 namespaces = st.builds(Namespace, st.sampled_from(NAMESPACES), _parent_labels)
 service_accounts = st.builds(
@@ -131,13 +115,21 @@ tiers = st.builds(
     order=st.sampled_from((None, 1.0, 2.0, 5.0)),
     default_action=st.sampled_from((Action.DENY, Action.PASS)),
 )
+_sides = st.builds(
+    EntityMatch,
+    selector=st.sampled_from((None, *SELECTORS)),
+    not_selector=st.sampled_from((None, None, None, *SELECTORS[:3])),
+    ports=st.sampled_from(((), (), (NamedPortRef("http"),), (NamedPortRef("dns"),))),
+)
 _rules = st.lists(
     st.builds(
         Rule,
-        action=st.sampled_from((Action.ALLOW, Action.DENY)),
-        source=st.builds(EntityMatch, selector=st.sampled_from((None, *SELECTORS))),
+        action=st.sampled_from((Action.ALLOW, Action.DENY, Action.LOG)),
+        protocol=st.sampled_from((None, Protocol.TCP, Protocol.UDP)),
+        source=_sides,
+        destination=st.one_of(st.just(EntityMatch()), _sides),
     ),
-    max_size=1,
+    max_size=2,
 ).map(tuple)
 _types = st.sets(st.sampled_from((Direction.INGRESS, Direction.EGRESS))).map(frozenset)
 
@@ -166,27 +158,6 @@ def policies(draw: st.DrawFn) -> Policy:
     )
 
 
-set_keys = st.builds(
-    IpSetKey,
-    selector=st.sampled_from(SELECTORS),
-    nets=st.sampled_from((None, *FILTERS)),
-    named_port=st.sampled_from((None, ("http", Protocol.TCP), ("dns", Protocol.UDP))),
-)
-
-
-@st.composite
-def rule_side_keys(draw: st.DrawFn) -> IpSetKey:
-    """The key a compiler would acquire for a policy rule side."""
-    policy = draw(policies())
-    side = EntityMatch(
-        selector=draw(st.sampled_from((None, *SELECTORS))),
-        namespace_selector=draw(st.sampled_from((None, *NAMESPACE_SELECTORS))),
-        service_account_names=draw(st.sampled_from(((), ("sa1",)))),
-    )
-    selector = scoped_selector(policy, side) or SELECTORS[0]
-    return IpSetKey(selector)
-
-
 _kinds_by_name = {
     Kind.NAMESPACE: st.tuples(st.just(""), st.sampled_from(NAMESPACES)),
     Kind.SERVICE_ACCOUNT: st.tuples(st.sampled_from(NAMESPACES), st.sampled_from(ACCOUNTS)),
@@ -204,8 +175,6 @@ keys = st.one_of(
         for kind, names in _kinds_by_name.items()
     )
 )
-any_set_key = st.one_of(set_keys, rule_side_keys())
-
 resources = st.one_of(
     endpoints,
     endpoints,
@@ -228,8 +197,6 @@ ops: st.SearchStrategy[Op] = st.one_of(
     service_accounts.map(Upsert),
     tiers.map(Upsert),
     keys.map(Delete),
-    any_set_key.map(Acquire),
-    any_set_key.map(Release),
     st.just(Flush()),
     st.just(InSync()),
 )
@@ -237,9 +204,8 @@ ops: st.SearchStrategy[Op] = st.one_of(
 
 @st.composite
 def scenarios(draw: st.DrawFn) -> list[Op]:
-    """A populated cluster, some sets acquired, then random changes with random flushes."""
+    """A populated cluster, then random changes with random flushes."""
     snapshot: list[Op] = [Upsert(v) for v in draw(st.lists(resources, min_size=15, max_size=40))]
-    acquires: list[Op] = [Acquire(k) for k in draw(st.lists(any_set_key, min_size=1, max_size=6))]
     changes = draw(st.lists(ops, min_size=4, max_size=40))
     first = draw(st.sampled_from((Flush(), InSync())))
-    return [*snapshot, *acquires, first, *changes]
+    return [*snapshot, first, *changes]

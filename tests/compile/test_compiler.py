@@ -1,4 +1,4 @@
-"""AclCompiler alone: hand-built Deltas and an in-test address-set source."""
+"""AclCompiler alone: hand-built Deltas, set activations and members included."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import dataclasses
 
 import pytest
 
+from dataplane.calc import NotActiveError, policy_set_keys
 from dataplane.calc.delta import (
     Delta,
     EndpointPolicies,
@@ -15,35 +16,16 @@ from dataplane.calc.delta import (
     TierPolicies,
 )
 from dataplane.compile import AclCompiler, CompileConfig
+from dataplane.compile.sets import SetReadError
 from dataplane.model import Action, IcmpMatch, Kind, Labels, Policy, ResourceKey, Rule
 from dataplane.model.wellknown import NAMESPACE_LABEL
+from dataplane.selector import parse
 from tests.compile.harness import allow, deny, pod, policy, side
 
 
-class SetSource:
-    """Faithful ref-counted member store: members are whatever the test says they are."""
-
-    def __init__(self, members: dict[str, set[Member]]) -> None:
-        self.by_selector = members
-        self.refs: dict[IpSetKey, int] = {}
-        self.acquires = 0
-
-    def _members(self, key: IpSetKey) -> frozenset[Member]:
-        return frozenset(self.by_selector.get(str(key.selector), set()))
-
-    def acquire(self, key: IpSetKey) -> frozenset[Member]:
-        self.acquires += 1
-        self.refs[key] = self.refs.get(key, 0) + 1
-        return self._members(key)
-
-    def release(self, key: IpSetKey) -> None:
-        self.refs[key] -= 1
-        if not self.refs[key]:
-            del self.refs[key]
-
-    def members(self, key: IpSetKey) -> frozenset[Member]:
-        assert key in self.refs, "read of a set that is not acquired"
-        return self._members(key)
+def activated(p: Policy, members: dict[str, set[Member]]) -> dict[IpSetKey, frozenset[Member]]:
+    """The sets the graph activates with ``p``, their members given by selector text."""
+    return {key: frozenset(members.get(str(key.selector), ())) for key in policy_set_keys(p)}
 
 
 WEB = pod("web", "10.0.0.1", app="web")
@@ -59,12 +41,16 @@ def endpoint(*policies: ResourceKey, default: Action = Action.DENY) -> EndpointP
     return EndpointPolicies(WEB, LABELS, (TierPolicies("default", default, policies),), ())
 
 
-def first_delta(p: Policy) -> Delta:
-    return Delta(policies={p.key: p}, endpoints={WEB.key: endpoint(p.key)})
+def first_delta(p: Policy, members: dict[str, set[Member]] | None = None) -> Delta:
+    return Delta(
+        ipsets_activated=activated(p, members or {}),
+        policies={p.key: p},
+        endpoints={WEB.key: endpoint(p.key)},
+    )
 
 
 def test_a_policy_missing_from_the_deltas_blocks_its_direction_fail_closed() -> None:
-    compiler = AclCompiler(CompileConfig(), SetSource({}))
+    compiler = AclCompiler(CompileConfig())
     missing = ResourceKey(Kind.NETWORK_POLICY, "ns", "nope")
     acls = compiler.apply(Delta(endpoints={WEB.key: endpoint(missing)})).endpoints[WEB.key]
     assert acls is not None
@@ -76,9 +62,8 @@ def test_a_policy_missing_from_the_deltas_blocks_its_direction_fail_closed() -> 
 
 def test_complement_over_the_address_limit_widens_a_deny() -> None:
     members: set[Member] = {f"10.0.{i}.1/32" for i in range(4)}
-    source = SetSource({'app == "ok"': members})
-    compiler = AclCompiler(CompileConfig(max_addresses_per_acl=8), source)
-    result = compiler.apply(first_delta(GLOBAL_DENY))
+    compiler = AclCompiler(CompileConfig(max_addresses_per_acl=8))
+    result = compiler.apply(first_delta(GLOBAL_DENY, {'app == "ok"': members}))
     acls = result.endpoints[WEB.key]
     assert acls is not None
     blocks = [a for a in acls.values() if a.action == "Block" and a.priority < 40000]
@@ -89,14 +74,12 @@ def test_complement_over_the_address_limit_widens_a_deny() -> None:
 
 
 def test_complement_within_the_limit_is_exact_and_follows_membership() -> None:
-    source = SetSource({'app == "ok"': {"10.0.0.9/32"}})
-    compiler = AclCompiler(CompileConfig(set_policy=True), source)
-    result = compiler.apply(first_delta(GLOBAL_DENY))
+    compiler = AclCompiler(CompileConfig(set_policy=True))
+    result = compiler.apply(first_delta(GLOBAL_DENY, {'app == "ok"': {"10.0.0.9/32"}}))
     (spec,) = [s for s in result.sets.values() if s is not None]
     assert "10.0.0.9/32" not in spec.values and "10.0.0.8/32" in spec.values
     assert len(spec.values) == 32 + 1  # v4 complement of one /32, plus ::/0
-    key = next(iter(source.refs))
-    source.by_selector['app == "ok"'] = {"10.0.0.9/32", "10.0.0.10/32"}
+    key = IpSetKey(parse("app == 'ok'"))
     change = compiler.apply(
         Delta(ipsets=(IpSetDelta(key, frozenset({"10.0.0.10/32"}), frozenset()),))
     )
@@ -105,33 +88,50 @@ def test_complement_within_the_limit_is_exact_and_follows_membership() -> None:
     assert updated is not None and "10.0.0.10/32" not in updated.values
 
 
-def test_sets_are_acquired_once_and_released_with_their_last_user() -> None:
-    source = SetSource({'app == "ok"': {"10.0.0.9/32"}})
-    compiler = AclCompiler(CompileConfig(), source)
+def test_a_set_read_by_an_endpoint_cannot_be_deactivated_under_it() -> None:
+    compiler = AclCompiler(CompileConfig())
     other = pod("other", "10.0.0.2", app="web")
+    both = (TierPolicies("default", Action.DENY, (GLOBAL_DENY.key,)),)
     delta = Delta(
+        ipsets_activated=activated(GLOBAL_DENY, {'app == "ok"': {"10.0.0.9/32"}}),
         policies={GLOBAL_DENY.key: GLOBAL_DENY},
         endpoints={
             WEB.key: endpoint(GLOBAL_DENY.key),
-            other.key: EndpointPolicies(
-                other, LABELS, (TierPolicies("default", Action.DENY, (GLOBAL_DENY.key,)),), ()
-            ),
+            other.key: EndpointPolicies(other, LABELS, both, ()),
         },
     )
     compiler.apply(delta)
-    assert source.acquires == 1 and len(source.refs) == 1
     assert compiler.counters.policy_renders == 1
     compiler.apply(Delta(endpoints_removed=frozenset({WEB.key})))
-    assert len(source.refs) == 1
-    result = compiler.apply(Delta(endpoints_removed=frozenset({other.key})))
-    assert source.refs == {} and result.endpoints == {other.key: None}
+    key = IpSetKey(parse("app == 'ok'"))
+    with pytest.raises(SetReadError, match="deactivated while read"):
+        compiler.apply(Delta(ipsets_deactivated=frozenset({key})))
+    result = compiler.apply(
+        Delta(
+            endpoints_removed=frozenset({other.key}),
+            policies_removed=frozenset({GLOBAL_DENY.key}),
+            ipsets_deactivated=frozenset({key}),
+        )
+    )
+    assert result.endpoints == {other.key: None}
     assert compiler.endpoints() == {}
+
+
+def test_a_set_the_graph_never_activated_cannot_be_read() -> None:
+    compiler = AclCompiler(CompileConfig())
+    with pytest.raises(NotActiveError):
+        compiler.apply(
+            Delta(
+                policies={GLOBAL_DENY.key: GLOBAL_DENY},
+                endpoints={WEB.key: endpoint(GLOBAL_DENY.key)},
+            )
+        )
 
 
 def test_compiling_is_deterministic_and_an_edit_changes_ids() -> None:
     def compile_once(rules: list[Rule]) -> dict[str, object]:
         p = policy("p", ingress=rules)
-        compiler = AclCompiler(CompileConfig(), SetSource({}))
+        compiler = AclCompiler(CompileConfig())
         result = compiler.apply(first_delta(p))
         return dict(result.endpoints[WEB.key] or {})
 
@@ -144,7 +144,7 @@ def test_compiling_is_deterministic_and_an_edit_changes_ids() -> None:
 
 def test_notes_are_reported_once_per_policy() -> None:
     p = policy("p", ingress=[allow(protocol=1, icmp=IcmpMatch(8))])
-    compiler = AclCompiler(CompileConfig(), SetSource({}))
+    compiler = AclCompiler(CompileConfig())
     compiler.apply(first_delta(p))
     assert len(compiler.take_notes()) == 1
     compiler.apply(Delta(policies={p.key: p}))
@@ -160,11 +160,11 @@ def test_config_limits_must_be_positive() -> None:
 def test_host_addresses_may_be_addresses_or_cidrs() -> None:
     p = policy("p", ingress=[])
     config = CompileConfig(host_addresses=("10.0.0.254", "192.168.0.0/30", "fd00::1"))
-    result = AclCompiler(config, SetSource({})).apply(first_delta(p))
+    result = AclCompiler(config).apply(first_delta(p))
     acls = result.endpoints[WEB.key] or {}
     (host,) = [a for a in acls.values() if a.priority == 1]
     assert host.remote_addresses == "10.0.0.254/32,192.168.0.0/30,fd00::1/128"
-    v4_only = AclCompiler(dataclasses.replace(config, ipv6=False), SetSource({}))
+    v4_only = AclCompiler(dataclasses.replace(config, ipv6=False))
     acls = v4_only.apply(first_delta(p)).endpoints[WEB.key] or {}
     (host,) = [a for a in acls.values() if a.priority == 1]
     assert host.remote_addresses == "10.0.0.254/32,192.168.0.0/30"

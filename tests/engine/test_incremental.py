@@ -288,4 +288,4 @@ def test_a_set_both_selected_and_excluded_is_released_once_when_the_pod_goes() -
     assert not node.allowed_in(web, "10.0.9.9"), "nothing is outside all()"
     node.apply(Delete(web.key))
     node.sync()
-    assert node.engine.graph.ipsets.acquired() == {}, "the last user released every set"
+    assert node.engine.graph.ipsets.active() == frozenset(), "the policy's set went with it"

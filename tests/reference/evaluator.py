@@ -1,9 +1,11 @@
 """Reference verdicts, evaluated directly from SEMANTICS.md over raw manifests.
 
 One direction's verdict is a pipeline of stages, each deciding or passing on:
-host traffic, then the tiers of Kubernetes and Calico policies, then the
-profile default (allow). Another kind of policy plugs in as a stage at its
-place: admin policies before the tiers, baseline admin policies after them.
+host traffic, then the tiers, then the profile default (allow). The tiers come
+from ``TIER_SOURCES``: Kubernetes and Calico policies in their tiers; another
+kind of policy plugs in as a source of tiers at their orders (Calico places the
+admin policies' tier before ``default`` and the baseline one after it), or as a
+stage of its own in ``PIPELINE``.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import ipaddress
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from tests.reference.cluster import Cluster, Pod, Tier
+from tests.reference.cluster import Cluster, Pod
 from tests.reference.matching import EGRESS, INGRESS, Icmp, Packet
 from tests.reference.policies import PolicyView, tiered_policies
 
@@ -40,20 +42,60 @@ def host_traffic(cluster: Cluster, direction: str, _pod: Pod, packet: Packet) ->
     return None
 
 
-def tiers(cluster: Cluster, direction: str, pod: Pod, packet: Packet) -> Verdict | None:
-    """Kubernetes and Calico policies: tiers in order; within a tier, policies in
-    order and rules first-match; ``Log`` goes on, ``Pass`` jumps to the next tier,
-    a tier whose policies match nothing applies its default action. None when no
-    policy applies or every tier passed."""
+@dataclass(frozen=True, slots=True)
+class TierView:
+    """One tier as it applies to one pod and direction: its place, the first matching
+    rule's (action, reason) of its policies (None: nothing matched), and what happens
+    then (``Deny``, or ``Pass`` to the next tier)."""
+
+    name: str
+    order: float | None
+    decide: Callable[[Packet], tuple[str, str] | None]
+    default_action: str
+
+    @property
+    def sort_key(self) -> tuple[bool, float, str]:
+        return (self.order is None, self.order or 0.0, self.name)
+
+
+TierSource = Callable[[Cluster, str, Pod], list[TierView]]
+"""The tiers one kind of policy contributes for a pod and direction (only tiers in
+which some policy applies to it)."""
+
+
+def policy_tiers(cluster: Cluster, direction: str, pod: Pod) -> list[TierView]:
+    """Kubernetes and Calico policies by tier: within a tier, policies in order and
+    rules first-match (``Log`` goes on); a tier whose policies match nothing applies
+    its default action."""
     applicable = [
         p for p in tiered_policies(cluster) if direction in p.types and p.selects(cluster, pod)
     ]
-    if not applicable:
-        return None
-    ordered = sorted({cluster.tier(p.tier) for p in applicable}, key=_tier_key)
-    for tier in ordered:
+    views = []
+    for tier in {cluster.tier(p.tier) for p in applicable}:
         in_tier = sorted((p for p in applicable if p.tier == tier.name), key=_policy_key)
-        decided = _first_decision(cluster, direction, in_tier, packet)
+        views.append(
+            TierView(
+                tier.name,
+                tier.order,
+                lambda packet, ps=in_tier: _first_decision(cluster, direction, ps, packet),
+                tier.default_action,
+            )
+        )
+    return views
+
+
+TIER_SOURCES: tuple[TierSource, ...] = (policy_tiers,)
+"""Every kind of tiered policy; another kind (admin policies, in their own tiers at
+their own orders) is one more source."""
+
+
+def tiers(cluster: Cluster, direction: str, pod: Pod, packet: Packet) -> Verdict | None:
+    """Every source's tiers in order (missing order last, then name): the first
+    Allow or Deny decides, ``Pass`` jumps to the next tier, a tier where nothing
+    matched applies its default action. None when no tier applies or all passed."""
+    views = [view for source in TIER_SOURCES for view in source(cluster, direction, pod)]
+    for tier in sorted(views, key=lambda view: view.sort_key):
+        decided = tier.decide(packet)
         if decided is None:
             if tier.default_action == "Pass":
                 continue
@@ -70,10 +112,6 @@ def profile(_cluster: Cluster, _direction: str, _pod: Pod, _packet: Packet) -> V
 
 
 PIPELINE: tuple[Stage, ...] = (host_traffic, tiers, profile)
-
-
-def _tier_key(tier: Tier) -> tuple[bool, float, str]:
-    return (tier.order is None, tier.order or 0.0, tier.name)
 
 
 def _policy_key(policy: PolicyView) -> tuple[bool, float, str, str]:

@@ -376,9 +376,10 @@ def is_unreadable(error: Exception) -> bool:
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:
-    """A folder (through symlinks); a path that cannot be resolved is not one."""
+    """A folder to descend into: not through a symlink (a link cycle would never end),
+    and a path that cannot be resolved is not one."""
     try:
-        return entry.is_dir()
+        return entry.is_dir(follow_symlinks=False)
     except OSError:
         return False
 

@@ -150,3 +150,11 @@ def test_a_yaml_error_in_one_document_leaves_the_rest_of_the_file_applied(tmp_pa
     assert {u.key for u in changes.updates} == {ns("one"), ns("three")}
     ((origin, error),) = changes.problems
     assert origin == f"{path}: document 2" and "invalid YAML" in str(error)
+
+
+def test_a_symlinked_folder_loop_is_not_followed(tmp_path: Path) -> None:
+    write(tmp_path / "a.yaml", namespace("shop"))
+    (tmp_path / "loop").symlink_to(tmp_path)
+    changes = ManifestTree(tmp_path).poll()
+    assert {u.key for u in changes.updates} == {ns("shop")}
+    assert changes.problems == ()

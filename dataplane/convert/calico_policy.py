@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from dataplane.convert.calico_rules import read_rule
-from dataplane.convert.fail_closed import attempt, invalid_rule, readable_action, rules_or_stand_in
+from dataplane.convert.fail_closed import (
+    attempt,
+    child,
+    invalid_rule,
+    readable_action,
+    rules_or_stand_in,
+)
 from dataplane.convert.fields import Field
 from dataplane.convert.identity import ObjectIdentity
 from dataplane.convert.policy_types import listed_policy_types
@@ -46,14 +52,14 @@ def convert_calico_policy(identity: ObjectIdentity, obj: Field) -> Policy:
     """
     is_global = identity.key.kind is Kind.GLOBAL_NETWORK_POLICY
     spec = obj.get("spec")
-    if is_global and _is_object(spec):
+    if is_global:
         for name in _HOST_ENDPOINT_ONLY:
-            if spec.get(name).value is True:
-                raise spec.get(name).error(
+            if child(spec, name).value is True:
+                raise child(spec, name).error(
                     "not supported: such policies apply to host endpoints only"
                 )
-    ingress = rules_or_stand_in(_rules_field(spec, "ingress"), _ingress_rule, _action)
-    egress = rules_or_stand_in(_rules_field(spec, "egress"), _egress_rule, _action)
+    ingress = rules_or_stand_in(child(spec, "ingress"), _ingress_rule, _action)
+    egress = rules_or_stand_in(child(spec, "egress"), _egress_rule, _action)
     problems: list[ValidationError] = []
     selector = attempt(lambda: _endpoint_selector(spec), problems)
     namespace_selector = (
@@ -82,15 +88,6 @@ def convert_calico_policy(identity: ObjectIdentity, obj: Field) -> Policy:
         order=order,
         namespace_selector=namespace_selector,
     )
-
-
-def _is_object(spec: Field) -> bool:
-    return isinstance(spec.value, dict)
-
-
-def _rules_field(spec: Field, name: str) -> Field:
-    """``spec.<name>`` (missing when the spec is not an object: its target is unreadable)."""
-    return spec.get(name) if _is_object(spec) else Field(spec.resource, None)
 
 
 def _action(rule: Field) -> Action | None:

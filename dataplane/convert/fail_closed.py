@@ -42,6 +42,12 @@ def attempt(read: Callable[[], T], problems: list[ValidationError]) -> T | None:
         return None
 
 
+def child(spec: Field, name: str) -> Field:
+    """``spec.<name>``, missing when ``spec`` is not an object (then its target is
+    unreadable and reported as such; its rules need no second report)."""
+    return spec.get(name) if isinstance(spec.value, dict) else Field(spec.resource, None)
+
+
 def rules_or_stand_in(
     rules: Field, read: Callable[[Field], list[Rule]], action: Callable[[Field], Action | None]
 ) -> tuple[Rule, ...]:

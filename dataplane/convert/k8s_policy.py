@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from dataplane.convert.fail_closed import attempt, invalid_rule, rules_or_stand_in
+from dataplane.convert.fail_closed import attempt, child, invalid_rule, rules_or_stand_in
 from dataplane.convert.fields import Field
 from dataplane.convert.identity import ObjectIdentity
 from dataplane.convert.nets import read_network
@@ -53,7 +53,7 @@ def convert_k8s_network_policy(identity: ObjectIdentity, obj: Field) -> Policy:
     when those cannot be read either), and allows nothing.
     """
     spec = obj.get("spec")
-    egress = spec.get("egress") if _is_object(spec) else Field(spec.resource, None)
+    egress = child(spec, "egress")
     problems: list[ValidationError] = []
     types = attempt(
         lambda: _policy_types(spec.get("policyTypes"), egress_present=not egress.missing),
@@ -73,10 +73,6 @@ def convert_k8s_network_policy(identity: ObjectIdentity, obj: Field) -> Policy:
         tier=K8S_POLICY_TIER,
         order=K8S_POLICY_ORDER,
     )
-
-
-def _is_object(spec: Field) -> bool:
-    return isinstance(spec.value, dict)
 
 
 def _target(spec: Field) -> Selector:

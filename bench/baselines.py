@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from dataplane.engine import Engine, EngineConfig
 from dataplane.model import Delete, InSync, Resource, ResourceKey, Update, Upsert
@@ -29,13 +30,14 @@ class ProgrammedState:
 
     def __init__(self) -> None:
         self.endpoints: dict[ResourceKey, dict[str, AclSpec]] = {}
+        self.others: dict[ResourceKey, tuple[Mapping[str, Any], ...]] = {}
         self.sets: dict[str, IpSetSpec] = {}
 
     def record(self, request: Request) -> None:
         """Apply one request that HNS accepted.
 
-        ``Update`` replaces an endpoint's whole ACL list, but SetPolicies one by
-        one (by Id), as HNS does.
+        ``Update`` replaces an endpoint's whole policy list (it carries the
+        endpoint's other policies), but SetPolicies one by one (by Id), as HNS does.
         """
         if isinstance(request, NetworkSetRequest):
             if request.request_type is RequestType.REMOVE:
@@ -47,6 +49,7 @@ class ProgrammedState:
         acls = self.endpoints.setdefault(request.endpoint, {})
         if request.request_type is RequestType.UPDATE:
             acls.clear()
+            self.others[request.endpoint] = request.others
         if request.request_type is RequestType.REMOVE:
             for acl in request.acls:
                 acls.pop(acl.id, None)
@@ -90,11 +93,31 @@ class FullRecomputeEngine:
         if self._in_sync:
             snapshot.append(InSync())
         engine.apply(snapshot)
-        for key, acls in self._programmed.endpoints.items():
-            engine.set_programmed_endpoint(key, tuple(acls.values()))
+        state = self._programmed
+        for key in state.endpoints.keys() | state.others.keys():
+            acls = tuple(state.endpoints.get(key, {}).values())
+            engine.set_programmed_endpoint(key, acls, others=state.others.get(key, ()))
         engine.set_programmed_sets(tuple(self._programmed.sets.values()))
         self._engine = engine
         return engine.plan()
+
+    def set_programmed_endpoint(
+        self,
+        key: ResourceKey,
+        acls: Iterable[AclSpec] | None,
+        *,
+        others: Sequence[Mapping[str, Any]] = (),
+        foreign: Sequence[Mapping[str, Any]] = (),
+    ) -> None:
+        """Adopt what HNS holds on one endpoint (every later plan starts from it)."""
+        state = self._programmed
+        if acls is None:
+            state.endpoints.pop(key, None)
+            state.others.pop(key, None)
+            return
+        state.endpoints[key] = {a.id: a for a in acls}
+        state.others[key] = tuple(others)
+        assert not foreign, "the benchmarks' endpoints carry only what they programmed"
 
     def acknowledge(self, request: Request, ok: bool) -> None:
         """Pass the outcome to the current engine and track what HNS now holds."""

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bench.baselines import FullRecomputeEngine, full_rewrite_config
 from bench.generator import Cluster
-from dataplane.apply.adopt import acls_of
+from dataplane.apply.adopt import Adopter, acls_of, adopt_endpoint
 from dataplane.apply.executor import execute_plan_sync
+from dataplane.apply.simcni import cni_policies
 from dataplane.engine import Engine, EngineConfig
 from dataplane.hns import HcnApi, simulator
 from dataplane.model import ResourceKey, Update
@@ -29,18 +30,28 @@ class PlanningEngine(Protocol):
     def plan(self) -> Plan: ...
     def acknowledge(self, request: Request, ok: bool) -> None: ...
     def counters(self) -> Mapping[str, int]: ...
+    def set_programmed_endpoint(
+        self,
+        key: ResourceKey,
+        acls: Iterable[AclSpec] | None,
+        *,
+        others: Sequence[Mapping[str, Any]] = (),
+        foreign: Sequence[Mapping[str, Any]] = (),
+    ) -> None: ...
 
 
 def make_engine(kind: str, node_name: str) -> PlanningEngine:
-    """``incremental`` (the product, as on HNS >= 13: SetPolicy IP sets, ACLs added and
-    removed one by one), ``incremental_replace`` (the product with
-    ``acl_update_mode: replace``: a changed endpoint's list sent whole in one request),
-    ``full_rewrite`` or ``full_recompute``."""
+    """``incremental`` (the product, as on HNS >= 13: SetPolicy IP sets, ``merge`` updates:
+    additions by ``Add``, anything removed by one ``Update`` of the endpoint's list),
+    ``incremental_replace`` (``acl_update_mode: replace``: every change one ``Update``),
+    ``incremental_remove`` (``acl_update_mode: remove``: ``Add`` + ``Remove``; not among
+    the benchmarked ``ENGINES``), ``full_rewrite`` or ``full_recompute``."""
     config = EngineConfig(set_policy=True)
     if kind == "incremental":
         return Engine(node_name, config)
-    if kind == "incremental_replace":
-        return Engine(node_name, dataclasses.replace(config, acl_update_mode="replace"))
+    if kind in ("incremental_replace", "incremental_remove"):
+        mode = kind.removeprefix("incremental_")
+        return Engine(node_name, dataclasses.replace(config, acl_update_mode=mode))
     if kind == "full_rewrite":
         return Engine(node_name, full_rewrite_config(config))
     if kind == "full_recompute":
@@ -57,16 +68,26 @@ class SimulatedNode:
     endpoint_ids: Mapping[ResourceKey, str]
 
     @classmethod
-    def create(cls, cluster: Cluster) -> SimulatedNode:
-        """Reset the simulator and play the CNI's part for the cluster's local pods."""
+    def create(cls, cluster: Cluster, **settings: str) -> SimulatedNode:
+        """Reset the simulator (field defaults, or ``settings``) and play the CNI's part for
+        the cluster's local pods: one endpoint each, with the CNI's OutBoundNAT policy."""
         simulator.reset()
+        if settings:
+            simulator.configure(settings=settings)
         api = HcnApi(backend="sim")
         network_id = api.create_network(NETWORK_NAME)
         ids = {
-            pod.key: api.create_endpoint(network_id, f"{pod.namespace}_{pod.name}", pod.addresses)
+            pod.key: api.create_endpoint(
+                network_id, f"{pod.namespace}_{pod.name}", pod.addresses, policies=cni_policies()
+            )
             for pod in cluster.local_endpoints()
         }
         return cls(api, network_id, ids)
+
+    def adopt(self, engine: Adopter) -> None:
+        """Hand what HNS holds on every endpoint (the CNI's policies) to ``engine``."""
+        for key, endpoint_id in self.endpoint_ids.items():
+            adopt_endpoint(engine, key, self.api.query_endpoint(endpoint_id).policies)
 
     def execute(self, engine: PlanningEngine, plan: Plan) -> None:
         """Send a plan stage by stage, acknowledging every request to the engine."""
@@ -74,8 +95,16 @@ class SimulatedNode:
 
     def programmed(self) -> dict[ResourceKey, frozenset[AclSpec]]:
         """The ACLs the simulator holds per local endpoint (endpoints without any left out)."""
-        found = {key: self.api.query_endpoint(i).policies for key, i in self.endpoint_ids.items()}
-        return {key: frozenset(acls_of(policies)) for key, policies in found.items() if policies}
+        found = {
+            key: frozenset(acls_of(self.api.query_endpoint(i).policies))
+            for key, i in self.endpoint_ids.items()
+        }
+        return {key: acls for key, acls in found.items() if acls}
+
+    def others(self, key: ResourceKey) -> tuple[dict[str, Any], ...]:
+        """The non-ACL policies the simulator holds on one local endpoint."""
+        found = self.api.query_endpoint(self.endpoint_ids[key]).policies
+        return tuple(p for p in found if p.get("Type") != "ACL")
 
     def close(self) -> None:
         """Close the binding's cached handles."""

@@ -78,6 +78,7 @@ def test_full_recompute_programs_what_a_fresh_engine_would(cluster):
     resources = {r.key: r for r in cluster.resources()}
     events = [event(cluster) for event in CHURN_EVENTS.values()]
     node = SimulatedNode.create(cluster)
+    node.adopt(engine)
     try:
         engine.apply(cluster.updates())
         node.execute(engine, engine.plan())
@@ -99,6 +100,7 @@ def test_full_recompute_sends_no_request_when_nothing_changed():
     cluster = isolated_customers(100, local_pods=5, seed=4)
     engine = make_engine("full_recompute", cluster.node_name)
     node = SimulatedNode.create(cluster)
+    node.adopt(engine)
     try:
         engine.apply(cluster.updates())
         node.execute(engine, engine.plan())

@@ -79,6 +79,7 @@ def test_churn(
     churn = CHURN_EVENTS[event](cluster)
     node = SimulatedNode.create(cluster)
     engine = make_engine(engine_kind, cluster.node_name)
+    node.adopt(engine)
     engine.apply(cluster.updates())
     node.execute(engine, engine.plan())
     run = ChurnRun(engine, node, churn.steps())

@@ -1,7 +1,8 @@
 """Simulator throughput: 1-ACL modifies per second and classifications against 100 ACLs.
 
 The modify benchmarks alternate Add and Remove of one ACL on one endpoint, so the
-state stays constant; ``raw`` calls ``HcnModifyEndpoint`` through the cffi layer
+state stays constant (the simulator honours ``Remove`` here: its default ignores it, as
+HNS is reported to); ``raw`` calls ``HcnModifyEndpoint`` through the cffi layer
 only, ``api`` goes through ``HcnApi`` (JSON encoding, cached handle, error check).
 """
 
@@ -40,6 +41,7 @@ REMOVE = ModifyRequest.of("Remove", [ACL])
 @pytest.fixture
 def node() -> Iterator[tuple[HcnApi, str, str]]:
     simulator.reset()
+    simulator.set_setting("acl_remove", "honoured")
     api = HcnApi("sim")
     network = api.create_network("bench")
     endpoint = api.create_endpoint(network, "ep", ["10.0.0.5"])
@@ -104,7 +106,8 @@ def test_classify_against_100_acls(
                 "Priority": 1000 + i,
                 "Protocols": "6",
                 "LocalPorts": str(1000 + i),
-                "RemoteAddresses": "peers" if i % 2 else f"10.3.{i}.0/24",
+                # An ingress peer set names the source: LocalAddresses (npm set side).
+                **({"LocalAddresses": "peers"} if i % 2 else {"RemoteAddresses": f"10.3.{i}.0/24"}),
                 "RuleType": "Switch",
             },
         }
@@ -119,6 +122,19 @@ def test_classify_against_100_acls(
                 "Direction": "In",
                 "Priority": 65500,
                 "RuleType": "Switch",
+            },
+        }
+    )
+    # The host firewall layer passes the traffic the switch ACLs allow (L2Bridge).
+    rules.append(
+        {
+            "Type": "ACL",
+            "Settings": {
+                "Id": "host-in",
+                "Action": "Allow",
+                "Direction": "In",
+                "Priority": 0,
+                "RuleType": "Host",
             },
         }
     )

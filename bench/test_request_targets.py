@@ -1,10 +1,11 @@
 """The HNS requests one churn event costs, checked exactly on the benchmark clusters.
 
 Pod churn in SetPolicy mode is one network request and no endpoint request.
-A rule edit touches only the endpoints the policy applies to, with only that
-rule's ACLs: in ``merge`` mode one ``Add`` of its new ACLs and one ``Remove``
-of its old ones (HNS has no request that replaces single ACLs), in ``replace``
-mode one ``Update`` per endpoint (which carries the whole list).
+A rule edit touches only the endpoints the policy applies to: in ``merge`` mode
+(default) and ``replace`` mode one ``Update`` per endpoint carrying the CNI's
+policies first and the endpoint's whole new list (HNS has no request that
+replaces single ACLs, and its ``Remove`` is unreliable); in ``remove`` mode one
+``Add`` of the rule's new ACLs and one ``Remove`` of its old ones.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 from bench.churn import CHURN_EVENTS
 from bench.conftest import SHAPES, cluster_for
 from bench.harness import SimulatedNode, make_engine
+from dataplane.apply.simcni import cni_policies
 from dataplane.engine import Engine
 from dataplane.model import ResourceKey, Update
 from dataplane.plan.requests import (
@@ -32,11 +34,14 @@ PODS = 1_000
 
 @contextmanager
 def _programmed(kind: str, shape: str) -> Iterator[tuple[Engine, SimulatedNode]]:
-    """An engine of ``kind`` with the benchmark cluster programmed into a fresh simulator."""
+    """An engine of ``kind`` with the benchmark cluster programmed into a fresh simulator
+    (with HNS's ``Remove`` honoured for the ``remove`` mode, which relies on it)."""
     cluster = cluster_for(shape, PODS)
     engine = make_engine(kind, cluster.node_name)
     assert isinstance(engine, Engine)
-    node = SimulatedNode.create(cluster)
+    settings = {"acl_remove": "honoured"} if kind == "incremental_remove" else {}
+    node = SimulatedNode.create(cluster, **settings)
+    node.adopt(engine)
     try:
         engine.apply(cluster.updates())
         node.execute(engine, engine.plan())
@@ -46,13 +51,19 @@ def _programmed(kind: str, shape: str) -> Iterator[tuple[Engine, SimulatedNode]]
 
 
 def _by_endpoint(plan: Plan) -> dict[ResourceKey, dict[RequestType, set[AclSpec]]]:
-    """The ACLs each endpoint request carries, by endpoint and request type."""
+    """The ACLs each endpoint request carries, by endpoint and request type (an Update
+    also carries the CNI's policies, first)."""
     found: dict[ResourceKey, dict[RequestType, set[AclSpec]]] = {}
     for request in plan.requests:
         assert isinstance(request, EndpointAclRequest)
         carried = found.setdefault(request.endpoint, {})
         assert request.request_type not in carried  # one request of each type
         carried[request.request_type] = set(request.acls)
+        if request.request_type is RequestType.UPDATE:
+            assert list(request.others) == list(cni_policies())
+            assert request.policies()[: len(request.others)] == list(request.others)
+        else:
+            assert request.others == ()
     return found
 
 
@@ -86,9 +97,24 @@ def test_pod_churn_is_one_network_request_and_no_endpoint_request(shape: str) ->
 
 
 @pytest.mark.parametrize("shape", SHAPES)
-def test_rule_edit_adds_the_new_and_removes_the_old_acls_of_that_rule_only(shape: str) -> None:
+def test_rule_edit_in_merge_mode_is_one_update_per_endpoint_keeping_the_cni_policies(
+    shape: str,
+) -> None:
     event = CHURN_EVENTS["policy"](cluster_for(shape, PODS))
     with _programmed("incremental", shape) as (engine, node):
+        for step in (event.forward, event.backward):
+            _, requests, after = _run(engine, node, step)
+            for key, carried in requests.items():
+                assert carried == {RequestType.UPDATE: set(after[key])}
+            assert all(node.others(key) == cni_policies() for key in node.endpoint_ids)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_rule_edit_in_remove_mode_adds_the_new_and_removes_the_old_acls_of_that_rule_only(
+    shape: str,
+) -> None:
+    event = CHURN_EVENTS["policy"](cluster_for(shape, PODS))
+    with _programmed("incremental_remove", shape) as (engine, node):
         for step in (event.forward, event.backward):
             (upsert,) = step
             old_origins = {

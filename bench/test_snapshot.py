@@ -43,6 +43,7 @@ def traced_snapshot(cluster: Cluster, engine_kind: str) -> dict[str, float]:
     tracemalloc.start()
     try:
         engine = make_engine(engine_kind, cluster.node_name)
+        node.adopt(engine)
         sync(engine, node, updates)
         retained, peak = tracemalloc.get_traced_memory()
     finally:
@@ -62,6 +63,7 @@ def test_snapshot(benchmark: Any, cluster_shape: str, cluster_pods: int, engine_
             state["node"].close()
         engine = make_engine(engine_kind, cluster.node_name)
         node = SimulatedNode.create(cluster)
+        node.adopt(engine)
         state.update(engine=engine, node=node, before=counters_now(engine))
         return (engine, node, updates), {}
 

@@ -236,6 +236,7 @@ class Dataplane:
         """Per local endpoint: HNS id, policies, ACL count and fail-closed notes."""
         endpoints: dict[str, Any] = {}
         ids = self.applier.endpoint_ids
+        foreign = self.applier.reconciler.foreign_found
         for key in sorted(self.engine.local_endpoints()):
             st = self.engine.endpoint_status(key)
             endpoints[f"{key.namespace}/{key.name}"] = {
@@ -244,6 +245,7 @@ class Dataplane:
                 "egress": [str(p) for p in st.egress] if st else [],
                 "acls": st.acl_count if st else 0,
                 "fail_closed": list(st.notes) if st else [],
+                "foreign_acls_found": foreign.get(key, 0),
             }
         return {
             "node": self.node_name,

@@ -32,12 +32,27 @@ class ApplierConfig:
 
 @dataclass(frozen=True, slots=True)
 class SimulatorConfig:
-    """Settings of the embedded HNS simulator (``hns: sim``)."""
+    """Settings of the embedded HNS simulator (``hns: sim``).
+
+    ``update`` .. ``schema`` switch the simulator's HNS quirks (docs/hns.md); "" keeps the
+    simulator's own default (native/settings.c)."""
 
     version: str = "15.0"
     call_latency_us: int = 0
     acl_latency_us: int = 0
     manage_endpoints: bool = True
+    update: str = ""
+    acl_remove: str = ""
+    set_side: str = ""
+    host_rules: str = ""
+    schema: str = ""
+
+    def quirks(self) -> dict[str, str]:
+        """The simulator settings given (the others keep the simulator's defaults)."""
+        return {name: value for name in QUIRK_KEYS if (value := getattr(self, name))}
+
+
+QUIRK_KEYS = ("update", "acl_remove", "set_side", "host_rules", "schema")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +72,8 @@ class AgentConfig:
     set_policy: str = "auto"
     max_addresses_per_acl: int = 4000
     acl_update_mode: str = "merge"
+    set_side: str = "npm"
+    host_rules: bool = True
     directory_poll_interval: float = 0.5
     directory_empty_file_grace: float = 30.0
     applier: ApplierConfig = field(default_factory=ApplierConfig)
@@ -70,7 +87,8 @@ class AgentConfig:
         _one_of("log_format", self.log_format, ("text", "json"))
         _one_of("log_level", self.log_level, ("debug", "info", "warning", "error"))
         _one_of("set_policy", self.set_policy, ("auto", "on", "off"))
-        _one_of("acl_update_mode", self.acl_update_mode, ("merge", "replace"))
+        _one_of("acl_update_mode", self.acl_update_mode, ("merge", "remove", "replace"))
+        _one_of("set_side", self.set_side, ("npm", "felix"))
         listen_address(self.listen)
         for i, addr in enumerate(self.host_addresses):
             try:
@@ -91,6 +109,7 @@ class AgentConfig:
                 f"applier.retry_base ({self.applier.retry_base})"
             )
         simulator_version(self.simulator.version)
+        _check_simulator(self.simulator)
         if self.datastore != "kubernetes" and not Path(self.datastore).exists():
             raise ConfigError(f"datastore: no such file or directory: {self.datastore}")
         return self
@@ -153,6 +172,20 @@ def kubeconfig_problem(kubeconfig: str | None) -> str | None:
         "kubeconfig: --datastore kubernetes needs --kubeconfig, a KUBECONFIG or "
         f"~/.kube/config file, or to run in a pod (no {default})"
     )
+
+
+def _check_simulator(config: SimulatorConfig) -> None:
+    quirks = config.quirks()
+    if not quirks:
+        return
+    from dataplane.hns import BackendUnavailableError, simulator
+
+    try:
+        simulator.check_settings(quirks)
+    except BackendUnavailableError as err:
+        raise ConfigError(f"simulator.{next(iter(quirks))}: needs the simulator ({err})") from None
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
 
 
 def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:

@@ -24,6 +24,8 @@ def _engine_overrides(config: AgentConfig) -> dict[str, Any]:
         "allow_host": config.allow_host,
         "max_addresses_per_acl": config.max_addresses_per_acl,
         "acl_update_mode": config.acl_update_mode,
+        "set_side": config.set_side,
+        "host_rules": config.host_rules,
     }
     if config.set_policy != "auto":
         overrides["set_policy"] = config.set_policy == "on"
@@ -121,6 +123,7 @@ async def _run(config: AgentConfig, sim: bool, listener: Any) -> int:
             version=(major, minor),
             call_latency_us=config.simulator.call_latency_us,
             acl_latency_us=config.simulator.acl_latency_us,
+            settings=config.simulator.quirks(),
         )
     options = DataplaneOptions(
         network_name=config.network_name,

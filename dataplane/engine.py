@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dataplane.calc import CalcGraph
 from dataplane.compile import AclCompiler, CompileConfig, EndpointStatus
+from dataplane.compile.acls import SetSide
+from dataplane.compile.priorities import HOST_RULE_PRIORITY, LEGACY_HOST_RULE_PRIORITY
 from dataplane.model import InSync, ResourceKey, Update, WorkloadEndpoint
 from dataplane.plan import AclSpec, AclUpdateMode, IpSetSpec, Plan, Planner, Request
 
@@ -26,11 +28,23 @@ class EngineConfig:
     allow_host: bool = True
     acl_update_mode: AclUpdateMode = "merge"
     max_inlined_acls: int = 1000
+    set_side: SetSide = "npm"
+    host_rules: bool = True
+    host_rule_priority: int = HOST_RULE_PRIORITY
 
     @classmethod
     def for_features(cls, features: HnsFeatures) -> EngineConfig:
-        """Defaults for an HNS: SetPolicy IP sets from 13.0, IPv6 from 11.10 (dual stack)."""
-        return cls(set_policy=features.set_policy, ipv6=features.ipv6)
+        """Defaults for an HNS: SetPolicy IP sets from 13.0, IPv6 from 11.10 (dual stack),
+        Host rules at priority 0 where HNS has AclNoHostRulePriority (7.2), else 100."""
+        return cls(
+            set_policy=features.set_policy,
+            ipv6=features.ipv6,
+            host_rule_priority=(
+                HOST_RULE_PRIORITY
+                if features.acl_no_host_rule_priority
+                else LEGACY_HOST_RULE_PRIORITY
+            ),
+        )
 
     @property
     def compile_config(self) -> CompileConfig:
@@ -41,6 +55,9 @@ class EngineConfig:
             host_addresses=self.host_addresses,
             allow_host=self.allow_host,
             max_inlined_acls=self.max_inlined_acls,
+            set_side=self.set_side,
+            host_rules=self.host_rules,
+            host_rule_priority=self.host_rule_priority,
         )
 
 
@@ -62,7 +79,7 @@ class Engine:
     acknowledged). Reads (``local_endpoints``, ``endpoint_status``,
     ``acl_origin``, ``counters``) change nothing and describe the state as of
     the last refresh. Callers must not plan (program) before ``in_sync``: a
-    partial snapshot would remove working rules. The applier enforces this.
+    partial snapshot would remove working rules. The reconciler enforces this.
     """
 
     def __init__(self, node_name: str, config: EngineConfig | None = None) -> None:
@@ -106,9 +123,17 @@ class Engine:
         """Report a request's outcome (only successes change programmed state)."""
         self.planner.acknowledge(request, ok)
 
-    def set_programmed_endpoint(self, key: ResourceKey, acls: Iterable[AclSpec] | None) -> None:
-        """Adopt the ACLs HNS really has on one endpoint (None: no HNS endpoint)."""
-        self.planner.set_programmed_endpoint(key, acls)
+    def set_programmed_endpoint(
+        self,
+        key: ResourceKey,
+        acls: Iterable[AclSpec] | None,
+        *,
+        others: Sequence[Mapping[str, Any]] = (),
+        foreign: Sequence[Mapping[str, Any]] = (),
+    ) -> None:
+        """Adopt what HNS really has on one endpoint: our ACLs, its non-ACL policies,
+        foreign ACLs (None: no HNS endpoint). See ``Planner.set_programmed_endpoint``."""
+        self.planner.set_programmed_endpoint(key, acls, others=others, foreign=foreign)
 
     def set_programmed_sets(self, sets: Iterable[IpSetSpec]) -> None:
         """Adopt the SetPolicies HNS really has on the network."""

@@ -67,6 +67,11 @@ class Metrics:
             "dataplane_endpoints_pending", "Local pods without an HNS endpoint yet", registry=r
         )
         self.resyncs = Counter("dataplane_resyncs", "Full re-reads of HNS state", registry=r)
+        self.foreign_acls = Counter(
+            "dataplane_foreign_acls",
+            "ACLs found on managed endpoints that the agent did not program (removed)",
+            registry=r,
+        )
 
     def watch_core(self, read: Callable[[], Mapping[str, int]]) -> None:
         """Export the core's operation counters, read at scrape time."""

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "settings.h"
 
 typedef struct {
     size_t index;
@@ -140,10 +141,27 @@ static int parse_choice(const acl_ctx *c, const json_value *settings, const char
         return 0;
     }
     if (v && v->type == JSON_STRING) {
-        if (!ascii_casecmp_n(v->u.text, v->len, a)) return *out = 0, 0;
-        if (!ascii_casecmp_n(v->u.text, v->len, b)) return *out = 1, 0;
+        if (names_equal(v->u.text, v->len, a)) return *out = 0, 0;
+        if (names_equal(v->u.text, v->len, b)) return *out = 1, 0;
     }
     return invalid(c, HCN_E_INVALID_POLICY, field, "must be '%s' or '%s'", a, b);
+}
+
+static const char *const ACL_FIELDS[] = {"Id",          "Protocols",       "Action",     "Direction",   "LocalAddresses",
+                                          "RemoteAddresses", "LocalPorts", "RemotePorts", "RuleType",       "Priority",
+                                          NULL};
+
+/* Priority: 1..65500; a Host rule may give 0 or none where HNS has AclNoHostRulePriority (7.2+). */
+static int parse_priority(const acl_ctx *c, const json_value *settings, int host, int version, int *out) {
+    const json_value *v = json_get(settings, "Priority");
+    int64_t prio;
+    int no_host_priority = host && version >= GATE_ACL_NO_HOST_RULE_PRIORITY;
+    if ((!v || v->type == JSON_NULL) && no_host_priority) return *out = 0, 0;
+    if (json_int(v, &prio) || prio < !no_host_priority || prio > 65500)
+        return invalid(c, HCN_E_INVALID_POLICY, "Priority",
+                       no_host_priority ? "must be an integer in 0..65500" : "must be an integer in 1..65500");
+    *out = (int)prio;
+    return 0;
 }
 
 acl *acl_parse(const json_value *settings, network *net, int version, size_t index, sim_error *err) {
@@ -152,6 +170,9 @@ acl *acl_parse(const json_value *settings, network *net, int version, size_t ind
         invalid(&c, HCN_E_INVALID_POLICY, "Settings", "must be an object");
         return NULL;
     }
+    char where[48];
+    snprintf(where, sizeof where, "ACL policy %zu", index);
+    if (check_known_fields(settings, ACL_FIELDS, where, err)) return NULL;
     const json_value *idv = json_get(settings, "Id");
     if (idv && idv->type != JSON_STRING && idv->type != JSON_NULL) {
         invalid(&c, HCN_E_INVALID_POLICY, "Id", "must be a string");
@@ -161,25 +182,21 @@ acl *acl_parse(const json_value *settings, network *net, int version, size_t ind
     a->id = xstrdup(idv && idv->type == JSON_STRING ? idv->u.text : "");
     c.id = a->id;
     int block, host, bad = 0;
-    int64_t prio;
-    const json_value *pv = json_get(settings, "Priority");
+    /* The strict schema types address, port and protocol lists as strings, as HNS declares them. */
+    int numbers_ok = setting(SETTING_SCHEMA) != SCHEMA_STRICT;
     if (parse_choice(&c, settings, "Action", "Allow", "Block", -1, &block) ||
         parse_choice(&c, settings, "Direction", "In", "Out", -1, &a->direction) ||
         parse_choice(&c, settings, "RuleType", "Switch", "Host", 0, &host))
         goto fail;
     a->allow = !block;
     a->is_switch = !host;
-    if (json_int(pv, &prio) || prio < 1 || prio > 65500) {
-        invalid(&c, HCN_E_INVALID_POLICY, "Priority", "must be an integer in 1..65500");
-        goto fail;
-    }
-    a->priority = (int)prio;
-    const char *text = text_field(&c, settings, "Protocols", 1, &bad);
+    if (parse_priority(&c, settings, host, version, &a->priority)) goto fail;
+    const char *text = text_field(&c, settings, "Protocols", numbers_ok, &bad);
     if (bad || parse_protocols(&c, text, a)) goto fail;
     static const char *const port_fields[2] = {"LocalPorts", "RemotePorts"};
     port_match *ports[2] = {&a->local_ports, &a->remote_ports};
     for (int i = 0; i < 2; i++) {
-        text = text_field(&c, settings, port_fields[i], 1, &bad);
+        text = text_field(&c, settings, port_fields[i], numbers_ok, &bad);
         if (bad || parse_ports(&c, port_fields[i], text, ports[i])) goto fail;
     }
     static const char *const addr_fields[2] = {"LocalAddresses", "RemoteAddresses"};
@@ -212,12 +229,12 @@ void acl_free(acl *a) {
 
 /* HNS quirk reproduced on purpose: a field whose sets are all empty (and has no literal
  * address) is treated as absent, so it matches every address. */
-static int addr_matches(const addr_match *m, const ipaddr *ip) {
+static int addr_matches(const addr_match *m, const ipaddr *ip, const ipaddr *set_ip) {
     size_t literal = addrset_size(&m->literal);
     if (literal && addrset_contains(&m->literal, ip)) return 1;
     int restricted = literal > 0;
     for (size_t i = 0; i < m->n_sets; i++) {
-        if (ipset_contains(m->sets[i], ip, 0)) return 1;
+        if (ipset_contains(m->sets[i], set_ip, 0)) return 1;
         if (!restricted && !ipset_is_empty(m->sets[i], 0)) restricted = 1;
     }
     return !restricted;
@@ -233,7 +250,11 @@ static int port_matches(const port_match *m, const packet *pkt, int port) {
 
 int acl_matches(const acl *a, const packet *pkt) {
     if (!a->any_protocol && !(a->protocols[pkt->protocol / 8] & (1u << (pkt->protocol % 8)))) return 0;
+    /* Literal addresses are endpoint-relative; sets too, unless they name the flow's ends (NPM layout):
+     * inbound, the source is the remote address and the destination the endpoint's own. */
+    int swap = pkt->sets_by_flow && pkt->direction == DIR_IN;
+    const ipaddr *local_set = swap ? &pkt->remote : &pkt->local, *remote_set = swap ? &pkt->local : &pkt->remote;
     return port_matches(&a->local_ports, pkt, pkt->local_port) &&
-           port_matches(&a->remote_ports, pkt, pkt->remote_port) && addr_matches(&a->remote, &pkt->remote) &&
-           addr_matches(&a->local, &pkt->local);
+           port_matches(&a->remote_ports, pkt, pkt->remote_port) && addr_matches(&a->remote, &pkt->remote, remote_set) &&
+           addr_matches(&a->local, &pkt->local, local_set);
 }

@@ -83,8 +83,10 @@ static void write_endpoint(strbuf *sb, const hcn_object *obj) {
 static void release_endpoint(hcn_object *obj) {
     endpoint *ep = (endpoint *)obj;
     policy_list_clear(&ep->policies);
-    free(ep->index[0]);
-    free(ep->index[1]);
+    for (int d = 0; d < 2; d++) {
+        free(ep->index[d]);
+        free(ep->host_index[d]);
+    }
     free(ep->ips);
     if (ep->net) ep->net->n_endpoints--;
 }

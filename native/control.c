@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "api_object.h"
+#include "settings.h"
 #include "utf16.h"
 
 /* In the order of the FN_ numbers (sim.h). */
@@ -29,6 +30,7 @@ void HcnSimReset(void) {
     g_sim.version = HNS_VERSION(15, 0);
     __atomic_store_n(&g_sim.call_latency_us, 0, __ATOMIC_RELAXED);
     g_sim.acl_latency_us = 0;
+    settings_reset();
     sim_unlock();
 }
 

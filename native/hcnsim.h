@@ -1,4 +1,4 @@
-/* Simulator-only controls: classifier, reset, version, latency, faults and counters. */
+/* Simulator-only controls: classifier, reset, version, latency, faults, counters and settings. */
 #ifndef HCNSIM_HCNSIM_H
 #define HCNSIM_HCNSIM_H
 
@@ -30,5 +30,16 @@ void HcnSimClearFaults(void);
 void HcnSimGetCounters(HcnSimCounters *out);
 int HcnSimFunctionCount(void);
 const char *HcnSimFunctionName(int index);
+
+/* Settings: the quirks of HNS as the field reports them, each a name with a few values (settings.c). */
+int HcnSimSettingCount(void);
+const char *HcnSimSettingName(int index);
+/* The choice-th value of a setting, NULL past the last; a setting's value is the index of its choice. */
+const char *HcnSimSettingChoice(int index, int choice);
+int HcnSimSettingDefault(int index);
+/* The current value, -1 for an unknown name. */
+int HcnSimGetSetting(const char *name);
+/* 0, or -1 (nothing changed) for an unknown name or value; HcnSimReset restores the defaults. */
+int HcnSimSetSetting(const char *name, const char *value);
 
 #endif

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "settings.h"
 
 static const char *set_id_of(const json_value *settings) {
     const char *id = json_get_string(settings, "Id");
@@ -11,11 +12,11 @@ static const char *set_id_of(const json_value *settings) {
 
 static int set_kind(const json_value *settings, int version, size_t index, int *nested, sim_error *err) {
     const char *type = json_get_string(settings, "PolicyType");
-    if (type && !ascii_casecmp_n(type, strlen(type), "IPSET")) {
+    if (type && names_equal(type, strlen(type), "IPSET")) {
         *nested = 0;
         return 0;
     }
-    if (type && !ascii_casecmp_n(type, strlen(type), "NESTEDIPSET")) {
+    if (type && names_equal(type, strlen(type), "NESTEDIPSET")) {
         if (version < GATE_NESTED_SET)
             return set_error(err, HCN_E_INVALID_POLICY, "SetPolicy %zu (Id '%.64s'): PolicyType: NESTEDIPSET needs HNS 15.0",
                              index, set_id_of(settings));

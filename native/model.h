@@ -97,6 +97,8 @@ typedef struct endpoint {
     policy_list policies;
     acl **index[2]; /* Switch ACLs per direction, by priority then order */
     size_t n_index[2];
+    acl **host_index[2]; /* Host ACLs, the same way */
+    size_t n_host_index[2];
 } endpoint;
 
 /* A packet as the classifier sees it, from the endpoint's point of view. */
@@ -106,10 +108,12 @@ typedef struct {
     int has_ports;
     ipaddr local, remote;
     int local_port, remote_port;
+    int sets_by_flow; /* set_side=npm: sets in LocalAddresses name the source, in RemoteAddresses the destination */
 } packet;
 
 /* Version gates, as major << 16 | minor. */
 #define HNS_VERSION(major, minor) (((major) << 16) | (minor))
+#define GATE_ACL_NO_HOST_RULE_PRIORITY HNS_VERSION(7, 2)
 #define GATE_IPV6 HNS_VERSION(11, 10)
 #define GATE_SET_POLICY HNS_VERSION(13, 0)
 #define GATE_NESTED_SET HNS_VERSION(15, 0)

@@ -1,10 +1,19 @@
 /* Modify requests on endpoints (ACLs) and networks (SetPolicies): validated first, then applied whole. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model.h"
+#include "settings.h"
 
-static int type_is(const char *type, const char *name) { return !ascii_casecmp_n(type, strlen(type), name); }
+static int type_is(const char *type, const char *name) { return names_equal(type, strlen(type), name); }
+
+static const char *const REQUEST_FIELDS[] = {"ResourceType", "RequestType", "Settings", NULL};
+static const char *const REQUEST_SETTINGS_FIELDS[] = {"Policies", NULL};
+static const char *const POLICY_FIELDS[] = {"Type", "Settings", NULL};
+static const char *const SET_POLICY_FIELDS[] = {"Id", "Name", "PolicyType", "Values", NULL};
+/* Policy types whose spelling the strict schema checks (others are stored as given). */
+static const char *const KNOWN_TYPES[] = {"ACL", "SetPolicy", "OutBoundNAT", "RemoteSubnetRoute", NULL};
 
 static const char *policy_type(const json_value *item) { return json_get_string(item, "Type"); }
 
@@ -13,6 +22,7 @@ static const json_value *policy_settings(const json_value *item) { return json_g
 int parse_modify_request(const json_value *req, int *type, const json_value **policies, sim_error *err) {
     static const char *const names[] = {"Add", "Remove", "Update", "Refresh"};
     if (!req || req->type != JSON_OBJECT) return set_error(err, HCN_E_INVALID_JSON, "modify request: must be a JSON object");
+    if (check_known_fields(req, REQUEST_FIELDS, "modify request", err)) return -1;
     const char *resource = json_get_string(req, "ResourceType");
     if (!resource || !type_is(resource, "Policy"))
         return set_error(err, E_INVALIDARG, "modify request: ResourceType: only 'Policy' is supported");
@@ -29,6 +39,7 @@ int parse_modify_request(const json_value *req, int *type, const json_value **po
         return set_error(err, HCN_E_INVALID_JSON, "modify request: Settings: required");
     }
     if (settings->type != JSON_OBJECT) return set_error(err, HCN_E_INVALID_JSON, "modify request: Settings: must be an object");
+    if (check_known_fields(settings, REQUEST_SETTINGS_FIELDS, "modify request: Settings", err)) return -1;
     const json_value *list = json_get(settings, "Policies");
     if (check_policy_array(list, "modify request: Settings.Policies", err)) return -1;
     if (list && list->type == JSON_ARRAY) *policies = list;
@@ -38,9 +49,18 @@ int parse_modify_request(const json_value *req, int *type, const json_value **po
 int check_policy_array(const json_value *list, const char *where, sim_error *err) {
     if (!list || list->type == JSON_NULL) return 0;
     if (list->type != JSON_ARRAY) return set_error(err, HCN_E_INVALID_JSON, "%s: must be an array", where);
-    for (size_t i = 0; i < list->len; i++)
-        if (list->u.items[i]->type != JSON_OBJECT || !policy_type(list->u.items[i]))
-            return set_error(err, HCN_E_INVALID_JSON, "%s[%zu]: must be an object with a string Type", where, i);
+    for (size_t i = 0; i < list->len; i++) {
+        const json_value *item = list->u.items[i];
+        const char *type = item->type == JSON_OBJECT ? policy_type(item) : NULL;
+        if (!type) return set_error(err, HCN_E_INVALID_JSON, "%s[%zu]: must be an object with a string Type", where, i);
+        char at[96];
+        snprintf(at, sizeof at, "%s[%zu]", where, i);
+        if (check_known_fields(item, POLICY_FIELDS, at, err)) return -1;
+        for (size_t k = 0; KNOWN_TYPES[k]; k++)
+            if (!ascii_casecmp_n(type, strlen(type), KNOWN_TYPES[k]) && !type_is(type, KNOWN_TYPES[k]))
+                return set_error(err, HCN_E_INVALID_JSON, "%s.Type: '%.32s' is not a policy type (did you mean '%s'?)", at,
+                                 type, KNOWN_TYPES[k]);
+    }
     return 0;
 }
 
@@ -137,20 +157,26 @@ static int acl_cmp(const void *x, const void *y) {
 void endpoint_reindex(endpoint *ep) {
     for (int d = 0; d < 2; d++) {
         free(ep->index[d]);
+        free(ep->host_index[d]);
         ep->index[d] = xmalloc(ep->policies.n * sizeof *ep->index[d]);
-        ep->n_index[d] = 0;
+        ep->host_index[d] = xmalloc(ep->policies.n * sizeof *ep->host_index[d]);
+        ep->n_index[d] = ep->n_host_index[d] = 0;
     }
     for (size_t i = 0; i < ep->policies.n; i++) {
         acl *a = ep->policies.items[i].acl;
-        if (!a || !a->is_switch) continue;
+        if (!a) continue;
         a->order = i;
-        ep->index[a->direction][ep->n_index[a->direction]++] = a;
+        if (a->is_switch) ep->index[a->direction][ep->n_index[a->direction]++] = a;
+        else ep->host_index[a->direction][ep->n_host_index[a->direction]++] = a;
     }
-    for (int d = 0; d < 2; d++) qsort(ep->index[d], ep->n_index[d], sizeof *ep->index[d], acl_cmp);
+    for (int d = 0; d < 2; d++) {
+        qsort(ep->index[d], ep->n_index[d], sizeof *ep->index[d], acl_cmp);
+        qsort(ep->host_index[d], ep->n_host_index[d], sizeof *ep->host_index[d], acl_cmp);
+    }
 }
 
 /* Finds, for each entry to remove, a distinct existing policy: ACLs and sets by Id, others by equal Settings. */
-static int mark_removals(const policy_list *l, const json_value *list, char *drop, sim_error *err) {
+static int mark_removals(const policy_list *l, const json_value *list, int skip_acls, char *drop, sim_error *err) {
     strmap by_id;
     strmap_init(&by_id);
     for (size_t i = 0; i < l->n; i++) {
@@ -162,6 +188,7 @@ static int mark_removals(const policy_list *l, const json_value *list, char *dro
         const json_value *item = list->u.items[i];
         const char *type = policy_type(item);
         const json_value *settings = policy_settings(item);
+        if (skip_acls && type_is(type, "ACL")) continue;
         const char *id = type_is(type, "ACL") || type_is(type, "SetPolicy") ? json_get_string(settings, "Id") : NULL;
         size_t found = l->n;
         if (id && *id) {
@@ -190,7 +217,8 @@ int endpoint_apply(endpoint *ep, int type, const json_value *list, int version, 
     if (type == REQ_REFRESH) return 0;
     if (type == REQ_REMOVE) {
         char *drop = xcalloc(ep->policies.n, 1);
-        int rc = mark_removals(&ep->policies, list, drop, err);
+        /* acl_remove=ignored: HNS accepts the request and leaves the ACLs in place (NPM's remove bug). */
+        int rc = mark_removals(&ep->policies, list, setting(SETTING_ACL_REMOVE) == ACL_REMOVE_IGNORED, drop, err);
         if (rc == 0) {
             for (size_t i = 0; i < ep->policies.n; i++) st->acls_removed += drop[i] && ep->policies.items[i].acl;
             list_drop(&ep->policies, drop);
@@ -206,10 +234,12 @@ int endpoint_apply(endpoint *ep, int type, const json_value *list, int version, 
         return -1;
     }
     if (type == REQ_UPDATE) {
+        /* update=all: the request is the endpoint's whole new policy list (what HNS does). */
+        int whole = setting(SETTING_UPDATE) == UPDATE_ALL;
         char *drop = xcalloc(ep->policies.n, 1);
         for (size_t i = 0; i < ep->policies.n; i++) {
             const char *t = policy_type(ep->policies.items[i].doc);
-            int replaced = n == 0 && ep->policies.items[i].acl;
+            int replaced = whole || (n == 0 && ep->policies.items[i].acl);
             for (size_t k = 0; k < n && !replaced; k++) replaced = t && type_is(t, policy_type(fresh[k].doc));
             drop[i] = (char)replaced;
             st->acls_removed += replaced && ep->policies.items[i].acl;
@@ -244,6 +274,9 @@ static int check_network_types(const json_value *list, int version, sim_error *e
             return set_error(err, HCN_E_INVALID_POLICY, "policy %zu: ACL belongs on an endpoint, not a network", i);
         if (type_is(type, "SetPolicy") && version < GATE_SET_POLICY)
             return set_error(err, HCN_E_INVALID_POLICY, "policy %zu: SetPolicy needs HNS 13.0", i);
+        if (type_is(type, "SetPolicy") &&
+            check_known_fields(policy_settings(list->u.items[i]), SET_POLICY_FIELDS, "SetPolicy Settings", err))
+            return -1;
     }
     return 0;
 }
@@ -360,7 +393,7 @@ static int check_references(policy_list *l, const char *drop, sim_error *err) {
 
 static int network_remove(network *net, const json_value *list, modify_stats *st, sim_error *err) {
     char *drop = xcalloc(net->policies.n, 1);
-    int rc = mark_removals(&net->policies, list, drop, err);
+    int rc = mark_removals(&net->policies, list, 0, drop, err);
     if (rc == 0) rc = check_references(&net->policies, drop, err);
     if (rc == 0) {
         for (size_t k = 0; k < net->policies.n; k++) {

@@ -1,1 +1,2 @@
-"""The async side that owns HNS: executor, applier, endpoint mapping, adoption."""
+"""The side that owns HNS: the sans-IO reconciler (actions, backoff, endpoint mapping,
+adoption), its anyio driver (applier), and the synchronous plan executor."""

@@ -2,18 +2,52 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
 
+from dataplane.compile.acls import is_own
+from dataplane.model import ResourceKey
 from dataplane.plan.requests import AclSpec, IpSetSpec
+
+Policy = Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointPolicies:
+    """An HNS endpoint's policies as the agent sees them.
+
+    ``acls``: ACLs we programmed (their id's hash matches their content);
+    ``foreign``: every other ACL (no Id, edited, another tool's): the agent owns
+    the endpoint's ACLs, so these are removed; ``others``: non-ACL policies
+    (the CNI's OutBoundNAT, encapsulation, ...), kept verbatim.
+    """
+
+    acls: tuple[AclSpec, ...]
+    foreign: tuple[Policy, ...]
+    others: tuple[Policy, ...]
+
+
+def split_policies(policies: Iterable[Policy]) -> EndpointPolicies:
+    """Sort an endpoint's policy documents into ours, foreign ACLs and the rest."""
+    acls: list[AclSpec] = []
+    foreign: list[Policy] = []
+    others: list[Policy] = []
+    for policy in policies:
+        if policy.get("Type") != "ACL":
+            others.append(policy)
+        elif (acl := acl_from_policy(policy)) is not None and is_own(acl):
+            acls.append(acl)
+        else:
+            foreign.append(policy)
+    return EndpointPolicies(tuple(acls), tuple(foreign), tuple(others))
 
 
 def acl_from_policy(policy: Mapping[str, Any]) -> AclSpec | None:
     """The ``AclSpec`` for an HNS ``{"Type": "ACL", ...}`` policy document, else None.
 
-    A malformed ACL (missing Id or priority) returns None: the planner then
-    sees it as absent and programs the desired ACL next to it, and the next
-    resync shows it again; it is never silently trusted.
+    A malformed ACL (missing Id or priority) returns None (``split_policies``
+    then counts it as foreign); it is never silently trusted.
     """
     if policy.get("Type") != "ACL":
         return None
@@ -63,3 +97,28 @@ def acls_of(policies: Iterable[Mapping[str, Any]]) -> list[AclSpec]:
 def ipsets_of(policies: Iterable[Mapping[str, Any]]) -> list[IpSetSpec]:
     """Every well-formed SetPolicy among a network's policies."""
     return [s for s in map(ipset_from_policy, policies) if s is not None]
+
+
+class Adopter(Protocol):
+    """What adopted endpoint state is handed to: ``Engine`` or ``Planner``."""
+
+    def set_programmed_endpoint(
+        self,
+        key: ResourceKey,
+        acls: Iterable[AclSpec] | None,
+        *,
+        others: Sequence[Policy] = (),
+        foreign: Sequence[Policy] = (),
+    ) -> None: ...
+
+
+def adopt_endpoint(
+    engine: Adopter, key: ResourceKey, policies: Iterable[Policy] | None
+) -> EndpointPolicies | None:
+    """Hand what HNS holds on one endpoint to ``engine`` (None: no HNS endpoint)."""
+    if policies is None:
+        engine.set_programmed_endpoint(key, None)
+        return None
+    found = split_policies(policies)
+    engine.set_programmed_endpoint(key, found.acls, others=found.others, foreign=found.foreign)
+    return found

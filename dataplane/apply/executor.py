@@ -7,16 +7,18 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from dataplane.hns import HcnApi, HnsError, ModifyRequest
+from dataplane.hns.schema import Policy
 from dataplane.model import ResourceKey
 from dataplane.plan.requests import EndpointAclRequest, NetworkSetRequest, Plan, Request
 
 
 def to_modify_request(request: Request) -> ModifyRequest:
     """The HNS modify document for one planned request."""
+    policies: list[Policy]
     if isinstance(request, NetworkSetRequest):
         policies = [spec.to_policy() for spec in request.sets]
     else:
-        policies = [acl.to_policy() for acl in request.acls]
+        policies = request.policies()
     return ModifyRequest(
         resource_type="Policy", request_type=str(request.request_type), policies=policies
     )

@@ -6,8 +6,22 @@ import logging
 
 from dataplane.engine import Engine
 from dataplane.hns import HcnClient, HnsError
+from dataplane.hns.schema import Policy
 
 log = logging.getLogger(__name__)
+
+#: Destinations a pod reaches with its own address (the cluster's ranges); the rest leaves NATed
+#: to the node's address. Calico's Windows CNI reads them from its OutBoundNAT ExceptionList,
+#: azure-cni from the VNet prefixes; the private ranges stand for them here.
+NAT_EXCEPTIONS = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+
+
+def cni_policies() -> tuple[Policy, ...]:
+    """The policies a CNI plugin creates a pod's endpoint with: its OutBoundNAT.
+
+    HNS's ``Update`` replaces an endpoint's whole policy list, so an agent that sends ACLs
+    alone strips this policy; the simulated endpoints carry it to catch that."""
+    return ({"Type": "OutBoundNAT", "Settings": {"Exceptions": list(NAT_EXCEPTIONS)}},)
 
 
 class SimulatedCni:
@@ -38,6 +52,8 @@ class SimulatedCni:
         for addresses, name in wanted.items():
             if addresses and addresses not in present:
                 try:
-                    await self._client.create_endpoint(self._network_id, name, list(addresses))
+                    await self._client.create_endpoint(
+                        self._network_id, name, list(addresses), policies=cni_policies()
+                    )
                 except HnsError as err:
                     log.warning("creating simulated endpoint for %s failed: %s", name, err)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass, field
+from typing import Literal
 
 from dataplane.compile import ports
 from dataplane.compile.catalog import TermCatalog, set_id
@@ -12,13 +14,64 @@ from dataplane.compile.terms import AddressTerm
 from dataplane.plan.requests import AclSpec
 
 RULE_TYPE = "Switch"
+SetSide = Literal["npm", "felix"]
+"""Where an ACL names a peer set: ``npm``: the packet's source in ``LocalAddresses`` and
+its destination in ``RemoteAddresses`` whatever the direction (Azure NPM's layout);
+``felix``: endpoint-relative like literal addresses (Remote = the peer)."""
 
 
-def acl_id(origin: str, fields: tuple[str, ...]) -> str:
-    """``origin`` plus a short hash of every other field (in ``AclSpec`` order, priority
-    as text, rule type last): equal content, equal id."""
-    digest = hashlib.blake2b("|".join(fields).encode(), digest_size=4).hexdigest()
-    return f"{origin}-{digest}"
+def _digest(fields: tuple[str, ...]) -> str:
+    return hashlib.blake2b("|".join(fields).encode(), digest_size=4).hexdigest()
+
+
+def _content(spec: AclSpec) -> tuple[str, ...]:
+    return (
+        spec.action,
+        spec.direction,
+        str(spec.priority),
+        spec.protocols,
+        spec.local_addresses,
+        spec.remote_addresses,
+        spec.local_ports,
+        spec.remote_ports,
+        spec.rule_type,
+    )
+
+
+def make_acl(
+    origin: str,
+    action: str,
+    direction: str,
+    priority: int,
+    protocols: str = "",
+    local_addresses: str = "",
+    remote_addresses: str = "",
+    local_ports: str = "",
+    remote_ports: str = "",
+    rule_type: str = RULE_TYPE,
+) -> AclSpec:
+    """An ACL whose id is ``origin`` plus a short hash of every other field: equal
+    content, equal id; any change, a new id."""
+    spec = AclSpec(
+        "",
+        action,
+        direction,
+        priority,
+        protocols,
+        local_addresses,
+        remote_addresses,
+        local_ports,
+        remote_ports,
+        rule_type,
+    )
+    return dataclasses.replace(spec, id=f"{origin}-{_digest(_content(spec))}")
+
+
+def is_own(spec: AclSpec) -> bool:
+    """Whether an ACL read from HNS is one this compiler made, unchanged: its id's hash
+    matches its content (anything else on a managed endpoint is foreign)."""
+    origin, sep, digest = spec.id.rpartition("-")
+    return bool(sep and origin) and digest == _digest(_content(spec))
 
 
 @dataclass(slots=True)
@@ -28,6 +81,7 @@ class AclBuilder:
     catalog: TermCatalog
     set_policy: bool
     max_addresses: int
+    set_side: SetSide = "npm"
     acls: dict[str, AclSpec] = field(default_factory=dict)
     origins: dict[str, str] = field(default_factory=dict)
     set_ids: set[str] = field(default_factory=set)
@@ -42,29 +96,23 @@ class AclBuilder:
             return
         protocols = "" if match.protocol is None else str(match.protocol)
         local_ports = ports.text(match.local_ports)
-        for remote_addresses, remote_ports in self._remotes(action, match, label):
-            fields = (
-                action,
-                direction,
-                str(priority),
-                protocols,
-                local_addresses,
-                remote_addresses,
-                local_ports,
-                remote_ports,
-                RULE_TYPE,
-            )
-            spec = AclSpec(
-                acl_id(origin, fields),
+        # npm layout: an ingress rule's peer sets name the packet's source, in Local.
+        peer_in_local = self.set_side == "npm" and direction == "In"
+        # Such a set cannot share the field with the endpoint's own literal addresses:
+        # that ACL inlines the peers instead.
+        inline = peer_in_local and bool(local_addresses)
+        for peer, remote_ports, is_set in self._remotes(action, match, label, inline):
+            local, remote = (peer, "") if is_set and peer_in_local else (local_addresses, peer)
+            spec = make_acl(
+                origin,
                 action,
                 direction,
                 priority,
                 protocols,
-                local_addresses,
-                remote_addresses,
+                local,
+                remote,
                 local_ports,
                 remote_ports,
-                RULE_TYPE,
             )
             self.acls[spec.id] = spec
             self.origins[spec.id] = label
@@ -79,15 +127,20 @@ class AclBuilder:
         groups = self.catalog.value(term).groups
         return ",".join(groups[0][1]) if groups else None
 
-    def _chunks(self, cidrs: tuple[str, ...], remote_ports: str) -> list[tuple[str, str]]:
+    def _chunks(self, cidrs: tuple[str, ...], remote_ports: str) -> list[tuple[str, str, bool]]:
         size = self.max_addresses
-        return [(",".join(cidrs[i : i + size]), remote_ports) for i in range(0, len(cidrs), size)]
+        return [
+            (",".join(cidrs[i : i + size]), remote_ports, False) for i in range(0, len(cidrs), size)
+        ]
 
-    def _remotes(self, action: str, match: Match, label: str) -> list[tuple[str, str]]:
+    def _remotes(
+        self, action: str, match: Match, label: str, inline: bool
+    ) -> list[tuple[str, str, bool]]:
+        """(peer addresses, remote ports, whether the peer is a set reference) per ACL."""
         term = match.remote
         numeric_ports = ports.text(match.remote_ports)
         if term.is_any:
-            return [("", numeric_ports)]
+            return [("", numeric_ports, False)]
         if term.is_static:
             assert term.cidrs is not None
             return self._chunks(term.cidrs, numeric_ports)
@@ -99,8 +152,13 @@ class AclBuilder:
             )
             if action == "Allow":
                 return []
-            return self._chunks(term.cidrs, numeric_ports) if term.cidrs else [("", numeric_ports)]
-        out: list[tuple[str, str]] = []
+            if term.cidrs:
+                return self._chunks(term.cidrs, numeric_ports)
+            return [("", numeric_ports, False)]
+        references = self.set_policy and not inline
+        if self.set_policy and inline:
+            self.catalog.inline(term)
+        out: list[tuple[str, str, bool]] = []
         for port, cidrs in value.groups:
             if port is None:
                 group_ports = numeric_ports
@@ -108,8 +166,8 @@ class AclBuilder:
                 group_ports = str(port)
             else:
                 continue
-            if self.set_policy:
-                out.append((self._reference(term, port), group_ports))
+            if references:
+                out.append((self._reference(term, port), group_ports, True))
             else:
                 out.extend(self._chunks(cidrs, group_ports))
         return out

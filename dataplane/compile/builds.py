@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from dataplane.compile.acls import AclBuilder
+from dataplane.compile.acls import AclBuilder, SetSide
 from dataplane.compile.catalog import TermCatalog, TermUser
 from dataplane.compile.counters import CompileCounters
 from dataplane.compile.flatten import Segment
@@ -91,9 +91,11 @@ class SegmentBuilder:
         max_addresses: int,
         counters: CompileCounters,
         fixed: Sequence[Placement] = (),
+        set_side: SetSide = "npm",
     ) -> None:
         self._catalog = catalog
         self._set_policy = set_policy
+        self._set_side = set_side
         self._max_addresses = max_addresses
         self._counters = counters
         self._fixed = {p.key: self._build(p, segment_terms(p.segment)) for p in fixed}
@@ -141,7 +143,7 @@ class SegmentBuilder:
 
     def _build(self, placement: Placement, terms: frozenset[AddressTerm]) -> SegmentBuild:
         self._counters.segments_rebuilt += 1
-        builder = AclBuilder(self._catalog, self._set_policy, self._max_addresses)
+        builder = AclBuilder(self._catalog, self._set_policy, self._max_addresses, self._set_side)
         for e in placement.segment.entries:
             priority = placement.base + e.offset
             builder.add(e.action, placement.direction, priority, e.match, e.origin, e.label)

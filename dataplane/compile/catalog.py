@@ -54,6 +54,9 @@ class TermCatalog:
         self._touched: set[str] = set()
         self._emitted: dict[str, IpSetSpec] = {}
         self._changed: dict[TermUser, set[AddressTerm]] = {}
+        self._inlined: set[AddressTerm] = set()
+        """Terms some ACL writes as addresses although SetPolicy mode is on (npm set side
+        next to the endpoint's own literal addresses): their users follow the value."""
 
     def track(self, user: TermUser, old: Iterable[AddressTerm], new: Iterable[AddressTerm]) -> None:
         """Move ``user`` from the terms ``old`` to the terms ``new`` (acquire, then release)."""
@@ -78,6 +81,7 @@ class TermCatalog:
                 continue
             del self._users[term]
             self._values.pop(term, None)
+            self._inlined.discard(term)
             for key in term.keys:
                 terms = self._key_terms[key]
                 terms.discard(term)
@@ -110,6 +114,10 @@ class TermCatalog:
                 del self._set_refs[sid]
             self._touched.add(sid)
 
+    def inline(self, term: AddressTerm) -> None:
+        """An ACL writes ``term``'s addresses even in SetPolicy mode: track its value."""
+        self._inlined.add(term)
+
     def register(self, sid: str, term: AddressTerm, port: int | None) -> None:
         """Remember which term group a set id stands for."""
         self._set_groups[sid] = (term, port)
@@ -138,7 +146,7 @@ class TermCatalog:
             else:
                 self._counters.term_patches += 1
                 self._values[term] = after
-            by_reference = sets_by_id and not term.literal
+            by_reference = sets_by_id and not term.literal and term not in self._inlined
             if before is None or (before.shape != after.shape if by_reference else before != after):
                 users = self._users[term]
                 affected |= users

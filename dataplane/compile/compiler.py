@@ -6,6 +6,7 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 
 from dataplane.calc.delta import Delta, TierPolicies
+from dataplane.compile.acls import make_acl
 from dataplane.compile.builds import Placement, SegmentBuilder
 from dataplane.compile.catalog import TermCatalog
 from dataplane.compile.cidrs import V4_UNIVERSE, AddressSet, family
@@ -80,7 +81,12 @@ class AclCompiler:
         }
         fixed = [*final.values(), *overflow.values(), *((host,) if host else ())]
         builder = SegmentBuilder(
-            self._catalog, config.set_policy, config.max_addresses_per_acl, self.counters, fixed
+            self._catalog,
+            config.set_policy,
+            config.max_addresses_per_acl,
+            self.counters,
+            fixed,
+            config.set_side,
         )
         self._context = Context(
             renders=self._renders,
@@ -93,6 +99,7 @@ class AclCompiler:
             final=final,
             overflow=overflow,
             report=self._report,
+            host_rules=_host_rules(config) if config.host_rules else {},
         )
 
     # -- input ------------------------------------------------------------------
@@ -163,7 +170,7 @@ class AclCompiler:
 
     def acl_origin(self, key: ResourceKey, acl_id: str) -> str | None:
         """What one of an endpoint's ACLs was compiled from (policy, direction and
-        rule; "tier T" for a tier's default deny; "host"; "allow-all"), or None."""
+        rule; "tier T" for a tier's default deny; "host"; "host-rule"; "allow-all"), or None."""
         endpoint = self._endpoints.get(key)
         return None if endpoint is None else endpoint.origin(acl_id)
 
@@ -220,6 +227,17 @@ def _single(
 ) -> Placement:
     """A one-entry segment at a fixed priority (host allow, final allow-all, overflow block)."""
     return Placement(direction, Segment(key, 1, (Entry(action, match, 0, origin, label),)), base)
+
+
+def _host_rules(config: CompileConfig) -> dict[str, AclSpec]:
+    """Per direction an ``Allow`` with ``RuleType: Host`` and any protocol: the host
+    firewall layer passes pod traffic on L2Bridge/Overlay networks only with these
+    (Calico Felix's NewHostRule, Azure NPM's baseallowinhost/baseallowouthost)."""
+    rules = (
+        make_acl(f"H{hns[0].lower()}", ALLOW, hns, config.host_rule_priority, rule_type="Host")
+        for hns in HNS_DIRECTION.values()
+    )
+    return {rule.id: rule for rule in rules}
 
 
 def _in_order(tiers: tuple[TierPolicies, ...]) -> tuple[ResourceKey, ...]:

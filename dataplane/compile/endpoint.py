@@ -36,6 +36,8 @@ class Context:
     final: Mapping[Direction, Placement]
     overflow: Mapping[Direction, Placement]
     report: Callable[[Sequence[str]], None]
+    host_rules: Mapping[str, AclSpec]
+    """``RuleType: Host`` allows every endpoint carrying ACLs gets (empty: none)."""
 
 
 @dataclass(slots=True)
@@ -93,6 +95,8 @@ class LocalEndpoint:
 
     def origin(self, acl_id: str) -> str | None:
         """What one of the endpoint's ACLs was compiled from."""
+        if acl_id in self._context.host_rules:
+            return "host-rule"
         for state in self._directions.values():
             found = state.built.origins.get(acl_id)
             if found is not None:
@@ -130,6 +134,8 @@ class LocalEndpoint:
             notes.extend(state.notes)
             overflowed.extend(state.built.overflowed)
             acls.update(state.built.acls)
+        if acls:
+            acls.update(context.host_rules)
         notes.extend(overflowed)
         context.report(notes)
         notes.extend(self._notes_of_renders(changed_renders))

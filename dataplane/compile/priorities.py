@@ -1,9 +1,12 @@
 """Stable priority blocks per segment: an edit to one segment leaves the others alone.
 
-HNS priorities run 1..65500, a lower number winning. Priority 1 is kept for the
-host allow and 65500 for the final allow-all; segments live in between, each
-in its own block, with gaps so a new segment fits between its neighbours and a
-growing one can expand. Only when a gap is exhausted is everything re-spread.
+HNS priorities run 1..65500, a lower number winning. Our switch ACLs stay inside
+the range Calico Felix uses, 1000..65000 (Azure NPM's highest is 65499): 1000 is
+kept for the allow from the node's addresses and 65000 for the final allow-all;
+segments live in between, each in its own block, with gaps so a new segment fits
+between its neighbours and a growing one can expand. Only when a gap is exhausted
+is everything re-spread. (``Host`` rules sit outside this range: see
+``HOST_RULE_PRIORITY``.)
 """
 
 from __future__ import annotations
@@ -11,8 +14,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-HOST_PRIORITY = 1
-FINAL_PRIORITY = 65500
+HOST_PRIORITY = 1000
+FINAL_PRIORITY = 65000
+HOST_RULE_PRIORITY = 0
+"""Priority of the per-direction ``RuleType: Host`` allows where HNS has
+``AclNoHostRulePriority`` (hcsshim: HNS 7.2+); older HNS needs one: 100 (as Felix)."""
+LEGACY_HOST_RULE_PRIORITY = 100
 LOWEST = HOST_PRIORITY + 1
 HIGHEST = FINAL_PRIORITY - 1
 

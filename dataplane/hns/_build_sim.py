@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 from cffi import FFI
@@ -16,16 +17,13 @@ def _load_constant(module: str, name: str) -> str:
     spec = importlib.util.spec_from_file_location(module, Path(__file__).with_name(f"{module}.py"))
     assert spec is not None and spec.loader is not None
     loaded = importlib.util.module_from_spec(spec)
+    sys.modules[module] = loaded  # dataclasses look their module up while it runs
     spec.loader.exec_module(loaded)
     return str(getattr(loaded, name))
 
 
 ffibuilder = FFI()
-ffibuilder.cdef(
-    _load_constant("_cdef", "HCN_CDEF")
-    + _load_constant("_cdef", "HNS_CALL_CDEF")
-    + _load_constant("_sim_cdef", "SIM_CDEF")
-)
+ffibuilder.cdef(_load_constant("_abi", "CDEF") + _load_constant("_sim_cdef", "SIM_CDEF"))
 ffibuilder.set_source(
     "dataplane.hns._hcnsim",
     # The shared cdef keeps WINAPI (stdcall on 32-bit Windows); it means nothing here.

@@ -24,4 +24,10 @@ void HcnSimClearFaults(void);
 void HcnSimGetCounters(HcnSimCounters *out);
 int HcnSimFunctionCount(void);
 const char *HcnSimFunctionName(int index);
+int HcnSimSettingCount(void);
+const char *HcnSimSettingName(int index);
+const char *HcnSimSettingChoice(int index, int choice);
+int HcnSimSettingDefault(int index);
+int HcnSimGetSetting(const char *name);
+int HcnSimSetSetting(const char *name, const char *value);
 """

@@ -6,7 +6,7 @@ import contextlib
 import ipaddress
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -27,6 +27,7 @@ from dataplane.hns.schema import (
     ModifyRequest,
     NetworkInfo,
     NetworkSettings,
+    Policy,
     QueryDocument,
     canonical_id,
     parse_endpoint,
@@ -112,11 +113,12 @@ class HcnApi:
     Handles of networks and endpoints are opened once and cached, so a modify or query
     costs one HCN call; a stale handle (object re-created, HNS restarted) is reopened
     once. ``backend``: ``"auto"`` (the DLL on Windows, the simulator elsewhere),
-    ``"dll"`` or ``"sim"``.
+    ``"dll"`` or ``"sim"``; ``library``: off Windows, the simulator built as a shared
+    library for the ``dll`` backend to load (the test suite's way to run the DLL code).
     """
 
-    def __init__(self, backend: str = "auto") -> None:
-        self._calls = HcnCalls(load_backend(backend))
+    def __init__(self, backend: str = "auto", *, library: str | None = None) -> None:
+        self._calls = HcnCalls(load_backend(backend, library))
         self._networks = _HandleCache(
             self._calls.open_network, self._calls.close_network, HCN_E_NETWORK_NOT_FOUND
         )
@@ -148,7 +150,9 @@ class HcnApi:
         return network_id
 
     def query_network(self, id: str) -> NetworkInfo:
-        text = self._networks.call(canonical_id(id), lambda h: self._calls.query_network(h, _QUERY))
+        text = self._networks.call(
+            canonical_id(id), lambda h: self._calls.query_network_properties(h, _QUERY)
+        )
         return parse_network(text)
 
     def modify_network(self, id: str, request: ModifyRequest) -> None:
@@ -178,8 +182,10 @@ class HcnApi:
         *,
         prefix_length_v6: int = 64,
         id: str | None = None,
+        policies: Sequence[Policy] = (),
     ) -> str:
-        """Create an endpoint; ``prefix_length`` is for IPv4, ``prefix_length_v6`` for IPv6."""
+        """Create an endpoint; ``prefix_length`` is for IPv4, ``prefix_length_v6`` for IPv6;
+        ``policies`` are created with it (as a CNI plugin puts its OutBoundNAT there)."""
         network = canonical_id(network_id)
         endpoint_id = canonical_id(id) if id else str(uuid.uuid4())
         configs = tuple(
@@ -188,7 +194,7 @@ class HcnApi:
             )
             for a in ip_addresses
         )
-        settings = EndpointSettings(name, network, configs).to_json()
+        settings = EndpointSettings(name, network, configs, tuple(policies)).to_json()
         handle = self._networks.call(
             network, lambda h: self._calls.create_endpoint(h, uuid.UUID(endpoint_id), settings)
         )
@@ -197,7 +203,7 @@ class HcnApi:
 
     def query_endpoint(self, id: str) -> EndpointInfo:
         text = self._endpoints.call(
-            canonical_id(id), lambda h: self._calls.query_endpoint(h, _QUERY)
+            canonical_id(id), lambda h: self._calls.query_endpoint_properties(h, _QUERY)
         )
         return parse_endpoint(text)
 
@@ -226,7 +232,7 @@ class HcnApi:
 
     def version(self) -> HnsVersion:
         """The HNS version, read the way hcsshim does (``HNSCall GET /globals/version``)."""
-        major, minor = parse_version(self._calls.hns_call("GET", "/globals/version"))
+        major, minor = parse_version(self._calls.hns_call("GET", "/globals/version", ""))
         return HnsVersion(major, minor)
 
     @property

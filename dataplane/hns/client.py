@@ -1,25 +1,54 @@
-"""``HcnClient``: the async face of ``HcnApi`` (worker threads under a capacity limiter)."""
+"""``HcnClient``: the async face of ``HcnApi``, derived from it (worker threads under a limiter)."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Concatenate, Generic, ParamSpec, TypeVar, overload
 
 import anyio
 import anyio.to_thread
 
 from dataplane.hns._backend import dll_available
 from dataplane.hns.api import HcnApi
-from dataplane.hns.features import HnsFeatures, HnsVersion
-from dataplane.hns.schema import EndpointInfo, ModifyRequest, NetworkInfo
+from dataplane.hns.features import HnsFeatures
 
 T = TypeVar("T")
+P = ParamSpec("P")
+
+
+class _InThread(Generic[P, T]):
+    """An ``HcnApi`` method as a coroutine method of ``HcnClient``, with the same signature."""
+
+    def __init__(self, method: Callable[Concatenate[HcnApi, P], T]) -> None:
+        self._method = method
+        self.__doc__ = method.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        if name != self._method.__name__:
+            raise TypeError(f"HcnClient.{name} must wrap HcnApi.{name}")
+
+    @overload
+    def __get__(self, client: None, owner: type) -> _InThread[P, T]: ...
+    @overload
+    def __get__(self, client: HcnClient, owner: type) -> Callable[P, Awaitable[T]]: ...
+    def __get__(
+        self, client: HcnClient | None, owner: type
+    ) -> _InThread[P, T] | Callable[P, Awaitable[T]]:
+        if client is None:
+            return self
+        bound: Callable[P, T] = getattr(client.api, self._method.__name__)  # overrides count
+
+        @functools.wraps(self._method)
+        async def run(*args: P.args, **kwargs: P.kwargs) -> T:
+            return await client.run(functools.partial(bound, *args, **kwargs))
+
+        return run
 
 
 class HcnClient:
-    """Async HNS calls for anyio (asyncio or trio).
+    """Async HNS calls for anyio (asyncio or trio): ``HcnApi``'s methods as coroutines.
 
     Each call runs ``HcnApi`` in a worker thread; at most ``max_concurrency`` run at
     once. ``async with HcnClient(...)`` closes the cached handles on exit.
@@ -39,12 +68,11 @@ class HcnClient:
         """Whether the real HNS (computenetwork.dll) can be used on this machine."""
         return dll_available()
 
-    async def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    async def run(self, fn: Callable[[], T]) -> T:
+        """Run ``fn`` in a worker thread under the client's capacity limiter."""
         if self._limiter is None:  # created lazily: it needs a running event loop
             self._limiter = anyio.CapacityLimiter(self.max_concurrency)
-        return await anyio.to_thread.run_sync(
-            functools.partial(fn, *args, **kwargs), limiter=self._limiter
-        )
+        return await anyio.to_thread.run_sync(fn, limiter=self._limiter)
 
     async def __aenter__(self) -> HcnClient:
         return self
@@ -59,66 +87,21 @@ class HcnClient:
 
     async def aclose(self) -> None:
         with anyio.CancelScope(shield=True):
-            await self._run(self.api.close)
-
-    # -- networks ---------------------------------------------------------------------------
-
-    async def enumerate_networks(self, filter: Mapping[str, Any] | None = None) -> list[str]:
-        return await self._run(self.api.enumerate_networks, filter)
-
-    async def create_network(self, name: str, type: str = "L2Bridge", id: str | None = None) -> str:
-        return await self._run(self.api.create_network, name, type, id)
-
-    async def query_network(self, id: str) -> NetworkInfo:
-        return await self._run(self.api.query_network, id)
-
-    async def modify_network(self, id: str, request: ModifyRequest) -> None:
-        await self._run(self.api.modify_network, id, request)
-
-    async def delete_network(self, id: str) -> None:
-        await self._run(self.api.delete_network, id)
-
-    # -- endpoints --------------------------------------------------------------------------
-
-    async def enumerate_endpoints(self, network_id: str | None = None) -> list[str]:
-        return await self._run(self.api.enumerate_endpoints, network_id)
-
-    async def create_endpoint(
-        self,
-        network_id: str,
-        name: str,
-        ip_addresses: Iterable[str],
-        prefix_length: int = 24,
-        *,
-        prefix_length_v6: int = 64,
-        id: str | None = None,
-    ) -> str:
-        return await self._run(
-            self.api.create_endpoint,
-            network_id,
-            name,
-            list(ip_addresses),
-            prefix_length,
-            prefix_length_v6=prefix_length_v6,
-            id=id,
-        )
-
-    async def query_endpoint(self, id: str) -> EndpointInfo:
-        return await self._run(self.api.query_endpoint, id)
-
-    async def list_endpoints(self, network_id: str | None = None) -> list[EndpointInfo]:
-        return await self._run(self.api.list_endpoints, network_id)
-
-    async def modify_endpoint(self, id: str, request: ModifyRequest) -> None:
-        await self._run(self.api.modify_endpoint, id, request)
-
-    async def delete_endpoint(self, id: str) -> None:
-        await self._run(self.api.delete_endpoint, id)
-
-    # -- service ----------------------------------------------------------------------------
-
-    async def version(self) -> HnsVersion:
-        return await self._run(self.api.version)
+            await self.run(self.api.close)
 
     async def features(self) -> HnsFeatures:
-        return await self._run(lambda: self.api.features)
+        """``HcnApi.features`` (a property there: one version call)."""
+        return await self.run(lambda: self.api.features)
+
+    enumerate_networks = _InThread(HcnApi.enumerate_networks)
+    create_network = _InThread(HcnApi.create_network)
+    query_network = _InThread(HcnApi.query_network)
+    modify_network = _InThread(HcnApi.modify_network)
+    delete_network = _InThread(HcnApi.delete_network)
+    enumerate_endpoints = _InThread(HcnApi.enumerate_endpoints)
+    create_endpoint = _InThread(HcnApi.create_endpoint)
+    query_endpoint = _InThread(HcnApi.query_endpoint)
+    list_endpoints = _InThread(HcnApi.list_endpoints)
+    modify_endpoint = _InThread(HcnApi.modify_endpoint)
+    delete_endpoint = _InThread(HcnApi.delete_endpoint)
+    version = _InThread(HcnApi.version)

@@ -113,15 +113,6 @@ def _record_message(record: str) -> str:
     return message.strip() if isinstance(message, str) else record
 
 
-def record_failed(record: str) -> bool:
-    """Whether a non-empty ErrorRecord reports failure (``Success`` false or unreadable)."""
-    try:
-        doc = orjson.loads(record)
-    except orjson.JSONDecodeError:
-        return True
-    return not (isinstance(doc, dict) and doc.get("Success") is True)
-
-
 def is_not_found(err: BaseException) -> bool:
     """The network or endpoint named by the call does not exist (any more)."""
     return isinstance(err, HnsError) and err.hresult in (

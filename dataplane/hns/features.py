@@ -25,6 +25,7 @@ class HnsFeatures:
 
     version: HnsVersion
     acl_ids: bool  # ACL Id, port ranges and lists: 7.2
+    acl_no_host_rule_priority: bool  # Host rules may use priority 0: 7.2 (HNSVersion1803)
     v2_api: bool  # HCN v2 API and schema: 9.2
     ipv6: bool  # IPv6 dual stack: 11.10
     set_policy: bool  # network SetPolicy IPSET: 13.0
@@ -37,6 +38,7 @@ class HnsFeatures:
         return cls(
             version=version,
             acl_ids=version.at_least(7, 2),
+            acl_no_host_rule_priority=version.at_least(7, 2),
             v2_api=version.at_least(9, 2),
             ipv6=version.at_least(11, 10),
             set_policy=version.at_least(13, 0),

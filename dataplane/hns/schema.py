@@ -21,6 +21,28 @@ def _dumps(doc: Mapping[str, Any]) -> str:
     return orjson.dumps(doc).decode()
 
 
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str | list | tuple | dict) and not value)
+
+
+def omit_empty(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """``doc`` without its empty members ("", null, [], {}), as hcsshim and Azure NPM send
+    documents (Go's ``omitempty``). Numbers stay: a Host rule's ``Priority`` 0 is explicit."""
+    return {key: value for key, value in doc.items() if not _is_empty(value)}
+
+
+# Policies whose settings we write ourselves (the others, e.g. a CNI's OutBoundNAT, travel as read).
+_OWN_POLICY_TYPES = frozenset({"ACL", "SetPolicy"})
+
+
+def wire_policy(policy: Policy) -> Policy:
+    """A policy as sent: ACL and SetPolicy settings without empty fields, others verbatim."""
+    settings = policy.get("Settings")
+    if policy.get("Type") not in _OWN_POLICY_TYPES or not isinstance(settings, Mapping):
+        return policy
+    return {**policy, "Settings": omit_empty(settings)}
+
+
 def canonical_id(value: str) -> str:
     """A GUID in the lowercase, brace-less form HNS and hcsshim print."""
     try:
@@ -37,10 +59,16 @@ class QueryDocument:
     flags: int = 0
 
     def to_json(self) -> str:
-        doc: dict[str, Any] = {"SchemaVersion": SCHEMA_VERSION, "Flags": self.flags}
-        if self.filter:
-            doc["Filter"] = _dumps(self.filter)
-        return _dumps(doc)
+        filter_text = _dumps(self.filter) if self.filter else None
+        return _dumps(
+            omit_empty(
+                {
+                    "SchemaVersion": SCHEMA_VERSION,
+                    "Flags": self.flags or None,
+                    "Filter": filter_text,
+                }
+            )
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,14 +89,17 @@ class NetworkSettings:
     policies: tuple[Policy, ...] = ()
 
     def to_json(self) -> str:
-        doc: dict[str, Any] = {
-            "SchemaVersion": SCHEMA_VERSION,
-            "Name": self.name,
-            "Type": self.type,
-        }
-        if self.policies:
-            doc["Policies"] = list(self.policies)
-        return _dumps(doc)
+        policies = [wire_policy(p) for p in self.policies]
+        return _dumps(
+            omit_empty(
+                {
+                    "SchemaVersion": SCHEMA_VERSION,
+                    "Name": self.name,
+                    "Type": self.type,
+                    "Policies": policies,
+                }
+            )
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,15 +112,17 @@ class EndpointSettings:
     policies: tuple[Policy, ...] = ()
 
     def to_json(self) -> str:
-        doc: dict[str, Any] = {
-            "SchemaVersion": SCHEMA_VERSION,
-            "Name": self.name,
-            "HostComputeNetwork": self.network_id,
-            "IpConfigurations": [c.to_doc() for c in self.ip_configurations],
-        }
-        if self.policies:
-            doc["Policies"] = list(self.policies)
-        return _dumps(doc)
+        return _dumps(
+            omit_empty(
+                {
+                    "SchemaVersion": SCHEMA_VERSION,
+                    "Name": self.name,
+                    "HostComputeNetwork": self.network_id,
+                    "IpConfigurations": [c.to_doc() for c in self.ip_configurations],
+                    "Policies": [wire_policy(p) for p in self.policies],
+                }
+            )
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,11 +150,12 @@ class ModifyRequest:
         return cls("Policy", request_type, policies)
 
     def to_json(self) -> str:
+        """Empty fields omitted: an ``Update`` with no policies sends ``"Settings":{}``."""
         return _dumps(
             {
                 "ResourceType": self.resource_type,
                 "RequestType": self.request_type,
-                "Settings": {"Policies": list(self.policies)},
+                "Settings": omit_empty({"Policies": [wire_policy(p) for p in self.policies]}),
             }
         )
 

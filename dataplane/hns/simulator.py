@@ -1,4 +1,5 @@
-"""Python access to the simulator-only controls: reset, config, faults, counters, classifier."""
+"""Python access to the simulator-only controls: reset, config, settings, faults, counters,
+classifier."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from dataplane.hns._backend import load_backend
-from dataplane.hns.errors import HnsError
+from dataplane.hns._abi import CDEF
+from dataplane.hns._backend import Backend, load_backend
+from dataplane.hns._sim_cdef import SIM_CDEF
+from dataplane.hns.errors import BackendUnavailableError, HnsError
 
 DIRECTIONS: Mapping[str, int] = MappingProxyType({"In": 0, "Out": 1})
 _ACL_ID_BUFFER = 1024
@@ -24,8 +27,30 @@ class Verdict:
     acl_id: str
 
 
-def _sim() -> Any:
-    return load_backend("sim")
+_library: list[Backend] = []  # the shared-library simulator chosen by use_library, if any
+
+
+def _sim() -> Backend:
+    return _library[0] if _library else load_backend("sim")
+
+
+def use_library(path: str | None) -> None:
+    """Control the simulator built as a shared library at ``path`` (the one the ``dll``
+    backend loads off Windows: same file, same state) instead of the built-in module;
+    ``None``: back to the built-in one."""
+    _library.clear()
+    _guid.cache_clear()
+    setting_table.cache_clear()
+    function_names.cache_clear()
+    if path is not None:
+        from cffi import FFI
+
+        ffi = FFI()
+        ffi.cdef(CDEF + SIM_CDEF)
+        try:
+            _library.append(Backend("sim", ffi, ffi.dlopen(path)))
+        except OSError as err:
+            raise BackendUnavailableError(f"cannot load the simulator library: {err}") from err
 
 
 @functools.lru_cache(maxsize=4096)
@@ -39,22 +64,81 @@ def _guid(endpoint_id: str) -> Any:
     return guid
 
 
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One switchable quirk of the simulated HNS: its values and the one it starts with."""
+
+    name: str
+    choices: tuple[str, ...]
+    default: str
+
+
 def reset() -> None:
     """Forget every network, endpoint, handle, fault and counter; configuration back to defaults."""
     _sim().lib.HcnSimReset()
 
 
+@functools.cache
+def setting_table() -> Mapping[str, Setting]:
+    """Every setting, read from the simulator (native/settings.c holds the one table)."""
+    sim = _sim()
+    ffi, lib = sim.ffi, sim.lib
+    table = {}
+    for index in range(lib.HcnSimSettingCount()):
+        name = ffi.string(lib.HcnSimSettingName(index)).decode()
+        choices: list[str] = []
+        while (choice := lib.HcnSimSettingChoice(index, len(choices))) != ffi.NULL:
+            choices.append(ffi.string(choice).decode())
+        table[name] = Setting(name, tuple(choices), choices[lib.HcnSimSettingDefault(index)])
+    return MappingProxyType(table)
+
+
+def settings() -> dict[str, str]:
+    """The current value of every setting."""
+    lib = _sim().lib
+    return {
+        name: entry.choices[lib.HcnSimGetSetting(name.encode())]
+        for name, entry in setting_table().items()
+    }
+
+
+def check_settings(values: Mapping[str, str]) -> None:
+    """Raise ``ValueError`` naming the first unknown setting or value."""
+    table = setting_table()
+    for name, value in values.items():
+        if name not in table:
+            raise ValueError(f"unknown simulator setting {name!r}; one of {sorted(table)}")
+        if value not in table[name].choices:
+            choices = ", ".join(table[name].choices)
+            raise ValueError(f"simulator setting {name}: {value!r} is not one of {choices}")
+
+
+def set_setting(name: str, value: str) -> None:
+    """Switch one quirk (see ``setting_table()``); ``reset()`` restores every default."""
+    check_settings({name: value})
+    _sim().lib.HcnSimSetSetting(name.encode(), value.encode())
+
+
 def configure(
-    version: tuple[int, int] = (15, 0), call_latency_us: int = 0, acl_latency_us: int = 0
+    version: tuple[int, int] = (15, 0),
+    call_latency_us: int = 0,
+    acl_latency_us: int = 0,
+    settings: Mapping[str, str] | None = None,
 ) -> None:
-    """Set the reported HNS version (<13.0: no SetPolicy; <15.0: no NESTEDIPSET) and the latency
-    each call sleeps: ``call_latency_us``, plus ``acl_latency_us`` per policy in the request."""
+    """Set the reported HNS version (<13.0: no SetPolicy; <15.0: no NESTEDIPSET), the latency
+    each call sleeps (``call_latency_us``, plus ``acl_latency_us`` per policy in the request)
+    and the settings: those named in ``settings`` take the value given, the others their default."""
     major, minor = version
     if min(major, minor, call_latency_us, acl_latency_us) < 0:
         raise ValueError("version and latencies must be non-negative")
+    wanted = {name: entry.default for name, entry in setting_table().items()}
+    check_settings(settings or {})
+    wanted.update(settings or {})
     lib = _sim().lib
     lib.HcnSimSetVersion(major, minor)
     lib.HcnSimSetLatency(call_latency_us, acl_latency_us)
+    for name, value in wanted.items():
+        lib.HcnSimSetSetting(name.encode(), value.encode())
 
 
 def version() -> tuple[int, int]:

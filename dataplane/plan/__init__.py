@@ -1,6 +1,6 @@
 """Desired versus programmed HNS state, and the requests that reconcile them."""
 
-from dataplane.plan.planner import AclUpdateMode, PlanCounters, Planner
+from dataplane.plan.planner import ACL_UPDATE_MODES, AclUpdateMode, PlanCounters, Planner
 from dataplane.plan.requests import (
     AclSpec,
     EndpointAclRequest,
@@ -12,6 +12,7 @@ from dataplane.plan.requests import (
 )
 
 __all__ = [
+    "ACL_UPDATE_MODES",
     "AclSpec",
     "AclUpdateMode",
     "EndpointAclRequest",

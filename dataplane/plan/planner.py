@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
-from typing import Literal
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
 
 from dataplane.model import ResourceKey
 from dataplane.plan.requests import (
@@ -17,7 +17,9 @@ from dataplane.plan.requests import (
     RequestType,
 )
 
-AclUpdateMode = Literal["merge", "replace"]
+AclUpdateMode = Literal["merge", "remove", "replace"]
+ACL_UPDATE_MODES: tuple[AclUpdateMode, ...] = ("merge", "remove", "replace")
+Policy = Mapping[str, Any]
 
 
 @dataclass(slots=True)
@@ -30,6 +32,8 @@ class PlanCounters:
     acls_written: int = 0
     """ACLs carried by successful Add and Update requests."""
     acls_removed: int = 0
+    foreign_acls_removed: int = 0
+    """ACLs found on a managed endpoint that we did not program, gone by a successful Update."""
     sets_written: int = 0
     """SetPolicies carried by successful Add and Update requests."""
     sets_removed: int = 0
@@ -42,30 +46,49 @@ def _ordered(acls: Iterable[AclSpec]) -> tuple[AclSpec, ...]:
     return tuple(sorted(acls, key=lambda a: (a.direction, a.priority, a.id)))
 
 
+@dataclass(slots=True)
+class _Programmed:
+    """What HNS holds on one endpoint: our ACLs by id, foreign ACLs, other policies."""
+
+    acls: dict[str, AclSpec] = field(default_factory=dict)
+    foreign: tuple[Policy, ...] = ()
+    others: tuple[Policy, ...] = ()
+
+
 class Planner:
     """Plans requests that take programmed state to desired state.
 
-    Stages: (1) sets added or grown, (2) per endpoint one Add of its new ACLs,
-    (3) per endpoint one Remove of its stale ACLs, (4) sets that lose members
-    updated, and sets no longer needed deleted. Set values are never empty.
-    With ``acl_update_mode="replace"`` stages 2 and 3 become
-    one Update per changed endpoint carrying its full list (also used in merge
-    mode where an id is programmed with other content, e.g. after adoption);
-    emptying an endpoint is always a Remove (an Update replaces only the policy
-    types it carries, so an empty one would change nothing).
-    Programmed state changes only on ``acknowledge(request, True)``, so every
-    plan retries whatever is still different.
+    Stages: (1) sets added or grown, (2) per endpoint one Add of its new ACLs or
+    one Update, (3) per endpoint one Remove of its stale ACLs (``remove`` mode
+    only), (4) sets that lose members updated, and sets no longer needed deleted.
+    Set values are never empty.
+
+    The agent owns every ACL of an endpoint and nothing else. An ``Update``
+    replaces the endpoint's whole policy list, so it carries the endpoint's
+    non-ACL policies (as last read from HNS, verbatim) first, then every ACL to
+    keep; an Update with no ACL removes them all. Modes (``acl_update_mode``):
+
+    - ``merge`` (default): an ``Add`` of the new ACLs when nothing must go,
+      else one ``Update``. HNS's ``Remove`` of single ACLs is never used.
+    - ``remove``: ``Add`` of the new, then ``Remove`` of the stale ACLs (by Id).
+    - ``replace``: one ``Update`` per changed endpoint, always.
+
+    Foreign ACLs (read from HNS, not ours: ``set_programmed_endpoint(foreign=)``)
+    always take an Update, which drops them. An unchanged endpoint gets no
+    request. Programmed state changes only on ``acknowledge(request, True)``,
+    so every plan retries whatever is still different.
     """
 
     def __init__(self, acl_update_mode: AclUpdateMode = "merge") -> None:
-        if acl_update_mode not in ("merge", "replace"):
+        if acl_update_mode not in ACL_UPDATE_MODES:
             raise ValueError(
-                f"acl_update_mode: expected 'merge' or 'replace', got {acl_update_mode!r}"
+                f"acl_update_mode: expected one of {', '.join(ACL_UPDATE_MODES)}, "
+                f"got {acl_update_mode!r}"
             )
         self.mode = acl_update_mode
         self.counters = PlanCounters()
         self._desired: dict[ResourceKey, dict[str, AclSpec]] = {}
-        self._programmed: dict[ResourceKey, dict[str, AclSpec]] = {}
+        self._programmed: dict[ResourceKey, _Programmed] = {}
         self._desired_sets: dict[str, IpSetSpec] = {}
         self._programmed_sets: dict[str, IpSetSpec] = {}
         self._dirty: set[ResourceKey] = set()
@@ -89,13 +112,24 @@ class Planner:
             self._desired_sets[set_id] = spec
         self._dirty_sets.add(set_id)
 
-    def set_programmed_endpoint(self, key: ResourceKey, acls: Iterable[AclSpec] | None) -> None:
-        """Adopt what HNS really has on one endpoint (None: no such HNS endpoint)."""
-        found = {a.id: a for a in acls or ()}
-        if found:
-            self._programmed[key] = found
-        else:
+    def set_programmed_endpoint(
+        self,
+        key: ResourceKey,
+        acls: Iterable[AclSpec] | None,
+        *,
+        others: Sequence[Policy] = (),
+        foreign: Sequence[Policy] = (),
+    ) -> None:
+        """Adopt what HNS really has on one endpoint: our ACLs, its non-ACL policies
+        (carried verbatim in every Update) and foreign ACLs (removed by the next plan).
+        None: no such HNS endpoint. Callers adopt an endpoint before sending to it;
+        one never adopted is planned as holding nothing else."""
+        if acls is None:
             self._programmed.pop(key, None)
+        else:
+            self._programmed[key] = _Programmed(
+                {a.id: a for a in acls}, tuple(foreign), tuple(others)
+            )
         self._dirty.add(key)
 
     def set_programmed_sets(self, sets: Iterable[IpSetSpec]) -> None:
@@ -108,7 +142,13 @@ class Planner:
         return self._desired.get(key, {})
 
     def programmed(self, key: ResourceKey) -> Mapping[str, AclSpec]:
-        return self._programmed.get(key, {})
+        found = self._programmed.get(key)
+        return found.acls if found is not None else {}
+
+    def foreign(self, key: ResourceKey) -> tuple[Policy, ...]:
+        """Foreign ACLs last read on the endpoint and not removed yet."""
+        found = self._programmed.get(key)
+        return found.foreign if found is not None else ()
 
     # -- planning -------------------------------------------------------------------
 
@@ -158,13 +198,22 @@ class Planner:
         self, key: ResourceKey
     ) -> tuple[EndpointAclRequest | None, EndpointAclRequest | None]:
         want = self._desired.get(key, {})
-        have = self._programmed.get(key, {})
+        state = self._programmed.get(key) or _Programmed()
+        have = state.acls
         added = [a for i, a in want.items() if (h := have.get(i)) is not a and h != a]
         stale = [a for i, a in have.items() if (w := want.get(i)) is not a and w != a]
-        if not added and not stale:
+        if not added and not stale and not state.foreign:
             return None, None
-        if want and (self.mode == "replace" or any(a.id in have for a in added)):
-            return EndpointAclRequest(key, RequestType.UPDATE, _ordered(want.values())), None
+        if (
+            self.mode == "replace"
+            or state.foreign
+            or any(a.id in have for a in added)
+            or (stale and self.mode == "merge")
+        ):
+            update = EndpointAclRequest(
+                key, RequestType.UPDATE, _ordered(want.values()), state.others
+            )
+            return update, None
         add = EndpointAclRequest(key, RequestType.ADD, _ordered(added)) if added else None
         remove = EndpointAclRequest(key, RequestType.REMOVE, _ordered(stale)) if stale else None
         return add, remove
@@ -182,7 +231,8 @@ class Planner:
             self._acknowledge_sets(request)
             return
         key = request.endpoint
-        programmed = self._programmed.setdefault(key, {})
+        state = self._programmed.setdefault(key, _Programmed())
+        programmed = state.acls
         if request.request_type is RequestType.REMOVE:
             for acl in request.acls:
                 programmed.pop(acl.id, None)
@@ -190,11 +240,12 @@ class Planner:
         else:
             if request.request_type is RequestType.UPDATE:
                 counters.acls_removed += len(programmed)
+                counters.foreign_acls_removed += len(state.foreign)
                 programmed.clear()
+                state.foreign = ()
+                state.others = request.others
             programmed.update((a.id, a) for a in request.acls)
             counters.acls_written += len(request.acls)
-        if not programmed:
-            del self._programmed[key]
         self._dirty.add(key)
 
     def _acknowledge_sets(self, request: NetworkSetRequest) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -25,22 +26,27 @@ class AclSpec:
     rule_type: str = "Switch"
 
     def to_policy(self) -> dict[str, Any]:
-        """The ``{"Type": "ACL", "Settings": {...}}`` document HNS expects."""
-        return {
-            "Type": "ACL",
-            "Settings": {
-                "Id": self.id,
-                "Protocols": self.protocols,
-                "Action": self.action,
-                "Direction": self.direction,
-                "LocalAddresses": self.local_addresses,
-                "RemoteAddresses": self.remote_addresses,
-                "LocalPorts": self.local_ports,
-                "RemotePorts": self.remote_ports,
-                "RuleType": self.rule_type,
-                "Priority": self.priority,
-            },
-        }
+        """The ``{"Type": "ACL", "Settings": {...}}`` document HNS expects.
+
+        Empty fields are omitted (as hcsshim and Azure NPM serialise them):
+        an absent address, port or protocol field means any.
+        """
+        settings: dict[str, Any] = {"Id": self.id}
+        optional = (
+            ("Protocols", self.protocols),
+            ("LocalAddresses", self.local_addresses),
+            ("RemoteAddresses", self.remote_addresses),
+            ("LocalPorts", self.local_ports),
+            ("RemotePorts", self.remote_ports),
+        )
+        settings.update((name, value) for name, value in optional if value)
+        settings.update(
+            Action=self.action,
+            Direction=self.direction,
+            RuleType=self.rule_type,
+            Priority=self.priority,
+        )
+        return {"Type": "ACL", "Settings": settings}
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,12 +91,20 @@ class NetworkSetRequest:
 class EndpointAclRequest:
     """One ``HcnModifyEndpoint`` call carrying ACLs for one local endpoint.
 
-    With ``RequestType.UPDATE`` the list replaces every ACL on the endpoint.
+    ``RequestType.UPDATE`` replaces the endpoint's WHOLE policy list, ACL or
+    not: it carries ``others`` (the endpoint's non-ACL policies as HNS listed
+    them, verbatim) first, then every ACL the endpoint keeps. An Update with
+    no ACLs removes every ACL. ``others`` is empty for Add and Remove.
     """
 
     endpoint: ResourceKey
     request_type: RequestType
     acls: tuple[AclSpec, ...]
+    others: tuple[Mapping[str, Any], ...] = ()
+
+    def policies(self) -> list[Mapping[str, Any]]:
+        """The request's policy documents, non-ACL policies first."""
+        return [*self.others, *(acl.to_policy() for acl in self.acls)]
 
 
 Request = NetworkSetRequest | EndpointAclRequest

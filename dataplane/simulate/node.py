@@ -6,7 +6,9 @@ import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from dataplane.apply.adopt import adopt_endpoint
 from dataplane.apply.executor import execute_plan_sync
+from dataplane.apply.simcni import cni_policies
 from dataplane.engine import Engine, EngineConfig
 from dataplane.hns import HcnApi, simulator
 from dataplane.model import (
@@ -132,12 +134,17 @@ class SimulatedNode:
             if key not in self._endpoint_ids:
                 name = f"{key.namespace}_{key.name}"
                 self._endpoint_ids[key] = self._api.create_endpoint(
-                    self._network_id, name, list(pod.addresses)
+                    self._network_id, name, list(pod.addresses), policies=cni_policies()
                 )
                 self._addresses[key] = pod.addresses
-                self.engine.set_programmed_endpoint(key, ())
+                info = self._api.query_endpoint(self._endpoint_ids[key])
+                adopt_endpoint(self.engine, key, info.policies)
                 changed = True
         return changed
+
+    def policies(self, pod: str) -> tuple[dict[str, Any], ...]:
+        """Every policy the simulator holds on a local pod's endpoint (ACLs and the CNI's)."""
+        return self._api.query_endpoint(self._endpoint_ids[self._pods[pod].key]).policies
 
     def notes(self, pod: str) -> tuple[str, ...]:
         """The engine's fail-closed notes for a local pod (empty when exact)."""

@@ -165,6 +165,29 @@ async def test_drift_is_repaired_on_resync(fresh_simulator: None) -> None:
 
 
 @pytest.mark.anyio
+async def test_a_foreign_acl_is_removed_at_resync_and_reported(
+    fresh_simulator: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    opts = options(applier=dataclasses.replace(FAST, resync_interval=0.05))
+    async with started(opts) as dp:
+        await dp.programmed(dp.feed(updates(CLUSTER)), timeout=10)
+        api_id = dp.status()["endpoints"]["demo/api"]["hns_endpoint"]
+        foreign = {"Action": "Allow", "Direction": "In", "Priority": 1, "RuleType": "Switch"}
+        await dp.client.modify_endpoint(
+            api_id, ModifyRequest.of("Add", [{"Type": "ACL", "Settings": foreign}])
+        )
+        await eventually(lambda: dp.status()["endpoints"]["demo/api"]["foreign_acls_found"] == 1)
+        await eventually(lambda: not allowed_in(dp, "api", "10.2.0.8", 443))
+        assert allowed_in(dp, "api", "10.2.0.7", 443)
+        await eventually(
+            lambda: dp.metrics.registry.get_sample_value("dataplane_foreign_acls_total") == 1
+        )
+        assert any("foreign ACLs" in r.getMessage() for r in caplog.records)
+        info = await dp.client.query_endpoint(api_id)
+        assert info.policies[0]["Type"] == "OutBoundNAT", "the CNI's policy stays"
+
+
+@pytest.mark.anyio
 async def test_restart_adopts_programmed_state_without_rewriting(fresh_simulator: None) -> None:
     async with started() as dp:
         await dp.programmed(dp.feed(updates(CLUSTER)), timeout=10)

@@ -15,5 +15,5 @@ def test_embed_example_programs_the_simulator(backend: str) -> None:
         [sys.executable, str(EXAMPLE), backend], capture_output=True, text=True, timeout=120
     )
     assert proc.returncode == 0, proc.stderr
-    assert "demo/api: 3 ACLs" in proc.stdout
+    assert "demo/api: 5 ACLs" in proc.stdout
     assert "KubernetesNetworkPolicy(demo/api-ingress)" in proc.stdout

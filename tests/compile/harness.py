@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from dataplane.apply.adopt import acls_of, ipsets_of
+from dataplane.apply.adopt import acls_of, adopt_endpoint, ipsets_of
 from dataplane.apply.executor import ExecutionResult, execute_plan_sync
 from dataplane.engine import Engine, EngineConfig
 from dataplane.hns import HcnApi, simulator
@@ -118,7 +118,9 @@ class SimNode:
 
     def __init__(self, version: tuple[int, int] = (15, 0), **config: Any) -> None:
         simulator.reset()
-        simulator.configure(version=version)
+        # The ``remove`` update mode relies on HNS honouring Remove (the default ignores it).
+        remove = config.get("acl_update_mode") == "remove"
+        simulator.configure(version=version, settings={"acl_remove": "honoured"} if remove else {})
         self.api = HcnApi("sim")
         self.network = self.api.create_network("test")
         self.config = dataclasses.replace(EngineConfig(), **config)
@@ -136,6 +138,8 @@ class SimNode:
                 ep = update.value
                 if ep.node == NODE and ep.key not in self.ids:
                     self.ids[ep.key] = self.api.create_endpoint(self.network, ep.name, ep.addresses)
+                    info = self.api.query_endpoint(self.ids[ep.key])
+                    adopt_endpoint(self.engine, ep.key, info.policies)
         self.engine.apply(batch)
 
     def sync(self) -> Plan:
@@ -150,7 +154,13 @@ class SimNode:
         return self.sync()
 
     def acls(self, target: WorkloadEndpoint) -> list[AclSpec]:
-        """The ACLs HNS really holds on a pod's endpoint, by priority."""
+        """The switch ACLs HNS really holds on a pod's endpoint, by priority (the Host
+        rules every endpoint carrying ACLs gets are left out: ``host_rules``)."""
+        found = self.all_acls(target)
+        return [a for a in found if a.rule_type == "Switch"]
+
+    def all_acls(self, target: WorkloadEndpoint) -> list[AclSpec]:
+        """Every ACL HNS really holds on a pod's endpoint, by priority."""
         info = self.api.query_endpoint(self.ids[target.key])
         return sorted(acls_of(info.policies), key=lambda a: (a.direction, a.priority, a.id))
 

@@ -16,6 +16,7 @@ from dataplane.calc.delta import (
     TierPolicies,
 )
 from dataplane.compile import AclCompiler, CompileConfig
+from dataplane.compile.priorities import HOST_PRIORITY
 from dataplane.compile.sets import SetReadError
 from dataplane.model import Action, IcmpMatch, Kind, Labels, Policy, ResourceKey, Rule
 from dataplane.model.wellknown import NAMESPACE_LABEL
@@ -54,7 +55,10 @@ def test_a_policy_missing_from_the_deltas_blocks_its_direction_fail_closed() -> 
     missing = ResourceKey(Kind.NETWORK_POLICY, "ns", "nope")
     acls = compiler.apply(Delta(endpoints={WEB.key: endpoint(missing)})).endpoints[WEB.key]
     assert acls is not None
-    inbound = sorted((a for a in acls.values() if a.direction == "In"), key=lambda a: a.priority)
+    inbound = sorted(
+        (a for a in acls.values() if a.direction == "In" and a.rule_type == "Switch"),
+        key=lambda a: a.priority,
+    )
     assert (inbound[0].action, inbound[0].remote_addresses) == ("Block", "")
     status = compiler.status(WEB.key)
     assert status is not None and any("definition missing" in n for n in status.notes)
@@ -162,9 +166,9 @@ def test_host_addresses_may_be_addresses_or_cidrs() -> None:
     config = CompileConfig(host_addresses=("10.0.0.254", "192.168.0.0/30", "fd00::1"))
     result = AclCompiler(config).apply(first_delta(p))
     acls = result.endpoints[WEB.key] or {}
-    (host,) = [a for a in acls.values() if a.priority == 1]
+    (host,) = [a for a in acls.values() if a.priority == HOST_PRIORITY]
     assert host.remote_addresses == "10.0.0.254/32,192.168.0.0/30,fd00::1/128"
     v4_only = AclCompiler(dataclasses.replace(config, ipv6=False))
     acls = v4_only.apply(first_delta(p)).endpoints[WEB.key] or {}
-    (host,) = [a for a in acls.values() if a.priority == 1]
+    (host,) = [a for a in acls.values() if a.priority == HOST_PRIORITY]
     assert host.remote_addresses == "10.0.0.254/32,192.168.0.0/30"

@@ -42,21 +42,21 @@ def test_inserting_removing_and_growing_leave_other_blocks_alone() -> None:
 
 
 def test_a_segment_that_outgrows_its_gap_moves_alone() -> None:
-    previous = {"a": 100, "b": 110, "c": 60000}
+    previous = {"a": LOWEST + 100, "b": LOWEST + 110, "c": 60000}
     segments = [("a", 20), ("b", 1), ("c", 1)]
     allocation = allocate(previous, segments)
     assert allocation is not None and allocation.rebalanced
-    assert allocation.bases["b"] == 110 and allocation.bases["c"] == 60000
+    assert allocation.bases["b"] == LOWEST + 110 and allocation.bases["c"] == 60000
     assert_ordered_and_disjoint(segments, dict(allocation.bases))
 
 
 def test_exhausted_gap_moves_the_fewest_blocks() -> None:
-    previous = {"a": 100, "b": 101}
+    previous = {"a": LOWEST + 100, "b": LOWEST + 101}
     segments = [("a", 1), ("x", 1), ("b", 1)]
     allocation = allocate(previous, segments)
     assert allocation is not None and allocation.rebalanced
     assert_ordered_and_disjoint(segments, dict(allocation.bases))
-    assert allocation.bases["b"] == 101
+    assert allocation.bases["b"] == LOWEST + 101
 
 
 def test_no_room_anywhere_re_spreads_everything() -> None:

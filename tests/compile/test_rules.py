@@ -6,7 +6,10 @@ import dataclasses
 
 import pytest
 
-from dataplane.model import Action, IcmpMatch, NamedPort, NamedPortRef, PortRange, Rule
+from dataplane.compile.priorities import FINAL_PRIORITY, HOST_PRIORITY
+from dataplane.engine import EngineConfig
+from dataplane.hns import HnsFeatures, HnsVersion
+from dataplane.model import Action, IcmpMatch, InSync, NamedPort, NamedPortRef, PortRange, Rule
 from tests.compile.harness import (
     ICMP,
     MODES,
@@ -65,14 +68,39 @@ def test_every_endpoint_with_acls_gets_host_allow_and_allow_all_for_open_directi
     node = SimNode(host_addresses=("10.0.0.254",))
     node.setup(namespace(), WEB, policy("p", ingress=[]))
     acls = node.acls(WEB)
-    host = [a for a in acls if a.priority == 1]
+    host = [a for a in acls if a.priority == HOST_PRIORITY]
     assert [(a.action, a.direction, a.remote_addresses) for a in host] == [
         ("Allow", "In", "10.0.0.254/32")
     ]
     assert node.allowed_in(WEB, "10.0.0.254", port=8080)
     assert not node.allowed_in(WEB, "10.0.0.253", port=8080)
     outs = [a for a in acls if a.direction == "Out"]
-    assert [(a.action, a.remote_addresses, a.priority) for a in outs] == [("Allow", "", 65500)]
+    assert [(a.action, a.remote_addresses, a.priority) for a in outs] == [
+        ("Allow", "", FINAL_PRIORITY)
+    ]
+    assert all(1000 <= a.priority <= 65000 for a in acls), "inside Felix's range"
+
+
+def test_every_endpoint_with_acls_gets_a_host_rule_per_direction() -> None:
+    node = SimNode(host_rule_priority=0)
+    other = pod("other", "10.0.0.2", app="other")
+    node.setup(namespace(), WEB, other, policy("p", "app == 'web'", ingress=[]))
+    rules = [a for a in node.all_acls(WEB) if a.rule_type == "Host"]
+    assert [(a.action, a.direction, a.priority, a.protocols) for a in rules] == [
+        ("Allow", "In", 0, ""),
+        ("Allow", "Out", 0, ""),
+    ]
+    assert all(a.local_addresses == a.remote_addresses == "" for a in rules)
+    assert node.all_acls(other) == [], "an endpoint without policy carries no ACL at all"
+    legacy = SimNode(host_rule_priority=100)
+    legacy.setup(namespace(), WEB, policy("p", "app == 'web'", ingress=[]))
+    assert {a.priority for a in legacy.all_acls(WEB) if a.rule_type == "Host"} == {100}
+
+
+def test_host_rules_follow_the_hns_version_gate() -> None:
+    old = EngineConfig.for_features(HnsFeatures.for_version(HnsVersion(7, 1)))
+    new = EngineConfig.for_features(HnsFeatures.for_version(HnsVersion(7, 2)))
+    assert (old.host_rule_priority, new.host_rule_priority) == (100, 0)
 
 
 def test_host_allow_can_be_disabled() -> None:
@@ -86,7 +114,9 @@ def test_rule_whose_selector_matches_nothing_emits_no_acl_until_a_member_appears
 ) -> None:
     rule = allow(source=side(selector="app == 'late'"))
     node.setup(namespace(), WEB, policy("p", "app == 'web'", ingress=[rule]))
-    assert all(a.action == "Block" or a.priority in (1, 65500) for a in node.acls(WEB))
+    assert all(
+        a.action == "Block" or a.priority in (HOST_PRIORITY, FINAL_PRIORITY) for a in node.acls(WEB)
+    )
     assert not node.allowed_in(WEB, "10.0.1.9")
     node.apply(pod("late", "10.0.1.9", node="node-2", app="late"))
     node.sync()
@@ -322,8 +352,61 @@ def test_setpolicy_mode_references_one_set_per_selector() -> None:
     node.setup(namespace(), WEB, *peers, policy("p", "app == 'web'", ingress=rules))
     (spec,) = node.sets().values()
     assert spec.values == ("10.0.1.1/32", "10.0.1.2/32", "10.0.1.3/32")
-    allows = [a for a in node.acls(WEB) if a.action == "Allow" and a.priority not in (1, 65500)]
-    assert [a.remote_addresses for a in allows] == [spec.id]
+    allows = [
+        a
+        for a in node.acls(WEB)
+        if a.action == "Allow" and a.priority not in (HOST_PRIORITY, FINAL_PRIORITY)
+    ]
+    assert [(a.local_addresses, a.remote_addresses) for a in allows] == [(spec.id, "")]
+
+
+@pytest.mark.parametrize(
+    ("set_side", "ingress", "egress"),
+    [("npm", ("SET", ""), ("", "SET")), ("felix", ("", "SET"), ("", "SET"))],
+)
+def test_set_side_places_peer_sets_by_packet_source_or_endpoint_side(
+    set_side: str, ingress: tuple[str, str], egress: tuple[str, str]
+) -> None:
+    """npm: a set names the packet's source in LocalAddresses, its destination in
+    RemoteAddresses, whatever the direction; felix: the peer in Remote, as literals."""
+    node = SimNode(set_policy=True, set_side=set_side)
+    peers = side(selector="app == 'client'")
+    p = policy("p", ingress=[allow(source=peers)], egress=[allow(destination=peers)])
+    client = pod("c1", "10.0.1.1", node="node-2", app="client")
+    node.apply(namespace(), WEB, client, p, InSync())
+    node.engine.plan()
+    placed = {
+        a.direction: (a.local_addresses, a.remote_addresses)
+        for a in node.engine.planner.desired(WEB.key).values()
+        if a.rule_type == "Switch" and a.action == "Allow"
+    }
+    (sid,) = {f for pair in placed.values() for f in pair if f}
+    swap = {"SET": sid, "": ""}
+    assert placed == {
+        "In": (swap[ingress[0]], swap[ingress[1]]),
+        "Out": (swap[egress[0]], swap[egress[1]]),
+    }
+
+
+def test_npm_set_side_inlines_peers_next_to_the_endpoints_own_addresses() -> None:
+    """An ingress rule limited to some of the endpoint's addresses keeps them in
+    LocalAddresses (literal, endpoint-relative), so its peer set cannot go there too:
+    that ACL carries the peers' addresses and follows their membership."""
+    node = SimNode(set_policy=True, set_side="npm")
+    dual = pod("dual", ("10.0.0.1", "fd00::1"), app="web")
+    client = pod("c1", "10.0.1.1", node="node-2", app="client")
+    rule = allow(source=side(selector="app == 'client'"), destination=side(nets=("10.0.0.0/8",)))
+    node.setup(namespace(), dual, client, policy("p", "app == 'web'", ingress=[rule]))
+    (allowed,) = [
+        a
+        for a in node.acls(dual)
+        if a.action == "Allow" and a.direction == "In" and a.priority != FINAL_PRIORITY
+    ]
+    assert (allowed.local_addresses, allowed.remote_addresses) == ("10.0.0.1/32", "10.0.1.1/32")
+    assert node.allowed_in(dual, "10.0.1.1")
+    node.apply(pod("c2", "10.0.1.2", node="node-2", app="client"))
+    node.sync()
+    assert node.allowed_in(dual, "10.0.1.2")
 
 
 def test_udplite_ports_cannot_be_matched_so_allow_drops_and_deny_widens(node: SimNode) -> None:

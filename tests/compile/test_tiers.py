@@ -162,4 +162,4 @@ def test_policies_in_a_tier_run_in_order_and_status_lists_them(node: SimNode) ->
     status = node.engine.endpoint_status(WEB.key)
     assert status is not None
     assert [k.name for k in status.ingress] == ["a", "b"] and status.egress == ()
-    assert status.acl_count == len(node.acls(WEB))
+    assert status.acl_count == len(node.all_acls(WEB))

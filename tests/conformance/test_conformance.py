@@ -17,6 +17,7 @@ from dataplane.simulate import (
     reachability,
     simulate_node,
 )
+from tests.compile.harness import MODES
 from tests.conformance.calico_scenarios import SCENARIOS as CALICO
 from tests.conformance.cluster import PODS, base_manifests
 from tests.conformance.kubernetes_scenarios import SCENARIOS as KUBERNETES
@@ -59,10 +60,11 @@ def _reference_matrix(cluster: Cluster, probe: Probe) -> dict:
     }
 
 
+@pytest.mark.parametrize("set_policy", MODES)
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
-def test_scenario(scenario: Scenario, tmp_path: Path) -> None:
+def test_scenario(scenario: Scenario, set_policy: bool, tmp_path: Path) -> None:
     base = _load(tmp_path / "base.yaml", yaml.safe_dump_all(base_manifests()))
-    node = simulate_node(base)
+    node = simulate_node(base, set_policy=set_policy)
     cluster = Cluster.of(base_manifests())
     for number, step in enumerate(scenario.steps):
         updates: list[Update] = []

@@ -7,6 +7,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dataplane.apply.simcni import cni_policies
 from tests.e2e.agreement import disagreements
 from tests.e2e.pipeline import apply_edits, programmed, step
 from tests.reference.strategies import (
@@ -29,6 +30,9 @@ def test_every_step_of_an_update_sequence_matches(
         edits = data.draw(cluster_edit(state), label=f"edit {number}")
         state, updates = apply_edits(state, edits)
         reference = step(node, reference, edits, updates)
+        for pod in (name for name in node.pods if node.is_local(name)):
+            kept = [p for p in node.policies(pod) if p["Type"] != "ACL"]
+            assert kept == list(cni_policies()), f"{pod}: the CNI's policies after edit {number}"
         found = disagreements(node, reference, cluster.probes, (HOST_ADDRESS,))
         assert not found, "\n".join(
             [

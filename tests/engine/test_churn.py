@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from dataplane.apply.adopt import acls_of, ipsets_of
+import pytest
+
+from dataplane.apply.adopt import adopt_endpoint, ipsets_of
 from dataplane.apply.executor import execute_plan_sync
 from dataplane.engine import Engine
 from dataplane.hns import simulator
@@ -62,7 +64,7 @@ def test_remote_pod_joining_in_inline_mode_rewrites_only_endpoints_that_use_it()
     node.setup(namespace(), WEB1, DB, CLIENT, WEB_POLICY, policy("db", "app == 'db'", ingress=[]))
     joining = pod("client2", "10.0.1.2", node="node-2", app="client")
     plan_before = node.engine.counters()["endpoint_compiles"]
-    assert changes(node, joining) == {"network": 0, "endpoint": 2}  # Add new, Remove old
+    assert changes(node, joining) == {"network": 0, "endpoint": 1}  # one Update
     assert node.engine.counters()["endpoint_compiles"] == plan_before + 1
     assert node.allowed_in(WEB1, "10.0.1.2")
 
@@ -76,16 +78,21 @@ def test_identical_state_sent_again_costs_nothing() -> None:
     }
 
 
-def test_editing_one_rule_writes_only_that_rule_to_the_selected_endpoints() -> None:
-    node = SimNode(set_policy=True)
+@pytest.mark.parametrize(("mode", "requests"), [("merge", 2), ("remove", 4)])
+def test_editing_one_rule_writes_only_that_rule_to_the_selected_endpoints(
+    mode: str, requests: int
+) -> None:
+    """merge: one Update on web1 and web2; remove: Add + Remove on each."""
+    node = SimNode(set_policy=True, acl_update_mode=mode)
     node.setup(namespace(), WEB1, WEB2, DB, CLIENT, WEB_POLICY, FRONT_POLICY)
     before = {ep.key: node.acls(ep) for ep in (WEB1, WEB2, DB)}
     written = node.engine.counters()["acls_written"]
     edited = dataclasses.replace(
         FRONT_POLICY, ingress=(allow(protocol=TCP, source=side(nets=("10.8.0.0/16",))),)
     )
-    assert changes(node, edited) == {"network": 0, "endpoint": 4}  # Add + Remove on web1, web2
-    assert node.engine.counters()["acls_written"] == written + 2
+    assert changes(node, edited) == {"network": 0, "endpoint": requests}
+    if mode == "remove":
+        assert node.engine.counters()["acls_written"] == written + 2
     assert node.acls(DB) == before[DB.key]
     for ep in (WEB1, WEB2):
         after = node.acls(ep)
@@ -129,7 +136,7 @@ def test_set_emptied_removes_the_rule_then_deletes_the_set() -> None:
     plan = node.sync()
     kinds = [[(type(r).__name__, r.request_type) for r in stage] for stage in plan.stages]
     assert kinds == [
-        [("EndpointAclRequest", RequestType.REMOVE)],
+        [("EndpointAclRequest", RequestType.UPDATE)],
         [("NetworkSetRequest", RequestType.REMOVE)],
     ]
     assert node.sets() == {}
@@ -188,9 +195,7 @@ def test_restarted_engine_adopting_hns_state_plans_nothing() -> None:
     restarted.apply([*(Upsert(r) for r in resources), InSync()])
     restarted.plan()
     for ep in (WEB1, WEB2):
-        restarted.set_programmed_endpoint(
-            ep.key, acls_of(node.api.query_endpoint(node.ids[ep.key]).policies)
-        )
+        adopt_endpoint(restarted, ep.key, node.api.query_endpoint(node.ids[ep.key]).policies)
     restarted.set_programmed_sets(ipsets_of(node.api.query_network(node.network).policies))
     assert not restarted.plan()
 

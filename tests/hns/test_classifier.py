@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dataplane.hns import HcnApi, simulator
-from tests.hns.conftest import acl, add, ipset, update
+from tests.hns.conftest import CLASSIC, acl, add, ipset, update
+
+pytestmark = pytest.mark.classic
 
 
 @pytest.fixture
@@ -354,7 +357,7 @@ def _with_opposites(drawn: list[tuple[dict[str, Any], bool]]) -> list[dict[str, 
     return out
 
 
-@settings(max_examples=100)
+@settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     rules=st.lists(st.tuples(rule_fields, st.booleans()), min_size=2, max_size=8).map(
         _with_opposites
@@ -365,16 +368,22 @@ def _with_opposites(drawn: list[tuple[dict[str, Any], bool]]) -> list[dict[str, 
     traffic=st.lists(packets, min_size=10, max_size=24),
 )
 def test_classifier_agrees_with_the_reference_model(
-    rules: list[dict[str, Any]], a: str, b: str, nest: str, traffic: list[Packet]
+    new_api: Callable[[], HcnApi],
+    rules: list[dict[str, Any]],
+    a: str,
+    b: str,
+    nest: str,
+    traffic: list[Packet],
 ) -> None:
     simulator.reset()
+    simulator.configure(settings=CLASSIC)
     sets = {
         "s-a": ("IPSET", a),
         "s-b": ("IPSET", b),
         "s-empty": ("IPSET", ""),
         "s-nest": ("NESTEDIPSET", nest),
     }
-    with HcnApi("sim") as api:
+    with new_api() as api:  # the backend of the test: simulator.* controls that one
         network = api.create_network("n")
         add_sets(api, network, *(ipset(k, v, t) for k, (t, v) in sets.items()))
         endpoint = api.create_endpoint(network, "ep", ["10.0.0.1", "fd00::1"])

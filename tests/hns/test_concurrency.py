@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import anyio
@@ -18,6 +19,8 @@ from dataplane.hns import (
 )
 from tests.hns.conftest import acl, add, remove
 
+pytestmark = pytest.mark.classic
+
 THREADS = 8
 ROUNDS = 40
 
@@ -32,9 +35,11 @@ def _churn(api: HcnApi, endpoint: str, barrier: threading.Barrier) -> None:
             api.modify_endpoint(endpoint, remove(acl(f"r{i - 1}", "Allow", "In", 0)))
 
 
-def test_threads_modifying_different_endpoints(api: HcnApi, network: str) -> None:
+def test_threads_modifying_different_endpoints(
+    api: HcnApi, network: str, new_api: Callable[[], HcnApi]
+) -> None:
     endpoints = [api.create_endpoint(network, f"ep{i}", [f"10.0.{i}.1"]) for i in range(THREADS)]
-    shared = HcnApi("sim")  # one instance, its handle cache shared by every thread
+    shared = new_api()  # one instance, its handle cache shared by every thread
     barrier = threading.Barrier(THREADS)
     with ThreadPoolExecutor(THREADS) as pool:
         list(pool.map(lambda e: _churn(shared, e, barrier), endpoints))
@@ -53,9 +58,11 @@ def test_threads_modifying_different_endpoints(api: HcnApi, network: str) -> Non
     shared.close()
 
 
-def test_racing_threads_keep_one_cached_handle(api: HcnApi, network: str) -> None:
+def test_racing_threads_keep_one_cached_handle(
+    api: HcnApi, network: str, new_api: Callable[[], HcnApi]
+) -> None:
     endpoint = api.create_endpoint(network, "ep", ["10.0.0.1"])
-    shared = HcnApi("sim")
+    shared = new_api()
     barrier = threading.Barrier(THREADS)
 
     def query() -> str:

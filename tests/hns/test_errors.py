@@ -23,7 +23,6 @@ from dataplane.hns import (
     is_policy_not_found,
     simulator,
 )
-from dataplane.hns._backend import load_backend
 from dataplane.hns._calls import HcnCalls
 from dataplane.hns.errors import (
     E_INVALIDARG,
@@ -33,6 +32,8 @@ from dataplane.hns.errors import (
 )
 from dataplane.hns.schema import parse_endpoint, parse_id_list, parse_network, parse_version
 from tests.hns.conftest import acl, add, ipset, remove, update
+
+pytestmark = pytest.mark.classic
 
 
 @pytest.fixture
@@ -46,8 +47,9 @@ def _error(call: object, *args: object) -> HnsError:
     return info.value
 
 
-def test_malformed_json_is_invalid_json_with_an_error_record(api: HcnApi, endpoint: str) -> None:
-    calls = HcnCalls(load_backend("sim"))
+def test_malformed_json_is_invalid_json_with_an_error_record(
+    api: HcnApi, endpoint: str, calls: HcnCalls
+) -> None:
     handle = calls.open_endpoint(uuid.UUID(endpoint))
     err = _error(calls.modify_endpoint, handle, '{"ResourceType":"Policy",')
     calls.close_endpoint(handle)
@@ -249,8 +251,7 @@ def test_classify_errors(api: HcnApi, endpoint: str) -> None:
         simulator.classify(endpoint, "Up", 6, None, 1, "1.2.3.4", 2)
 
 
-def test_hns_call_failures_are_errors(api: HcnApi) -> None:
-    calls = HcnCalls(load_backend("sim"))
-    err = _error(calls.hns_call, "GET", "/networks")
+def test_hns_call_failures_are_errors(api: HcnApi, calls: HcnCalls) -> None:
+    err = _error(calls.hns_call, "GET", "/networks", "")
     assert err.call == "HNSCall" and err.name == "E_NOTIMPL"
     assert "globals/version" in err.message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 import pytest
 
@@ -14,9 +15,11 @@ def calls(name: str) -> int:
     return int(simulator.counters()["calls"][name])
 
 
-def test_a_modify_is_one_call_once_the_handle_is_cached(api: HcnApi, network: str) -> None:
+def test_a_modify_is_one_call_once_the_handle_is_cached(
+    api: HcnApi, network: str, new_api: Callable[[], HcnApi]
+) -> None:
     endpoint = api.create_endpoint(network, "ep", ["10.0.0.5"])
-    other = HcnApi("sim")  # no cached handle for the endpoint
+    other = new_api()  # no cached handle for the endpoint
     other.modify_endpoint(endpoint, add(acl("a", "Allow", "In", 1)))
     assert (calls("HcnOpenEndpoint"), calls("HcnModifyEndpoint")) == (1, 1)
     for i in range(5):
@@ -38,9 +41,11 @@ def test_listing_n_endpoints_costs_one_enumerate_and_n_queries(api: HcnApi, netw
     assert spent == {"HcnEnumerateEndpoints": 1, "HcnQueryEndpointProperties": 4}
 
 
-def test_stale_handle_after_delete_and_recreate_reopens_once(api: HcnApi, network: str) -> None:
+def test_stale_handle_after_delete_and_recreate_reopens_once(
+    api: HcnApi, network: str, new_api: Callable[[], HcnApi]
+) -> None:
     endpoint = api.create_endpoint(network, "ep", ["10.0.0.5"])
-    other = HcnApi("sim")
+    other = new_api()
     other.modify_endpoint(endpoint, add(acl("a", "Allow", "In", 1)))
     api.delete_endpoint(endpoint)
     api.create_endpoint(network, "ep", ["10.0.0.5"], id=endpoint)  # same id, new object
@@ -59,9 +64,11 @@ def test_stale_handles_after_an_hns_restart_reopen(api: HcnApi, network: str) ->
     assert calls("HcnModifyEndpoint") == 2  # the failed attempt and the retry
 
 
-def test_a_deleted_endpoint_stays_not_found(api: HcnApi, network: str) -> None:
+def test_a_deleted_endpoint_stays_not_found(
+    api: HcnApi, network: str, new_api: Callable[[], HcnApi]
+) -> None:
     endpoint = api.create_endpoint(network, "ep", ["10.0.0.5"])
-    other = HcnApi("sim")
+    other = new_api()
     other.query_endpoint(endpoint)
     api.delete_endpoint(endpoint)
     with pytest.raises(HnsError) as info:

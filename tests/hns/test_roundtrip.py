@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import uuid
 
+import orjson
 import pytest
 
-from dataplane.hns import HcnApi, ModifyRequest, QueryDocument, simulator
+from dataplane.hns import EndpointSettings, HcnApi, ModifyRequest, QueryDocument, simulator
+from dataplane.hns.schema import wire_policy
 from tests.hns.conftest import acl, add, ipset, remove, update
+
+pytestmark = pytest.mark.classic
 
 
 def test_network_round_trip(api: HcnApi) -> None:
@@ -72,7 +76,9 @@ def test_acls_are_returned_exactly_as_programmed(api: HcnApi, network: str) -> N
         acl("deny-in", "Block", "In", 65500),
     ]
     api.modify_endpoint(endpoint_id, add(*rules))
-    assert api.query_endpoint(endpoint_id).policies == tuple(rules)
+    sent = tuple(wire_policy(r) for r in rules)  # the empty fields are not sent
+    assert "LocalAddresses" not in sent[0]["Settings"]
+    assert api.query_endpoint(endpoint_id).policies == sent
 
 
 def test_acl_add_remove_update(api: HcnApi, network: str) -> None:
@@ -103,7 +109,7 @@ def test_sets_add_update_remove(api: HcnApi, network: str) -> None:
     api.modify_network(network, add(ipset("all", "web,db", "NESTEDIPSET")))
     assert api.query_network(network).policies == (
         ipset("web", "10.0.1.0/24,10.0.2.7"),
-        ipset("db", ""),
+        wire_policy(ipset("db", "")),  # sent without its empty Values
         ipset("all", "web,db", "NESTEDIPSET"),
     )
     api.modify_network(network, update(ipset("db", "10.0.3.3")))
@@ -125,7 +131,7 @@ def test_query_document_carries_the_filter_as_a_string() -> None:
     assert (
         text == '{"SchemaVersion":{"Major":2,"Minor":0},"Flags":1,"Filter":"{\\"Name\\":\\"x\\"}"}'
     )
-    assert QueryDocument().to_json() == '{"SchemaVersion":{"Major":2,"Minor":0},"Flags":0}'
+    assert QueryDocument().to_json() == '{"SchemaVersion":{"Major":2,"Minor":0}}'
 
 
 def test_version_and_features(api: HcnApi) -> None:
@@ -138,3 +144,32 @@ def test_version_and_features(api: HcnApi) -> None:
     assert not features.set_policy and not features.ipv6 and features.v2_api
     simulator.configure()
     assert api.features.nested_ip_set
+
+
+def test_documents_omit_empty_fields_as_hcsshim_does(api: HcnApi, network: str) -> None:
+    rule = acl("a", "Allow", "In", 0, RuleType="Host", Protocols="", LocalPorts="")
+    nat = {"Type": "OutBoundNAT", "Settings": {"Exceptions": [], "VirtualIP": ""}}
+    request = ModifyRequest("Policy", "Add", [nat, rule, ipset("empty", "")])
+    assert orjson.loads(request.to_json())["Settings"]["Policies"] == [
+        nat,  # not ours: carried verbatim
+        {
+            "Type": "ACL",
+            "Settings": {
+                "Id": "a",
+                "Action": "Allow",
+                "Direction": "In",
+                "Priority": 0,  # numbers stay
+                "RuleType": "Host",
+            },
+        },
+        {"Type": "SetPolicy", "Settings": {"Id": "empty", "Name": "empty", "PolicyType": "IPSET"}},
+    ]
+    assert ModifyRequest("Policy", "Update", []).to_json() == (
+        '{"ResourceType":"Policy","RequestType":"Update","Settings":{}}'
+    )
+    assert "IpConfigurations" not in EndpointSettings("e", network).to_json()
+    endpoint = api.create_endpoint(network, "e", ["10.0.0.9"])
+    api.modify_endpoint(endpoint, ModifyRequest("Policy", "Add", [rule]))
+    assert api.query_endpoint(endpoint).policies[0]["Settings"]["Priority"] == 0
+    api.modify_endpoint(endpoint, ModifyRequest("Policy", "Update", []))
+    assert api.query_endpoint(endpoint).policies == ()

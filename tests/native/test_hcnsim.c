@@ -422,6 +422,70 @@ static void test_faults_and_counters(HCN_ENDPOINT ep) {
     CHECK(HcnSimFunctionName(-1) == NULL && HcnSimFunctionName(16) == NULL);
 }
 
+/* Every setting switched on: Update replaces all, Remove of ACLs ignored, NPM set side, Host layer, strict schema. */
+static void test_settings(void) {
+    char16_t *err = NULL, *out = NULL;
+    HCN_NETWORK net = NULL;
+    HCN_ENDPOINT ep = NULL;
+    GUID net_id = make_guid(300), ep_id = make_guid(301);
+    CHECK(HcnSimSettingCount() == 5 && strcmp(HcnSimSettingName(0), "update") == 0);
+    CHECK(HcnSimSettingName(5) == NULL && HcnSimSettingChoice(0, 2) == NULL && HcnSimSettingChoice(9, 0) == NULL);
+    CHECK(HcnSimSettingDefault(-1) == -1 && HcnSimGetSetting("nope") == -1);
+    CHECK(HcnSimSetSetting("update", "ALL") == -1 && HcnSimSetSetting("nope", "all") == -1);
+    for (int i = 0; i < HcnSimSettingCount(); i++) {
+        CHECK(HcnSimGetSetting(HcnSimSettingName(i)) == HcnSimSettingDefault(i));
+        CHECK(HcnSimSetSetting(HcnSimSettingName(i), HcnSimSettingChoice(i, !HcnSimSettingDefault(i))) == 0);
+        CHECK(HcnSimGetSetting(HcnSimSettingName(i)) == !HcnSimSettingDefault(i));
+    }
+    CHECK(HcnSimSetSetting("update", "all") == 0 && HcnSimSetSetting("acl_remove", "ignored") == 0 &&
+          HcnSimSetSetting("set_side", "npm") == 0 && HcnSimSetSetting("host_rules", "required") == 0 &&
+          HcnSimSetSetting("schema", "strict") == 0);
+    CHECK_HR(HcnCreateNetwork(&net_id, W("{\"Type\":\"L2Bridge\",\"Name\":\"quirks\"}"), &net, NULL), 0);
+    CHECK_HR(HcnModifyNetwork(net, W(modify("Add", "{\"Type\":\"SetPolicy\",\"Settings\":{\"Id\":\"peers\",\"PolicyType\":\"IPSET\",\"Values\":\"10.1.0.0/16\"}}")), &err), 0);
+    CHECK_HR(HcnModifyNetwork(net, W(modify("Add", "{\"Type\":\"SetPolicy\",\"Settings\":{\"Id\":\"x\",\"PolicyType\":\"ipset\"}}")), &err), INVALID_POLICY);
+    free(take(&err));
+    CHECK_HR(HcnModifyNetwork(net, W(modify("Add", "{\"Type\":\"SetPolicy\",\"Settings\":{\"Id\":\"x\",\"PolicyType\":\"IPSET\",\"Extra\":1}}")), &err), INVALID_JSON);
+    CHECK(contains(&err, "Extra"));
+    CHECK_HR(HcnCreateEndpoint(net, &ep_id, W("{\"IpConfigurations\":[{\"IpAddress\":\"10.0.0.5\"}],"
+                                             "\"Policies\":[{\"Type\":\"OutBoundNAT\",\"Settings\":{\"Exceptions\":[\"10.0.0.0/8\"]}}]}"), &ep, &err), 0);
+    CHECK(classify(&ep_id, 0, 6, NULL, 80, "10.1.2.3", 1, "") == 1); /* no ACL: the host layer lets all through */
+    CHECK_HR(HcnModifyEndpoint(ep, W(modify("Add",
+        ACL("in-set", "Allow", "In", 100, ",\"LocalAddresses\":\"peers\"") ","
+        ACL("deny-in", "Block", "In", 1000, ""))), &err), 0);
+    CHECK(classify(&ep_id, 0, 6, NULL, 80, "10.1.2.3", 1, "") == 0); /* no Host Allow In */
+    CHECK_HR(HcnModifyEndpoint(ep, W(modify("Add", ACL("host-in", "Allow", "In", 0, ",\"RuleType\":\"Host\""))), &err), 0);
+    CHECK(classify(&ep_id, 0, 6, NULL, 80, "10.1.2.3", 1, "in-set") == 1); /* the source matched LocalAddresses */
+    CHECK(classify(&ep_id, 0, 6, NULL, 80, "10.2.2.3", 1, "deny-in") == 0);
+    CHECK(classify(&ep_id, 1, 6, NULL, 80, "10.1.2.3", 1, "") == 0); /* no Host Allow Out */
+    CHECK_HR(HcnModifyEndpoint(ep, W(modify("Remove", ACL("deny-in", "Block", "In", 1000, ""))), &err), 0);
+    CHECK(classify(&ep_id, 0, 6, NULL, 80, "10.2.2.3", 1, "deny-in") == 0); /* Remove was ignored */
+    CHECK_HR(HcnModifyEndpoint(ep, W(modify("Add", ACL("lower", "allow", "In", 7, ""))), &err), INVALID_POLICY);
+    free(take(&err));
+    CHECK_HR(HcnModifyEndpoint(ep, W(modify("Add", ACL("num", "Allow", "In", 7, ",\"Protocols\":6"))), &err), INVALID_POLICY);
+    free(take(&err));
+    CHECK_HR(HcnModifyEndpoint(ep, W(modify("Add", ACL("unk", "Allow", "In", 7, ",\"Note\":\"x\""))), &err), INVALID_JSON);
+    CHECK(contains(&err, "Note"));
+    CHECK_HR(HcnModifyEndpoint(ep, W(modify("Add", ACL("zero", "Allow", "In", 0, ""))), &err), INVALID_POLICY);
+    free(take(&err));
+    CHECK_HR(HcnModifyEndpoint(ep, W("{\"ResourceType\":\"Policy\",\"RequestType\":\"add\",\"Settings\":{}}"), &err), E_INVALIDARG);
+    free(take(&err));
+    CHECK_HR(HcnModifyEndpoint(ep, W("{\"ResourceType\":\"Policy\",\"RequestType\":\"Add\",\"Settings\":{\"Policies\":[{\"Type\":\"acl\",\"Settings\":{}}]}}"), &err), INVALID_JSON);
+    free(take(&err));
+    /* Update replaces the whole list: the NAT goes unless it is sent again. */
+    CHECK_HR(HcnModifyEndpoint(ep, W(modify("Update", ACL("only", "Allow", "Out", 10, ""))), &err), 0);
+    CHECK_HR(HcnQueryEndpointProperties(ep, NULL, &out, &err), 0);
+    CHECK(contains(&out, "\"Policies\":[{\"Type\":\"ACL\",\"Settings\":{\"Id\":\"only\""));
+    CHECK_HR(HcnModifyEndpoint(ep, W(modify("Update", "")), &err), 0);
+    CHECK(classify(&ep_id, 0, 6, NULL, 80, "10.2.2.3", 1, "") == 1);
+    CHECK_HR(HcnCloseEndpoint(ep), 0);
+    CHECK_HR(HcnDeleteEndpoint(&ep_id, NULL), 0);
+    CHECK_HR(HcnCloseNetwork(net), 0);
+    CHECK_HR(HcnDeleteNetwork(&net_id, NULL), 0);
+    HcnSimReset();
+    CHECK(HcnSimGetSetting("update") == HcnSimSettingDefault(0) && HcnSimGetSetting("schema") == HcnSimSettingDefault(4));
+    free_temps();
+}
+
 /* The parser's bounds: nesting depth and document size fail cleanly (no stack or heap blow-up). */
 static void test_bounds(HCN_ENDPOINT ep) {
     char16_t *err = NULL;
@@ -551,6 +615,9 @@ static void fuzz(int iterations) {
         free(w);
         free(doc);
         if (i % 64 == 0) HcnSimClassify(&ep_id, (int)(next_rand() % 2), 6, NULL, 80, "10.0.0.1", 1, NULL, 0);
+        if (i % 256 == 0) /* every other stretch of the fuzz runs with every setting off its default */
+            for (int k = 0; k < HcnSimSettingCount(); k++)
+                HcnSimSetSetting(HcnSimSettingName(k), HcnSimSettingChoice(k, HcnSimSettingDefault(k) ^ (i / 256 % 2)));
     }
     HcnCloseEndpoint(ep);
     HcnCloseNetwork(net);
@@ -605,9 +672,17 @@ static void test_threads(HCN_NETWORK net) {
     }
 }
 
+/* The quirks off: the tests before test_settings check the ACL semantics and the API without them
+ * (the defaults carry the field's quirks; test_settings switches each on explicitly). */
+static void classic_settings(void) {
+    CHECK(HcnSimSetSetting("update", "by_type") == 0 && HcnSimSetSetting("acl_remove", "honoured") == 0 &&
+          HcnSimSetSetting("set_side", "felix") == 0 && HcnSimSetSetting("host_rules", "ignored") == 0);
+}
+
 int main(int argc, char **argv) {
     int iterations = argc > 1 ? atoi(argv[1]) : 20000;
     HcnSimReset();
+    classic_settings();
     test_version_and_hnscall();
     test_networks();
     free_temps();
@@ -635,6 +710,8 @@ int main(int argc, char **argv) {
     CHECK_HR(HcnDeleteNetwork(&net_id, NULL), 0);
     free_temps();
 
+    HcnSimReset(); /* the defaults again: test_settings starts from them */
+    test_settings();
     fuzz(iterations);
     HcnSimReset();
     free_temps();

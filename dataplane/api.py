@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import logging
 import math
@@ -105,6 +106,7 @@ class Dataplane:
             before_cycle=cni.sync if self.options.manage_endpoints else None,
         )
         self.metrics.watch_core(self._engine.counters)
+        self.metrics.read_endpoint_gauges(self._endpoint_gauges)
         log.info(
             "dataplane for node %s on HNS %s (network %s, %s)",
             self.node_name,
@@ -163,16 +165,23 @@ class Dataplane:
         batch = _updates(updates)
         self.updates_received += len(batch)
         with self.metrics.calc_seconds.time():
+            syncing = not self.engine.in_sync
             self.engine.apply(batch)
-        for update in batch:
-            kind = (
-                update.value.key.kind
-                if isinstance(update, Upsert)
-                else "InSync"
-                if isinstance(update, InSync)
-                else update.key.kind
-            )
-            self.metrics.events.labels(str(kind)).inc()
+            if syncing:
+                # Bring the core up to date batch by batch during the initial sync, so
+                # InSync does not leave one long flush (an event-loop stall) to the
+                # applier's first cycle. The total work is the same.
+                self.engine.refresh()
+        kinds = collections.Counter(
+            update.value.key.kind
+            if isinstance(update, Upsert)
+            else "InSync"
+            if isinstance(update, InSync)
+            else update.key.kind
+            for update in batch
+        )
+        for kind, count in kinds.items():
+            self.metrics.events.labels(str(kind)).inc(count)
         for warning in self.engine.take_warnings():
             log.warning("%s", warning)
         self.applier.notify()
@@ -197,10 +206,13 @@ class Dataplane:
             log.info("resource %s is valid again (or gone)", origin)
         self.unreadable.pop(origin, None)
 
-    async def run_source(self, source: Any) -> None:
-        """Run a source (``dataplane.sources``) into this dataplane until cancelled;
-        its ``status()`` is part of ours, under its ``name``."""
-        self._sources[getattr(source, "name", type(source).__name__)] = source
+    async def run_source(self, source: Any, name: str | None = None) -> None:
+        """Run a source (``dataplane.sources``) into this dataplane until cancelled.
+
+        Its ``status()`` appears under ``sources`` in ``status()``, by ``name``
+        (default: the class name without ``Source``, lowercase).
+        """
+        self._sources[name or type(source).__name__.removesuffix("Source").lower()] = source
         await source.run(self)
 
     async def programmed(self, generation: int | None = None, timeout: float = math.inf) -> None:
@@ -214,20 +226,41 @@ class Dataplane:
     @property
     def ready(self) -> bool:
         """True after the first complete programming following the initial sync, while
-        no policy document is unreadable."""
-        return self.not_ready_reason is None
+        no document is unreadable."""
+        return self._programmed and not self.unreadable
 
     @property
-    def not_ready_reason(self) -> str | None:
-        """Why the agent is not ready (None when it is)."""
-        if self.unreadable:
-            origin, error = next(iter(sorted(self.unreadable.items())))
-            more = len(self.unreadable) - 1
-            extra = f" (and {more} more)" if more else ""
-            return f"unreadable document: {error} at {origin}{extra}"
-        if self._applier is None or not self._applier.ready.is_set():
-            return "not yet programmed after the initial sync"
-        return None
+    def _programmed(self) -> bool:
+        return self._applier is not None and self._applier.ready.is_set()
+
+    def _endpoint_gauges(self) -> dict[str, int]:
+        """ACLs and fail-closed notes on the programmed local endpoints, and the local
+        pods still without an HNS endpoint (read at scrape time)."""
+        ids = self.applier.endpoint_ids
+        acls = fail_closed = 0
+        for key in ids:
+            status = self.engine.endpoint_status(key)
+            if status is not None:
+                acls += status.acl_count
+                fail_closed += len(status.notes)
+        pending = len(self.applier.reconciler.pending_endpoints())
+        return {"acls": acls, "fail_closed": fail_closed, "pending": pending}
+
+    def not_ready(self) -> list[str]:
+        """Why the agent is not ready (empty when ready): a document that cannot be
+        read (it may hold a policy nobody enforces), not yet programmed after the
+        initial sync, or a source whose watches have been down past their grace."""
+        reasons = [
+            f"unreadable document: {error} at {origin}"
+            for origin, error in sorted(self.unreadable.items())
+        ]
+        if not self._programmed:
+            reasons.append("the initial sync is not programmed yet")
+        for name, source in self._sources.items():
+            down = getattr(source, "down", None)
+            if callable(down):
+                reasons += [f"{name}: no working watch of {c}" for c in down()]
+        return reasons
 
     def counters(self) -> dict[str, int]:
         return dict(self.engine.counters())
@@ -256,10 +289,10 @@ class Dataplane:
             "generation": self.applier.generation,
             "programmed_generation": self.applier.programmed_generation,
             "endpoints": endpoints,
-            "not_ready": self.not_ready_reason,
+            "not_ready": self.not_ready(),
             "warnings": list(self.engine.warnings()),
             "invalid_resources": dict(self.invalid_resources),
             "unreadable_documents": dict(self.unreadable),
-            "sources": {name: dict(source.status()) for name, source in self._sources.items()},
+            "sources": {name: source.status() for name, source in self._sources.items()},
             "counters": self.counters(),
         }

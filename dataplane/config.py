@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from dataplane.sources.reflector import WatchSettings
+
 
 class ConfigError(ValueError):
     """The configuration is invalid; names the key and says what is wrong."""
@@ -78,6 +80,7 @@ class AgentConfig:
     directory_empty_file_grace: float = 30.0
     applier: ApplierConfig = field(default_factory=ApplierConfig)
     simulator: SimulatorConfig = field(default_factory=SimulatorConfig)
+    kubernetes: WatchSettings = field(default_factory=WatchSettings)
 
     def validate(self) -> AgentConfig:
         """Return self, or raise ``ConfigError`` naming the first bad setting."""
@@ -228,7 +231,10 @@ def _build(cls: type, data: Mapping[str, Any], path: str) -> Any:
             if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
                 raise ConfigError(f"{where}: expected {expected.__name__}, got {value!r}")
             values[name] = value
-    return cls(**values)
+    try:
+        return cls(**values)
+    except ValueError as err:
+        raise ConfigError(f"{path.rstrip('.') or cls.__name__}: {err}") from None
 
 
 def load_config(path: str | Path | None, **overrides: Any) -> AgentConfig:

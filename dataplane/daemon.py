@@ -14,6 +14,7 @@ from dataplane.api import Dataplane, DataplaneOptions
 from dataplane.config import AgentConfig, kubeconfig_problem, listen_address, simulator_version
 from dataplane.hns import HcnClient, simulator
 from dataplane.http import HttpServer
+from dataplane.metrics import Metrics
 
 log = logging.getLogger("dataplane.daemon")
 
@@ -32,11 +33,13 @@ def _engine_overrides(config: AgentConfig) -> dict[str, Any]:
     return overrides
 
 
-def _make_source(config: AgentConfig) -> Any:
+def _make_source(config: AgentConfig, metrics: Metrics) -> Any:
     if config.datastore == "kubernetes":
         from dataplane.sources.kubernetes import KubernetesSource
 
-        return KubernetesSource(kubeconfig=config.kubeconfig)
+        return KubernetesSource(
+            kubeconfig=config.kubeconfig, settings=config.kubernetes, metrics=metrics
+        )
     from dataplane.sources.directory import DirectorySource
 
     return DirectorySource(
@@ -51,10 +54,10 @@ def _routes(dp: Dataplane) -> dict[str, Any]:
         return 200, "text/plain", b"ok\n"
 
     def readyz() -> tuple[int, str, bytes]:
-        reason = dp.not_ready_reason
-        if reason is None:
+        reasons = dp.not_ready()
+        if not reasons:
             return 200, "text/plain", b"ready\n"
-        return 503, "text/plain", f"not ready: {reason}\n".encode()
+        return 503, "text/plain", "".join(f"not ready: {r}\n" for r in reasons).encode()
 
     def metrics() -> tuple[int, str, bytes]:
         return 200, "text/plain; version=0.0.4", dp.metrics.render()
@@ -132,10 +135,11 @@ async def _run(config: AgentConfig, sim: bool, listener: Any) -> int:
         engine_overrides=_engine_overrides(config),
         applier=config.applier,
     )
-    source = _make_source(config)
+    metrics = Metrics()
+    source = _make_source(config, metrics)
     async with (
         HcnClient(backend="sim" if sim else "dll") as client,
-        Dataplane(config.node_name, client, options) as dp,
+        Dataplane(config.node_name, client, options, metrics) as dp,
         anyio.create_task_group() as tg,
     ):
         tg.start_soon(dp.run_source, source)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 _LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10)
@@ -24,6 +25,54 @@ class _EngineCounters(Collector):
         for name, value in sorted(self._read().items()):
             family.add_metric([name], value)
         yield family
+
+
+# Per-collection counters of the Kubernetes source's status, exported as counters.
+_KUBE_COUNTERS = {
+    "pages": "List requests (pages)",
+    "watches": "Watch requests",
+    "lists": "Listings started (first lists and relists)",
+    "relists": "Relists (after 410 Gone, a version going back, a skipped event)",
+    "errors": "Failed requests and skipped forbidden collections",
+    "events": "Watch events received (not bookmarks)",
+    "bookmarks": "Watch bookmarks received",
+    "stalls": "Watch streams restarted after going silent",
+    "malformed": "Malformed watch events skipped",
+    "invalid": "Objects rejected by validation",
+}
+
+
+class _KubeCollections(Collector):
+    """The Kubernetes source's per-collection status as counters and gauges."""
+
+    def __init__(self, read: Callable[[], Mapping[str, Mapping[str, Any]]]) -> None:
+        self._read = read
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        collections = self._read()
+        for field, text in _KUBE_COUNTERS.items():
+            family = CounterMetricFamily(f"dataplane_kube_{field}", text, labels=["collection"])
+            for name, entry in sorted(collections.items()):
+                family.add_metric([name], entry[field])
+            yield family
+        down = GaugeMetricFamily(
+            "dataplane_kube_down_seconds",
+            "Seconds a collection has been without a working watch",
+            labels=["collection"],
+        )
+        objects = GaugeMetricFamily(
+            "dataplane_kube_objects", "Objects mirrored per collection", labels=["collection"]
+        )
+        state = GaugeMetricFamily(
+            "dataplane_kube_state",
+            "1 for the state each collection is in",
+            labels=["collection", "state"],
+        )
+        for name, entry in sorted(collections.items()):
+            down.add_metric([name], entry["down_for"])
+            objects.add_metric([name], entry["objects"])
+            state.add_metric([name, entry["state"]], 1)
+        yield from (down, objects, state)
 
 
 class Metrics:
@@ -67,6 +116,13 @@ class Metrics:
             "dataplane_endpoints_pending", "Local pods without an HNS endpoint yet", registry=r
         )
         self.resyncs = Counter("dataplane_resyncs", "Full re-reads of HNS state", registry=r)
+        self.kube_event_lag = Histogram(
+            "dataplane_kube_event_lag_seconds",
+            "From a watch chunk's arrival until its updates were handed to the dataplane",
+            ["collection"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
         self.foreign_acls = Counter(
             "dataplane_foreign_acls",
             "ACLs found on managed endpoints that the agent did not program (removed)",
@@ -76,6 +132,17 @@ class Metrics:
     def watch_core(self, read: Callable[[], Mapping[str, int]]) -> None:
         """Export the core's operation counters, read at scrape time."""
         self.registry.register(_EngineCounters(read))
+
+    def read_endpoint_gauges(self, read: Callable[[], Mapping[str, int]]) -> None:
+        """Compute the endpoint gauges when scraped (``read()`` gives ``acls``,
+        ``fail_closed`` and ``pending``), rather than after every programming cycle."""
+        self.acls_programmed.set_function(lambda: read()["acls"])
+        self.fail_closed.set_function(lambda: read()["fail_closed"])
+        self.endpoints_pending.set_function(lambda: read()["pending"])
+
+    def watch_kube(self, read: Callable[[], Mapping[str, Mapping[str, Any]]]) -> None:
+        """Export the Kubernetes source's per-collection status, read at scrape time."""
+        self.registry.register(_KubeCollections(read))
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

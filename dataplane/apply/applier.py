@@ -153,19 +153,6 @@ class Applier:
             self._generation_changed = anyio.Event()
         if rec.ready and not self.ready.is_set():
             self.ready.set()
-        self._update_gauges()
-
-    def _update_gauges(self) -> None:
-        rec = self.reconciler
-        self._metrics.endpoints_pending.set(len(rec.pending_endpoints()))
-        acls = fail_closed = 0
-        for key in rec.endpoint_ids:
-            status = self._engine.endpoint_status(key)
-            if status is not None:
-                acls += status.acl_count
-                fail_closed += len(status.notes)
-        self._metrics.acls_programmed.set(acls)
-        self._metrics.fail_closed.set(fail_closed)
 
     # -- reading HNS ------------------------------------------------------------
 

@@ -9,8 +9,8 @@ from dataplane.sources.kube_resources import (
     KUBERNETES_RESOURCES,
     WatchedResource,
 )
-from dataplane.sources.kube_watcher import WatchSettings
 from dataplane.sources.kubernetes import KubernetesSource
+from dataplane.sources.reflector import WatchSettings
 
 __all__ = [
     "CALICO_RESOURCES",

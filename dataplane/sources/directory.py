@@ -56,10 +56,6 @@ class DirectorySource:
         self._last_error: str | None = None
         self._last_event: float | None = None
 
-    @property
-    def name(self) -> str:
-        return f"directory {self.path}"
-
     async def run(self, sink: UpdateSink) -> None:
         """Deliver the initial snapshot and ``InSync()``, then changes until cancelled."""
         changes = await self._poll()

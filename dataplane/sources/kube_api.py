@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +11,7 @@ import aiohttp
 import orjson
 from kubernetes_asyncio import client, config
 
-from dataplane.sources.kube_errors import ApiResponseError, ApiStatusError
+from dataplane.sources.kube_errors import ApiStatusError
 
 Params = Sequence[tuple[str, str]]
 
@@ -49,46 +48,22 @@ async def open_api_client(access: ClusterAccess) -> client.ApiClient:
 
 
 class KubeApi:
-    """GET requests returning JSON, and streamed watch responses."""
+    """GET requests to the API server; the caller reads (and closes) each response.
 
-    __slots__ = ("_client", "_connect_timeout", "_request_timeout")
+    No aiohttp timeout applies beyond ``connect_timeout``: the reflector's
+    header and idle deadlines bound every request.
+    """
 
-    def __init__(self, api_client: client.ApiClient, request_timeout: float) -> None:
+    __slots__ = ("_client", "_timeout")
+
+    def __init__(self, api_client: client.ApiClient, connect_timeout: float) -> None:
         self._client = api_client
-        self._request_timeout = aiohttp.ClientTimeout(total=request_timeout)
-        self._connect_timeout = aiohttp.ClientTimeout(
-            total=None, connect=request_timeout, sock_connect=request_timeout
+        self._timeout = aiohttp.ClientTimeout(
+            total=None, connect=connect_timeout, sock_connect=connect_timeout
         )
 
-    async def get_json(self, path: str, params: Params) -> Any:
-        """The decoded body of a successful GET; raises ``ApiStatusError`` otherwise."""
-        response = await self._send(path, params, self._request_timeout)
-        async with response:
-            body = await response.read()
-            if response.status != 200:
-                raise _status_error(path, response.status, response.reason, body)
-        try:
-            return orjson.loads(body)
-        except orjson.JSONDecodeError as error:
-            raise ApiResponseError(path, f"body is not JSON: {error}") from None
-
-    @asynccontextmanager
-    async def stream(self, path: str, params: Params) -> AsyncIterator[aiohttp.StreamReader]:
-        """The body of a successful streaming GET, closed (or released at its end) on exit."""
-        response = await self._send(path, params, self._connect_timeout)
-        try:
-            if response.status != 200:
-                raise _status_error(path, response.status, response.reason, await response.read())
-            yield response.content
-        finally:
-            if response.content.at_eof():
-                response.release()
-            else:
-                response.close()
-
-    async def _send(
-        self, path: str, params: Params, timeout: aiohttp.ClientTimeout
-    ) -> aiohttp.ClientResponse:
+    async def open(self, path: str, params: Params) -> aiohttp.ClientResponse:
+        """Send a GET and return once the response headers arrived (any status)."""
         response: aiohttp.ClientResponse = await self._client.call_api(
             path,
             "GET",
@@ -96,13 +71,13 @@ class KubeApi:
             header_params={"Accept": "application/json"},
             auth_settings=["BearerToken"],
             _preload_content=False,
-            _request_timeout=timeout,
+            _request_timeout=self._timeout,
         )
         return response
 
 
-def _status_error(path: str, status: int, reason: str | None, body: bytes) -> ApiStatusError:
-    """An ``ApiStatusError`` from an HTTP error, using the Status object in the body if any."""
+def error_of(path: str, status: int, reason: str | None, body: bytes) -> ApiStatusError:
+    """The ``ApiStatusError`` of a non-200 answer, using the body's Status object if any."""
     try:
         decoded = orjson.loads(body)
     except orjson.JSONDecodeError:

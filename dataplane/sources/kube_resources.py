@@ -9,14 +9,18 @@ from dataclasses import dataclass
 class WatchedResource:
     """One cluster-wide collection: its API path and the type of its items.
 
-    ``optional`` collections (Calico CRDs) may be absent: a 404 is then an empty
-    collection, rechecked periodically, rather than an error.
+    ``optional`` collections (CRDs) may be absent or not readable: a 404 is
+    then an empty collection and a 403 a skipped one (reported), both
+    rechecked periodically, and neither holds back ``InSync``.
+    ``required_for_policy``: policy cannot be enforced faithfully without it,
+    so while it cannot be read every local endpoint is denied (fail closed).
     """
 
     plural: str
     group_version: str
     kind: str
     optional: bool = False
+    required_for_policy: bool = False
 
     @property
     def path(self) -> str:
@@ -34,22 +38,34 @@ class WatchedResource:
 
 CALICO_CRD_GROUP_VERSION = "crd.projectcalico.org/v1"
 
+# The collections the Kubernetes source watches: a plain table, one entry per
+# collection; new kinds are appended (an entry per kind, in API-group order).
 KUBERNETES_RESOURCES = (
     WatchedResource("namespaces", "v1", "Namespace"),
     WatchedResource("serviceaccounts", "v1", "ServiceAccount"),
     WatchedResource("pods", "v1", "Pod"),
-    WatchedResource("networkpolicies", "networking.k8s.io/v1", "NetworkPolicy"),
+    WatchedResource(
+        "networkpolicies", "networking.k8s.io/v1", "NetworkPolicy", required_for_policy=True
+    ),
 )
 
-CALICO_RESOURCES = tuple(
-    WatchedResource(plural, CALICO_CRD_GROUP_VERSION, kind, optional=True)
-    for plural, kind in (
-        ("tiers", "Tier"),
-        ("networkpolicies", "NetworkPolicy"),
-        ("globalnetworkpolicies", "GlobalNetworkPolicy"),
-        ("networksets", "NetworkSet"),
-        ("globalnetworksets", "GlobalNetworkSet"),
-    )
+_CALICO = CALICO_CRD_GROUP_VERSION
+CALICO_RESOURCES = (
+    WatchedResource("tiers", _CALICO, "Tier", optional=True, required_for_policy=True),
+    WatchedResource(
+        "networkpolicies", _CALICO, "NetworkPolicy", optional=True, required_for_policy=True
+    ),
+    WatchedResource(
+        "globalnetworkpolicies",
+        _CALICO,
+        "GlobalNetworkPolicy",
+        optional=True,
+        required_for_policy=True,
+    ),
+    WatchedResource("networksets", _CALICO, "NetworkSet", optional=True, required_for_policy=True),
+    WatchedResource(
+        "globalnetworksets", _CALICO, "GlobalNetworkSet", optional=True, required_for_policy=True
+    ),
 )
 
 DEFAULT_RESOURCES = KUBERNETES_RESOURCES + CALICO_RESOURCES

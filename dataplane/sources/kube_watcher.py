@@ -1,288 +1,334 @@
-"""List-then-watch of one Kubernetes collection, turned into model updates."""
+"""The I/O side of one collection: performs a ``Reflector``'s actions, streams pages and events.
+
+Each list page is parsed, converted and handed on as it arrives, then
+dropped; per object only the mirror's entry (key, resourceVersion, last
+update) stays. All timing decisions belong to the reflector.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import logging
 import random
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from typing import Any, TypeVar
 
 import aiohttp
 import anyio
 import orjson
 
 from dataplane.convert import convert, resource_key
+from dataplane.convert.identity import OBJECT_TYPES
 from dataplane.errors import ValidationError
 from dataplane.model import ResourceKey, Update
-from dataplane.sources.backoff import Backoff, BackoffPolicy
 from dataplane.sources.describe import describe
-from dataplane.sources.kube_api import KubeApi, status_from_object
-from dataplane.sources.kube_errors import (
-    ApiResponseError,
-    ApiStatusError,
-    MalformedEventError,
-    StreamStalledError,
-)
+from dataplane.sources.gc_tuning import collector_paused, freeze_survivors
+from dataplane.sources.kube_api import KubeApi, error_of, status_from_object
+from dataplane.sources.kube_errors import ApiResponseError, ApiStatusError, MalformedEventError
 from dataplane.sources.kube_resources import WatchedResource
+from dataplane.sources.managed_fields import loads
 from dataplane.sources.mirror import ObjectMirror, Observation, Reporter
-from dataplane.sources.watch_events import LineSplitter, WatchEvent, parse_event
+from dataplane.sources.reflector import (
+    INITIAL_EVENTS_END,
+    Action,
+    Failure,
+    KeepReading,
+    ListingOp,
+    ListPage,
+    OpenWatch,
+    Reflector,
+    State,
+    Wait,
+    WatchSettings,
+)
+from dataplane.sources.watch_events import LineSplitter, WatchEvent, parse_event, peek_added
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
-Publisher = Callable[[Sequence[Update], bool], Awaitable[None]]
-"""``publish(updates, listed)``: deliver a batch; ``listed`` marks a completed list."""
+Publisher = Callable[[Sequence[Update], "ResourceWatcher"], Awaitable[None]]
+"""``publish(updates, watcher)``: deliver a batch (the watcher tells whether it is synced)."""
 
-RECOVERABLE = (
-    ApiStatusError,
-    ApiResponseError,
-    StreamStalledError,
-    aiohttp.ClientError,
-    OSError,
-    TimeoutError,
-)
+Clock = Callable[[], float]
+LagObserver = Callable[[str, float], None]
+"""``observe(collection, seconds)``: from a watch chunk's arrival to its updates delivered."""
 
+# Objects converted between two yields to the event loop (about 5 ms of work).
+ITEMS_PER_SLICE = 50
 
-@dataclass(frozen=True, slots=True)
-class WatchSettings:
-    """Tuning of list and watch; durations in seconds.
-
-    ``watch_timeout`` is the shortest server-side watch duration (each watch asks
-    for a random one between it and twice it, so clients spread out);
-    ``watchdog_timeout`` restarts a stream that delivered nothing, not even a
-    bookmark, for that long; absent CRDs are looked for again every
-    ``crd_recheck_interval``.
-    """
-
-    page_size: int = 500
-    watch_timeout: float = 300.0
-    watchdog_timeout: float = 120.0
-    request_timeout: float = 60.0
-    crd_recheck_interval: float = 60.0
-    backoff: BackoffPolicy = dataclasses.field(default_factory=BackoffPolicy)
-
-    def __post_init__(self) -> None:
-        for name in ("page_size", "watch_timeout", "watchdog_timeout", "request_timeout"):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"WatchSettings.{name} must be positive")
-        if self.crd_recheck_interval <= 0:
-            raise ValueError("WatchSettings.crd_recheck_interval must be positive")
+# A failed request: no usable answer (connection, unreadable body) or an error status.
+TRANSPORT_ERRORS = (aiohttp.ClientError, OSError, ApiResponseError)
 
 
-@dataclass(slots=True)
-class WatchStats:
-    """Live state and counters of one collection, for ``/status``."""
+class _Abandoned(Exception):
+    """The reflector gave up on the current request; ``action`` comes next."""
 
-    listed: bool = False
-    present: bool = True
-    resource_version: str = ""
-    objects: int = 0
-    lists: int = 0
-    relists: int = 0
-    watches: int = 0
-    reconnects: int = 0
-    events: int = 0
-    bookmarks: int = 0
-    stalls: int = 0
-    malformed: int = 0
-    invalid: int = 0
-    errors: int = 0
-    last_error: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+    def __init__(self, action: Action) -> None:
+        super().__init__()
+        self.action = action
 
 
 class ResourceWatcher:
-    """Keeps one collection mirrored: list, watch, resume, relist on 410 Gone.
-
-    Every list is diffed against what was emitted before, so a relist emits
-    exactly the changes it missed. Errors back off with jitter; a stream that
-    stalls is restarted at once; a malformed event is reported, skipped, and
-    makes the watcher relist at the end of the stream (to repair what it hid).
-    """
+    """Keeps one collection mirrored by performing its reflector's actions."""
 
     def __init__(
         self,
         resource: WatchedResource,
         api: KubeApi,
         settings: WatchSettings,
-        stats: WatchStats,
         publish: Publisher,
         report: Reporter,
         rng: random.Random,
+        clock: Clock = time.monotonic,
+        observe_lag: LagObserver | None = None,
     ) -> None:
         self.resource = resource
+        self.reflector = Reflector(resource, settings, rng)
         self._api = api
-        self._settings = settings
-        self._stats = stats
         self._publish = publish
         self._report = report
-        self._rng = rng
-        self._backoff = Backoff(settings.backoff, rng)
+        self._clock = clock
+        self._observe_lag = observe_lag
+        self._tune_gc = settings.tune_gc
+        self._object_type = OBJECT_TYPES.get((resource.group_version, resource.kind))
         self._mirror = ObjectMirror(convert, self._invalid)
-        self._version: str | None = None
-        self._relist_after_stream = False
+
+    @property
+    def unreadable(self) -> bool:
+        """A policy collection the agent may not read (fail closed while so)."""
+        return self.resource.required_for_policy and self.reflector.state is State.FORBIDDEN
 
     async def run(self) -> None:
         """Mirror the collection until cancelled."""
+        action = self.reflector.start(self._clock())
         while True:
-            try:
-                if self._version is None and not await self._list():
-                    await anyio.sleep(self._settings.crd_recheck_interval)
-                    continue
-                await self._watch()
-            except RECOVERABLE as error:
-                await self._recover(error)
+            await self._settle(action.listing)
+            if isinstance(action, Wait):
+                await anyio.sleep(action.seconds)
+                action = self.reflector.woke(self._clock())
+            elif isinstance(action, ListPage):
+                action = await self._list_page(action)
+            elif isinstance(action, OpenWatch):
+                action = await self._watch(action)
+            else:
+                raise AssertionError(f"unexpected action {action!r}")
 
-    async def _recover(self, error: Exception) -> None:
-        if isinstance(error, StreamStalledError):
-            self._stats.stalls += 1
-            log.info("%s", error)
-            return
-        self._stats.errors += 1
-        self._stats.last_error = str(error)
-        relist = isinstance(error, ApiStatusError) and (
-            error.gone or (error.status == 404 and self.resource.optional)
-        )
-        if relist:
-            self._version = None
-        delay = self._backoff.next_delay()
-        if relist and self._backoff.failures == 1:
-            log.info("%s: relisting", error)
-            return
-        log.warning("%s (retrying in %.1f s)", error, delay)
-        await anyio.sleep(delay)
+    async def _settle(self, op: ListingOp, updates: Sequence[Update] = ()) -> None:
+        """Apply a listing operation and publish (always after a skip or a commit)."""
+        batch = list(updates)
+        if op is ListingOp.COMMIT:
+            batch += self._mirror.end_listing()
+        elif op is ListingOp.CLEAR:
+            batch += self._mirror.clear()
+        self.reflector.stats.objects = len(self._mirror)
+        skipped = self.reflector.state in (State.ABSENT, State.FORBIDDEN)
+        if batch or op is not ListingOp.NONE or skipped:
+            await self._publish(batch, self)
 
-    async def _list(self) -> bool:
-        """List the collection and emit the differences; False if the CRD is absent."""
-        listing = await self._fetch_all()
-        if self._stats.lists:
-            self._stats.relists += 1
-        self._stats.lists += 1
-        if listing is None:
-            observations: list[Observation] = []
-            version = None
-        else:
-            items, version = listing
-            observations = [seen for item in items if (seen := self._observe(item)) is not None]
-        updates = self._mirror.resync(observations)
-        await self._publish(updates, True)
-        self._stats.listed = True
-        self._stats.present = listing is not None
-        self._stats.objects = len(self._mirror)
-        self._version = version
-        self._relist_after_stream = False
-        if version is not None:
-            self._stats.resource_version = version
-        return version is not None
+    # -- lists ------------------------------------------------------------------------
 
-    async def _fetch_all(self) -> tuple[list[dict[str, Any]], str] | None:
-        """All items, page by page, and the list's resourceVersion (None: CRD absent)."""
+    async def _list_page(self, action: ListPage) -> Action:
+        if action.first:
+            self._mirror.begin_listing(action.verify)
         path = self.resource.path
-        items: list[dict[str, Any]] = []
-        token = ""
-        while True:
-            params = [("limit", str(self._settings.page_size))]
-            if token:
-                params.append(("continue", token))
-            try:
-                page = await self._api.get_json(path, params)
-            except ApiStatusError as error:
-                if error.status == 404 and self.resource.optional:
-                    return None
-                raise
-            metadata = page.get("metadata") if isinstance(page, dict) else None
-            page_items = page.get("items") if isinstance(page, dict) else None
-            if not isinstance(metadata, dict) or not isinstance(page_items, list):
-                raise ApiResponseError(path, "list response without metadata or items")
-            items.extend(item for item in page_items if self._well_formed(item))
-            token = metadata.get("continue") or ""
-            if not token:
-                version = metadata.get("resourceVersion")
-                if not isinstance(version, str) or not version:
-                    raise ApiResponseError(path, "list response without resourceVersion")
-                return items, version
+        try:
+            body = await self._fetch(path, action.params)
+            with collector_paused(self._tune_gc):
+                page = loads(body)
+                del body
+                metadata, items = _list_parts(path, page)
+                del page
+            updates = await self._observe_items(items)
+            del items
+            self._freeze_if_listing()
+        except _Abandoned as abandoned:
+            return abandoned.action
+        except ApiStatusError as error:
+            return self.reflector.failed(Failure(error.status, str(error)), self._clock())
+        except (*TRANSPORT_ERRORS, orjson.JSONDecodeError) as error:
+            return self.reflector.failed(Failure(None, f"GET {path}: {error}"), self._clock())
+        token = metadata.get("continue") or ""
+        version = metadata.get("resourceVersion")
+        if not token and (not isinstance(version, str) or not version):
+            failure = Failure(None, f"GET {path}: list response without resourceVersion")
+            return self.reflector.failed(failure, self._clock())
+        if updates:
+            await self._publish(updates, self)
+        return self.reflector.page(str(token), str(version or ""), self._clock())
 
-    def _well_formed(self, item: Any) -> bool:
-        if isinstance(item, dict):
-            return True
-        self._invalid(f"{self.resource.name} list", ValueError(f"item is not an object: {item!r}"))
-        return False
+    async def _fetch(self, path: str, params: Sequence[tuple[str, str]]) -> bytes:
+        """A whole response body; raises ``ApiStatusError`` for a non-200 answer."""
+        response = await self._bounded(self._api.open(path, params))
+        try:
+            self.reflector.headers(self._clock())
+            chunks: list[bytes] = []
+            while chunk := await self._bounded(response.content.readany()):
+                self.reflector.progress(self._clock())
+                chunks.append(chunk)
+            body = b"".join(chunks)
+            if response.status != 200:
+                raise error_of(path, response.status, response.reason, body)
+            return body
+        finally:
+            response.close()
 
-    async def _watch(self) -> None:
-        """One watch stream from the current version, until its normal end."""
-        assert self._version is not None
-        seconds = max(1, int(self._settings.watch_timeout * (1 + self._rng.random())))
-        params = [
-            ("watch", "true"),
-            ("resourceVersion", self._version),
-            ("allowWatchBookmarks", "true"),
-            ("timeoutSeconds", str(seconds)),
-        ]
-        if self._stats.watches:
-            self._stats.reconnects += 1
-        self._stats.watches += 1
-        async with self._api.stream(self.resource.path, params) as body:
-            splitter = LineSplitter()
-            while True:
-                with anyio.move_on_after(self._settings.watchdog_timeout) as watchdog:
-                    chunk = await body.readany()
-                if watchdog.cancelled_caught:
-                    raise StreamStalledError(self.resource.name, self._settings.watchdog_timeout)
-                if not chunk:
-                    break
-                self._backoff.reset()
-                await self._handle(splitter.feed(chunk))
+    async def _observe_items(self, items: list[Any]) -> list[Update]:
+        """Convert a page's items in slices, letting other tasks (health checks) run
+        between slices; each item is released once converted."""
+        updates: list[Update] = []
+        for start in range(0, len(items), ITEMS_PER_SLICE):
+            with collector_paused(self._tune_gc):
+                for index in range(start, min(start + ITEMS_PER_SLICE, len(items))):
+                    update = self._observe_item(items[index])
+                    items[index] = None
+                    if update is not None:
+                        updates.append(update)
+            await anyio.sleep(0)
+        return updates
+
+    def _freeze_if_listing(self) -> None:
+        """During a listing, move what was just synced out of the collector's view, so
+        that no collection during the sync traverses everything synced so far."""
+        if self.reflector.state is State.LISTING:
+            freeze_survivors(self._tune_gc)
+
+    def _observe_item(self, item: Any) -> Update | None:
+        if not isinstance(item, dict):
+            error = ValueError(f"item is not an object: {item!r}"[:300])
+            self._invalid(f"{self.resource.name} list", error)
+            return None
+        seen = self._observation(item)
+        return None if seen is None else self._mirror.observe(seen)
+
+    # -- watches --------------------------------------------------------------------------
+
+    async def _watch(self, action: OpenWatch) -> Action:
+        if action.initial_events:
+            self._mirror.begin_listing(action.verify)
+        path = self.resource.path
+        try:
+            response = await self._bounded(self._api.open(path, action.params))
+        except _Abandoned as abandoned:
+            return abandoned.action
+        except TRANSPORT_ERRORS as error:
+            return self.reflector.failed(Failure(None, f"GET {path}: {error}"), self._clock())
+        try:
+            if response.status != 200:
+                body = await self._bounded(response.read())
+                refusal = error_of(path, response.status, response.reason, body)
+                return self.reflector.failed(Failure(refusal.status, str(refusal)), self._clock())
+            self.reflector.headers(self._clock())
+            return await self._read_stream(response.content)
+        except _Abandoned as abandoned:
+            return abandoned.action
+        except TRANSPORT_ERRORS as error:
+            return self.reflector.failed(Failure(None, f"GET {path}: {error}"), self._clock())
+        finally:
+            response.close()
+
+    async def _read_stream(self, content: aiohttp.StreamReader) -> Action:
+        splitter = LineSplitter()
+        while chunk := await self._bounded(content.readany()):
+            self.reflector.progress(self._clock())
+            lines = splitter.feed(chunk)
+            # A chunk can hold megabytes (hundreds of objects): handle it in slices,
+            # letting other tasks (health checks) run between them.
+            for start in range(0, len(lines), ITEMS_PER_SLICE):
+                following = await self._handle(lines[start : start + ITEMS_PER_SLICE])
+                if following is not None:
+                    return following
+                await anyio.sleep(0)
         if splitter.pending.strip():
             self._malformed(
                 MalformedEventError(self.resource.name, "stream ended mid-event", splitter.pending)
             )
-        if self._relist_after_stream:
-            self._version = None
+        return self.reflector.stream_ended(self._clock())
 
-    async def _handle(self, lines: list[bytes]) -> None:
-        """Apply the events in ``lines``, publish their updates, then raise an ERROR event."""
+    async def _handle(self, lines: list[bytes]) -> Action | None:
+        """Apply the events in ``lines`` and publish their updates; the action that ends
+        the stream, if one of them does."""
+        now = self._clock()
+        with collector_paused(self._tune_gc):
+            updates, listing, following = self._apply_all(lines, now)
+        self._freeze_if_listing()
+        if listing is not None:
+            op, count = listing
+            await self._settle(op, updates[:count])
+            updates = updates[count:]
+        self.reflector.stats.objects = len(self._mirror)
+        if updates:
+            await self._publish(updates, self)
+            if self._observe_lag is not None:
+                self._observe_lag(self.resource.name, self._clock() - now)
+        return following
+
+    def _apply_all(
+        self, lines: list[bytes], now: float
+    ) -> tuple[list[Update], tuple[ListingOp, int] | None, Action | None]:
+        """The updates of ``lines``; where a listing operation falls among them (an
+        initial-events-end bookmark); the action that ends the stream, if any."""
         updates: list[Update] = []
-        failure: ApiStatusError | None = None
+        listing: tuple[ListingOp, int] | None = None
         for line in lines:
-            try:
-                event = parse_event(self.resource.name, line)
-            except MalformedEventError as error:
-                self._malformed(error)
+            if self.reflector.initial_events and (version := self._known(line)) is not None:
+                self.reflector.event("ADDED", version, now)
+                continue
+            event = self._parse(line)
+            if event is None:
                 continue
             if event.type == "ERROR":
-                failure = status_from_object(self.resource.path, event.obj)
-                break
-            self._version = self._stats.resource_version = event.resource_version
-            if event.type == "BOOKMARK":
-                self._stats.bookmarks += 1
-                continue
-            self._stats.events += 1
-            update = self._apply(event)
-            if update is not None:
+                status = status_from_object(self.resource.path, event.obj)
+                return (
+                    updates,
+                    listing,
+                    self.reflector.failed(Failure(status.status, str(status)), now),
+                )
+            step = self.reflector.event(
+                event.type, event.resource_version, now, _initial_events_end(event)
+            )
+            if not isinstance(step, KeepReading):
+                return updates, listing, step
+            if event.type != "BOOKMARK" and (update := self._apply(event)) is not None:
                 updates.append(update)
-        self._stats.objects = len(self._mirror)
-        if updates:
-            await self._publish(updates, False)
-        if failure is not None:
-            raise failure
+            if step.listing is not ListingOp.NONE:
+                listing = (step.listing, len(updates))
+        return updates, listing, None
+
+    def _known(self, line: bytes) -> str | None:
+        """The version of an initial event whose object the mirror has at that version
+        (a relist through WatchList), read without parsing the line; else None."""
+        if self._object_type is None or self._object_type.kind is None or not len(self._mirror):
+            return None
+        kind = self._object_type.kind
+        peeked = peek_added(line, self._object_type.namespaced)
+        if peeked is None:
+            return None
+        namespace, name, version = peeked
+        key = ResourceKey(kind, namespace, name)
+        return version if self._mirror.touch(key, version) else None
+
+    def _parse(self, line: bytes) -> WatchEvent | None:
+        try:
+            return parse_event(self.resource.name, line)
+        except MalformedEventError as error:
+            self._malformed(error)
+            return None
 
     def _apply(self, event: WatchEvent) -> Update | None:
         if event.type == "DELETED":
             key = self._key(event.obj)
             return None if key is None else self._mirror.forget(key)
-        seen = self._observe(event.obj)
+        seen = self._observation(event.obj)
         return None if seen is None else self._mirror.observe(seen)
 
-    def _observe(self, obj: dict[str, Any]) -> Observation | None:
+    # -- objects ------------------------------------------------------------------------------
+
+    def _observation(self, obj: dict[str, Any]) -> Observation | None:
         key = self._key(obj)
         if key is None:
             return None
-        metadata = obj["metadata"]
-        version = metadata.get("resourceVersion")
+        version = obj["metadata"].get("resourceVersion")
         if not isinstance(version, str) or not version:
             content = orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
             version = hashlib.blake2b(content, digest_size=16).hexdigest()
@@ -299,12 +345,34 @@ class ResourceWatcher:
             return None
 
     def _invalid(self, origin: str, error: Exception) -> None:
-        self._stats.invalid += 1
+        self.reflector.stats.invalid += 1
         log.warning("invalid %s: %s", origin, error)
         self._report(origin, error)
 
     def _malformed(self, error: MalformedEventError) -> None:
-        self._stats.malformed += 1
-        self._relist_after_stream = True
+        self.reflector.malformed()
         log.warning("%s", error)
         self._report(f"{self.resource.name} watch", error)
+
+    # -- deadlines ----------------------------------------------------------------------------
+
+    async def _bounded(self, awaitable: Coroutine[Any, Any, T]) -> T:
+        """Await I/O until the reflector's deadline; past it, raise ``_Abandoned``."""
+        with anyio.move_on_after(max(0.0, self.reflector.deadline - self._clock())):
+            return await awaitable
+        raise _Abandoned(self.reflector.timed_out(self._clock()))
+
+
+def _list_parts(path: str, page: Any) -> tuple[dict[str, Any], list[Any]]:
+    metadata = page.get("metadata") if isinstance(page, dict) else None
+    items = page.get("items") if isinstance(page, dict) else None
+    if not isinstance(metadata, dict) or not isinstance(items, list):
+        raise ApiResponseError(path, "list response without metadata or items")
+    return metadata, items
+
+
+def _initial_events_end(event: WatchEvent) -> bool:
+    if event.type != "BOOKMARK":
+        return False
+    annotations = event.obj["metadata"].get("annotations")
+    return isinstance(annotations, dict) and annotations.get(INITIAL_EVENTS_END) == "true"

@@ -5,54 +5,81 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Iterable, Mapping, Sequence
-from functools import partial
 from typing import Any
 
 import anyio
 
+from dataplane.metrics import Metrics
 from dataplane.model import InSync, Update
 from dataplane.sources.base import UpdateSink
+from dataplane.sources.gc_tuning import freeze_survivors
 from dataplane.sources.kube_api import ClusterAccess, KubeApi, open_api_client
 from dataplane.sources.kube_resources import DEFAULT_RESOURCES, WatchedResource
-from dataplane.sources.kube_watcher import ResourceWatcher, WatchSettings, WatchStats
+from dataplane.sources.kube_watcher import Clock, ResourceWatcher
+from dataplane.sources.reflector import Reflector, State, WatchSettings
+from dataplane.sources.unreadable import UnreadableCollections
 
 log = logging.getLogger(__name__)
 
 
 class SnapshotPublisher:
-    """Delivers batches one at a time and appends ``InSync()`` once every collection listed."""
+    """Delivers batches one at a time; adds fail-closed stand-ins for unreadable policy
+    collections, and ``InSync()`` once every collection has been listed (or skipped)."""
 
-    __slots__ = ("_in_sync", "_lock", "_sink", "_unlisted")
+    __slots__ = ("_in_sync", "_lock", "_sink", "_tune_gc", "_unlisted", "unreadable")
 
-    def __init__(self, sink: UpdateSink, names: Iterable[str]) -> None:
+    def __init__(self, sink: UpdateSink, names: Iterable[str], tune_gc: bool = True) -> None:
         self._sink = sink
+        self._tune_gc = tune_gc
         self._unlisted = set(names)
         self._lock = anyio.Lock()
         self._in_sync = False
+        self.unreadable = UnreadableCollections()
 
-    async def publish(self, name: str, updates: Sequence[Update], listed: bool) -> None:
-        """Deliver ``updates`` from collection ``name``; ``listed`` marks a completed list."""
+    @property
+    def in_sync(self) -> bool:
+        return self._in_sync
+
+    async def publish(self, updates: Sequence[Update], watcher: ResourceWatcher) -> None:
+        """Deliver ``updates`` from ``watcher``'s collection."""
+        name = watcher.resource.name
         async with self._lock:
             batch = list(updates)
-            if listed and not self._in_sync:
+            was = name in self.unreadable.names
+            batch += self.unreadable.set(name, watcher.unreadable)
+            if was != (name in self.unreadable.names):
+                level = logging.ERROR if not was else logging.INFO
+                log.log(
+                    level,
+                    "%s: %s",
+                    name,
+                    "not readable (403): every local endpoint is denied until it is"
+                    if not was
+                    else "readable again: its fail-closed deny-all is removed",
+                )
+            in_sync = False
+            if watcher.reflector.synced and not self._in_sync:
                 self._unlisted.discard(name)
                 if not self._unlisted:
                     batch.append(InSync())
-                    self._in_sync = True
+                    self._in_sync = in_sync = True
             if batch:
                 await self._sink.updates(batch)
+            if in_sync:
+                freeze_survivors(self._tune_gc)
 
 
 class KubernetesSource:
     """Namespaces, pods, service accounts, NetworkPolicies and Calico CRDs, cluster-wide.
 
-    Each collection is listed (paginated), then watched from the list's
-    resourceVersion with bookmarks; see ``ResourceWatcher`` for the recovery
-    rules. ``InSync()`` follows the first list of every collection (an absent
-    Calico CRD counts as an empty list). The API server is reached through
-    ``server`` (an URL), ``kubeconfig``/``context``, or the in-cluster service
-    account. Runs under asyncio only: kubernetes-asyncio is built on aiohttp.
+    Each collection has a ``Reflector`` (the list/watch rules, sans-IO) driven
+    by a ``ResourceWatcher``. ``InSync()`` follows the first list of every
+    collection (an absent or forbidden optional CRD counts as listed). The API
+    server is reached through ``server`` (an URL), ``kubeconfig``/``context``,
+    or the in-cluster service account. Runs under asyncio only:
+    kubernetes-asyncio is built on aiohttp.
     """
 
     def __init__(
@@ -64,6 +91,8 @@ class KubernetesSource:
         settings: WatchSettings | None = None,
         resources: Sequence[WatchedResource] = DEFAULT_RESOURCES,
         rng: random.Random | None = None,
+        clock: Clock = time.monotonic,
+        metrics: Metrics | None = None,
     ) -> None:
         names = [resource.name for resource in resources]
         if len(set(names)) != len(names):
@@ -72,7 +101,12 @@ class KubernetesSource:
         self.settings = settings or WatchSettings()
         self.resources = tuple(resources)
         self._rng = rng or random.Random()
-        self._stats = {resource.name: WatchStats() for resource in self.resources}
+        self._clock = clock
+        self._reflectors: dict[str, Reflector] = {}
+        self._publisher: SnapshotPublisher | None = None
+        self._metrics = metrics
+        if metrics is not None:
+            metrics.watch_kube(lambda: self.status()["collections"])
 
     async def run(self, sink: UpdateSink) -> None:
         """Mirror every collection into ``sink`` until cancelled."""
@@ -82,22 +116,64 @@ class KubernetesSource:
             raise RuntimeError(
                 "KubernetesSource needs asyncio (kubernetes-asyncio is asyncio-only)"
             ) from None
-        publisher = SnapshotPublisher(sink, self._stats)
+        publisher = SnapshotPublisher(
+            sink, (resource.name for resource in self.resources), self.settings.tune_gc
+        )
+        self._publisher = publisher
         async with await open_api_client(self.access) as api_client:
-            api = KubeApi(api_client, self.settings.request_timeout)
+            api = KubeApi(api_client, self.settings.header_timeout)
             async with anyio.create_task_group() as tasks:
                 for resource in self.resources:
                     watcher = ResourceWatcher(
                         resource,
                         api,
                         self.settings,
-                        self._stats[resource.name],
-                        partial(publisher.publish, resource.name),
+                        publisher.publish,
                         sink.invalid,
                         random.Random(self._rng.random()),
+                        self._clock,
+                        self._observe_lag,
                     )
+                    self._reflectors[resource.name] = watcher.reflector
                     tasks.start_soon(watcher.run, name=f"watch {resource.name}")
 
-    def status(self) -> Mapping[str, Any]:
-        """Per collection: listed, present, resourceVersion, counters, last error."""
-        return {name: stats.as_dict() for name, stats in self._stats.items()}
+    def _observe_lag(self, collection: str, seconds: float) -> None:
+        if self._metrics is not None:
+            self._metrics.kube_event_lag.labels(collection).observe(seconds)
+
+    def ready(self) -> bool:
+        """In sync, and no collection has been without a watch longer than ``down_grace``."""
+        return self._publisher is not None and self._publisher.in_sync and not self.down()
+
+    def down(self) -> list[str]:
+        """Collections without a working watch for longer than ``down_grace``."""
+        now = self._clock()
+        grace = self.settings.down_grace
+        return [name for name, r in self._reflectors.items() if r.down_for(now) > grace]
+
+    def status(self) -> dict[str, Any]:
+        """Overall state, last event, relists, errors, and the same per collection."""
+        now = self._clock()
+        collections = {name: r.status(now) for name, r in self._reflectors.items()}
+        ages = [c["last_event"] for c in collections.values() if c["last_event"] is not None]
+        unreadable = sorted(self._publisher.unreadable.names) if self._publisher else []
+        return {
+            "state": self._state(collections),
+            "in_sync": self._publisher is not None and self._publisher.in_sync,
+            "last_event": min(ages) if ages else None,
+            "relists": sum(c["relists"] for c in collections.values()),
+            "errors": sum(c["errors"] for c in collections.values()),
+            "down": self.down(),
+            "unreadable": unreadable,
+            "collections": collections,
+        }
+
+    def _state(self, collections: Mapping[str, Mapping[str, Any]]) -> str:
+        if self._publisher is None or not self._publisher.in_sync:
+            return "syncing"
+        if self.down():
+            return "down"
+        watching = (str(State.WATCHING), str(State.ABSENT))
+        if any(c["state"] not in watching for c in collections.values()):
+            return "degraded"
+        return "watching"

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from dataplane.sources.kube_errors import MalformedEventError
+from dataplane.sources.managed_fields import loads
 
 EVENT_TYPES = frozenset({"ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"})
 
@@ -30,7 +31,7 @@ class WatchEvent:
 def parse_event(resource: str, line: bytes) -> WatchEvent:
     """Decode one line; raises ``MalformedEventError`` if it is not a usable event."""
     try:
-        data = orjson.loads(line)
+        data = loads(line)
     except orjson.JSONDecodeError as error:
         raise MalformedEventError(resource, f"not JSON ({error})", line) from None
     if not isinstance(data, dict):
@@ -54,18 +55,80 @@ class LineSplitter:
     __slots__ = ("_buffer",)
 
     def __init__(self) -> None:
-        self._buffer = bytearray()
+        self._buffer = b""
 
     @property
     def pending(self) -> bytes:
         """Bytes received after the last newline."""
-        return bytes(self._buffer)
+        return self._buffer
 
     def feed(self, chunk: bytes) -> list[bytes]:
         """The complete non-blank lines ``chunk`` finishes."""
-        self._buffer += chunk
         if b"\n" not in chunk:
+            self._buffer += chunk
             return []
-        *lines, rest = self._buffer.split(b"\n")
-        self._buffer = rest
-        return [bytes(line) for line in lines if line.strip()]
+        *lines, self._buffer = (self._buffer + chunk).split(b"\n")
+        return [line for line in lines if line and not line.isspace()]
+
+
+_ADDED = b'{"type":"ADDED","object":{'
+_NAME = b'"metadata":{"name":"'
+
+
+def peek_added(line: bytes, namespaced: bool) -> tuple[str, str, str] | None:
+    """``(namespace, name, resourceVersion)`` of an ``ADDED`` event, read without parsing.
+
+    The API server writes a watch event's ``type`` first and ObjectMeta in the Go
+    struct's order: ``name``, ``generateName``, ``namespace``, ``selfLink``, ``uid``,
+    ``resourceVersion`` (empty ones omitted). Only a line with exactly that sequence,
+    and no escapes in those strings, gets an answer; anything else gives None and is
+    parsed as usual. A relist uses it to skip the objects whose version it has.
+    """
+    if not line.startswith(_ADDED):
+        return None
+    at = line.find(_NAME)
+    if at < 0:
+        return None
+    reader = _MetaReader(line, at + len(_NAME))
+    name = reader.value()
+    reader.optional(b"generateName")
+    namespace = reader.required(b"namespace") if namespaced else ""
+    reader.optional(b"selfLink")
+    reader.required(b"uid")
+    version = reader.required(b"resourceVersion")
+    if reader.failed or not name or not version or (namespaced and not namespace):
+        return None
+    return namespace, name, version
+
+
+class _MetaReader:
+    """Reads consecutive ``,"key":"value"`` pairs of ObjectMeta; ``failed`` on a mismatch."""
+
+    __slots__ = ("_at", "_line", "failed")
+
+    def __init__(self, line: bytes, at: int) -> None:
+        self._line = line
+        self._at = at
+        self.failed = False
+
+    def value(self) -> str:
+        """The string value starting at the current position (just after its quote)."""
+        end = self._line.find(b'"', self._at, self._at + 512)
+        if end < 0 or b"\\" in self._line[self._at : end]:
+            self.failed = True
+            return ""
+        text = self._line[self._at : end].decode()
+        self._at = end + 1
+        return text
+
+    def optional(self, key: bytes) -> str:
+        prefix = b',"' + key + b'":"'
+        if self.failed or not self._line.startswith(prefix, self._at):
+            return ""
+        self._at += len(prefix)
+        return self.value()
+
+    def required(self, key: bytes) -> str:
+        if not self.failed and not self._line.startswith(b',"' + key + b'":"', self._at):
+            self.failed = True
+        return self.optional(key)

@@ -29,6 +29,8 @@ def test_flags_override_file(tmp_path: Path) -> None:
         ("node_name: n\napplier: 5\n", "applier: expected a mapping"),
         ("hns: sim\n", "node_name: required"),
         ("node_name: [unclosed\n", "config file"),
+        ("node_name: n\nkubernetes:\n  page_size: 0\n", "kubernetes: WatchSettings.page_size"),
+        ("node_name: n\nkubernetes:\n  backoff: {base: 0}\n", "kubernetes.backoff: backoff"),
     ],
 )
 def test_bad_settings_are_named(tmp_path: Path, text: str, needle: str) -> None:
@@ -37,6 +39,13 @@ def test_bad_settings_are_named(tmp_path: Path, text: str, needle: str) -> None:
     with pytest.raises(ConfigError) as err:
         load_config(cfg)
     assert needle in str(err.value)
+
+
+def test_kubernetes_watch_settings_from_the_file(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("node_name: n\nkubernetes:\n  down_grace: 30\n  backoff: {max: 10}\n")
+    settings = load_config(cfg).kubernetes
+    assert (settings.down_grace, settings.backoff.max, settings.page_size) == (30.0, 10.0, 500)
 
 
 def test_missing_datastore_directory_is_an_error(tmp_path: Path) -> None:

@@ -12,7 +12,8 @@ import pytest
 from dataplane import Dataplane, DataplaneOptions
 from dataplane.config import ApplierConfig
 from dataplane.hns import HcnClient, simulator
-from dataplane.sources import KubernetesSource
+from dataplane.metrics import Metrics
+from dataplane.sources import BackoffPolicy, KubernetesSource, WatchSettings
 from tests.fakes.kube_apiserver import FakeKubeApiServer
 
 pytestmark = pytest.mark.anyio
@@ -55,6 +56,12 @@ async def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
             await anyio.sleep(0.02)
 
 
+def allows(dp: Dataplane, pod: str, source: str, port: int) -> bool:
+    """Whether HNS lets TCP from ``source`` reach ``pod`` on ``port``."""
+    endpoint = dp.status()["endpoints"][pod]["hns_endpoint"]
+    return bool(simulator.classify(endpoint, "In", 6, None, port, source, 40000).allowed)
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"  # kubernetes-asyncio is asyncio-only
@@ -77,9 +84,7 @@ async def test_api_server_to_programmed_acls() -> None:
             tg.start_soon(dp.run_source, KubernetesSource(server=server.url))
 
             def db_allows(source: str, port: int) -> bool:
-                endpoint = dp.status()["endpoints"]["prod/db"]["hns_endpoint"]
-                verdict = simulator.classify(endpoint, "In", 6, None, port, source, 40000)
-                return verdict.allowed
+                return allows(dp, "prod/db", source, port)
 
             await eventually(lambda: dp.ready)
             await dp.programmed(timeout=10)
@@ -88,6 +93,7 @@ async def test_api_server_to_programmed_acls() -> None:
             # A live edit arrives through the watch and is programmed.
             server.update(db_policy(6432))
             await eventually(lambda: db_allows("10.3.1.2", 6432))
+            await dp.programmed(timeout=10)  # merge mode adds the new ACLs, then removes the old
             assert not db_allows("10.3.1.2", 5432)
 
             # The API server goes away (every request fails, streams drop): rules stay.
@@ -95,4 +101,51 @@ async def test_api_server_to_programmed_acls() -> None:
             server.drop_watches()
             await anyio.sleep(0.5)
             assert db_allows("10.3.1.2", 6432) and not db_allows("10.3.1.3", 6432)
+            tg.cancel_scope.cancel()
+
+
+async def test_unreadable_policy_crd_denies_and_a_long_outage_is_not_ready() -> None:
+    simulator.reset()
+    options = DataplaneOptions(create_network=True, manage_endpoints=True, applier=FAST)
+    settings = WatchSettings(
+        down_grace=0.3, crd_recheck_interval=0.05, backoff=BackoffPolicy(0.01, 0.05)
+    )
+    metrics = Metrics()
+    async with FakeKubeApiServer() as server:
+        server.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "prod"}})
+        server.create(pod("db", "10.3.0.2", "db", node="win-1"))
+        server.create(pod("api", "10.3.1.2", "api", node="win-2"))
+        server.create(db_policy(5432))
+        server.forbid("networkpolicies", "crd.projectcalico.org/v1")
+        source = KubernetesSource(server=server.url, settings=settings, metrics=metrics)
+        async with (
+            HcnClient(backend="sim") as client,
+            Dataplane("win-1", client, options, metrics) as dp,
+            anyio.create_task_group() as tg,
+        ):
+            tg.start_soon(dp.run_source, source)
+
+            def db_allows(source: str, port: int) -> bool:
+                return allows(dp, "prod/db", source, port)
+
+            # InSync arrives although one policy CRD is forbidden, and the node is
+            # programmed fail-closed: what the unreadable policies allow is unknown.
+            await eventually(lambda: dp.ready)
+            await dp.programmed(timeout=10)
+            assert not db_allows("10.3.1.2", 5432)
+            kube = dp.status()["sources"]["kubernetes"]
+            assert kube["unreadable"] == ["networkpolicies.crd.projectcalico.org"]
+            assert dp.not_ready() == []
+            scrape = metrics.render().decode()
+            forbidden = 'collection="networkpolicies.crd.projectcalico.org",state="forbidden"'
+            assert f"dataplane_kube_state{{{forbidden}}} 1.0" in scrape
+
+            server.forbid("networkpolicies", "crd.projectcalico.org/v1", forbidden=False)
+            await eventually(lambda: db_allows("10.3.1.2", 5432))
+
+            # A watch down longer than the grace makes the agent not ready, with the reason.
+            server.fail_next(10_000, code=503)
+            server.drop_watches()
+            await eventually(lambda: "kubernetes: no working watch of pods" in dp.not_ready())
+            assert db_allows("10.3.1.2", 5432)
             tg.cancel_scope.cancel()

@@ -41,7 +41,8 @@ async def test_unreadable_document_makes_the_dataplane_not_ready_until_cleared(
         assert dp.ready
         dp.invalid("a.yaml: document 2", ManifestError("a.yaml", 2, "invalid YAML: x"))
         assert not dp.ready
-        assert "unreadable document" in (dp.not_ready_reason or "")
+        (reason,) = dp.not_ready()
+        assert reason.startswith("unreadable document: a.yaml: document 2: invalid YAML")
         assert dp.status()["unreadable_documents"] == {
             "a.yaml: document 2": "a.yaml: document 2: invalid YAML: x"
         }

@@ -90,6 +90,14 @@ class FakeKubeApiServer:
     watch cache does. Lists are consistent snapshots paginated by ``limit`` and
     ``continue``; items of built-in types carry no apiVersion/kind, like the
     real server's. CRD collections answer 404 while absent (``set_present``).
+
+    Like the watch cache, ``resourceVersion=0`` lists serve the latest state
+    (paginated, as servers do since snapshots of the cache); a list or watch
+    asking for a version the server has not reached answers 504 "Too large
+    resource version". ``watch_list``: watches with ``sendInitialEvents=true``
+    start with the current objects and an ``k8s.io/initial-events-end``
+    bookmark; without it the server refuses them (422), as servers without
+    the WatchList feature do.
     """
 
     def __init__(
@@ -98,11 +106,17 @@ class FakeKubeApiServer:
         bookmark_interval: float = 1.0,
         gone_as_event: bool = False,
         crds_present: bool = True,
+        watch_list: bool = True,
     ) -> None:
         self.compaction_window = compaction_window
         self.bookmark_interval = bookmark_interval
         self.gone_as_event = gone_as_event
+        self.watch_list = watch_list
+        self.expire_every_watch = False
+        self.close_every_watch = False
         self.requests: list[ApiRequest] = []
+        self._forbidden: set[str] = set()
+        self._hangs = 0
         self._types = {t.path: t for t in RESOURCE_TYPES}
         self._by_kind = {(t.group_version, t.kind): t for t in RESOURCE_TYPES}
         self._present = {t.path: crds_present or not t.crd for t in RESOURCE_TYPES}
@@ -202,6 +216,30 @@ class FakeKubeApiServer:
         self._notify()
 
     # -- test hooks on open watch streams ----------------------------------------------
+
+    def restore_versions(self) -> None:
+        """An etcd restore: every object is kept but resourceVersions start again from 1
+        (the watch cache is rebuilt; open streams are dropped)."""
+        self.drop_watches()
+        self._version = 1
+        self._log.clear()
+        self._snapshots.clear()
+        self._compacted = 1
+        for objects in self._objects.values():
+            for obj in objects.values():
+                self._version += 1
+                obj["metadata"]["resourceVersion"] = str(self._version)
+        self._notify()
+
+    def forbid(self, plural: str, group_version: str | None = None, forbidden: bool = True) -> None:
+        """Answer requests of one collection with 403 Forbidden (RBAC), or stop doing so."""
+        path = self._path(plural, group_version)
+        assert path is not None
+        (self._forbidden.add if forbidden else self._forbidden.discard)(path)
+
+    def hang_next(self, count: int) -> None:
+        """Accept the next ``count`` requests and never answer them (no headers)."""
+        self._hangs += count
 
     def fail_next(self, count: int, code: int = 500) -> None:
         """Answer the next ``count`` requests with an error Status of ``code``."""
@@ -323,13 +361,30 @@ class FakeKubeApiServer:
         verb = "watch" if watching else "list"
         authorization = request.headers.get("Authorization")
         self.requests.append(ApiRequest(verb, request.path, params, authorization))
+        if self._hangs:
+            self._hangs -= 1
+            await asyncio.Event().wait()
         if self._failures:
-            return _status(self._failures.pop(0), "InternalError", "injected failure")
+            return status_response(self._failures.pop(0), "InternalError", "injected failure")
         if resource is None or not self._present[resource.path]:
-            return _status(404, "NotFound", f"the server could not find {request.path}")
+            return status_response(404, "NotFound", f"the server could not find {request.path}")
+        if resource.path in self._forbidden:
+            message = f'{resource.plural} is forbidden: cannot list resource "{resource.plural}"'
+            return status_response(403, "Forbidden", message)
+        too_large = self._too_large(params)
+        if too_large is not None:
+            return too_large
         if watching:
             return await self._watch(request, resource, params)
         return self._list(resource, params)
+
+    def _too_large(self, params: Mapping[str, str]) -> web.Response | None:
+        """504 for a version this server has not reached (the watch cache gives up waiting)."""
+        wanted = params.get("resourceVersion", "")
+        if "continue" in params or not wanted.isdigit() or int(wanted) <= self._version:
+            return None
+        message = f"Too large resource version: {wanted}, current: {self._version}"
+        return status_response(504, "Timeout", message)
 
     def _list(self, resource: ResourceType, params: Mapping[str, str]) -> web.Response:
         limit = int(params.get("limit") or 0)
@@ -337,7 +392,7 @@ class FakeKubeApiServer:
         if token:
             snapshot_id, start = orjson.loads(base64.urlsafe_b64decode(token))
             if snapshot_id not in self._snapshots:
-                return _status(410, "Expired", "The provided continue parameter is too old")
+                return status_response(410, "Expired", "The provided continue parameter is too old")
             version, items = self._snapshots[snapshot_id]
         else:
             snapshot_id, start, version = str(next(self._snapshot_ids)), 0, self._version
@@ -369,24 +424,35 @@ class FakeKubeApiServer:
     ) -> web.StreamResponse:
         since = params.get("resourceVersion", "")
         start = int(since) if since not in ("", "0") else None
+        initial = params.get("sendInitialEvents") == "true"
+        if "resourceVersionMatch" in params and not (initial and self.watch_list):
+            message = "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch"
+            return status_response(422, "Invalid", message)
+        if initial:
+            start = None  # the current state first, then changes from there
         too_old = start is not None and start < self._compacted
         if too_old and not self.gone_as_event:
-            return _status(410, "Gone", f"too old resource version: {start} ({self._compacted})")
+            return status_response(
+                410, "Gone", f"too old resource version: {start} ({self._compacted})"
+            )
         response = web.StreamResponse(headers={"Content-Type": "application/json"})
         response.enable_chunked_encoding()
         await response.prepare(request)
         stream = _Stream(resource.path, request)
         self._streams.append(stream)
         try:
-            if too_old:
+            if too_old or self.expire_every_watch:
                 stream.expired = True
+            if self.close_every_watch:
+                stream.ended = True
             await self._stream_events(response, stream, resource, params, start)
         except ConnectionResetError:
             return response
         finally:
             stream.ended = True
             self._streams.remove(stream)
-        await response.write_eof()
+        with contextlib.suppress(ConnectionResetError):
+            await response.write_eof()
         return response
 
     async def _stream_events(
@@ -402,23 +468,27 @@ class FakeKubeApiServer:
         deadline = loop.time() + float(timeout) if timeout else float("inf")
         bookmarks = params.get("allowWatchBookmarks") == "true"
         next_bookmark = loop.time() + self.bookmark_interval
-        if start is None:
+        if start is None and not stream.ended:
             lines = [
                 _event("ADDED", obj) for _, obj in sorted(self._objects[resource.path].items())
             ]
+            if params.get("sendInitialEvents") == "true":
+                lines.append(
+                    bookmark_line(resource.kind, resource.group_version, self._version, True)
+                )
             await response.write(b"".join(lines))
             start = self._version
-        position = start
+        position = self._version if start is None else start
         while not stream.ended and (stream.stalled or loop.time() < deadline):
             wakeup = self._wakeup
             if not stream.stalled:
                 if stream.expired or position < self._compacted:
-                    gone = _status_object(410, "Expired", f"too old resource version: {position}")
+                    gone = status_object(410, "Expired", f"too old resource version: {position}")
                     await response.write(orjson.dumps({"type": "ERROR", "object": gone}) + b"\n")
                     return
                 chunk, position = self._pending(stream, resource, position)
                 if bookmarks and loop.time() >= next_bookmark:
-                    chunk += _bookmark(resource, self._version)
+                    chunk += bookmark_line(resource.kind, resource.group_version, self._version)
                     position = self._version
                     next_bookmark = loop.time() + self.bookmark_interval
                 if chunk:
@@ -441,16 +511,19 @@ def _event(kind: str, obj: dict[str, Any]) -> bytes:
     return orjson.dumps({"type": kind, "object": obj}) + b"\n"
 
 
-def _bookmark(resource: ResourceType, version: int) -> bytes:
-    marker = {
-        "kind": resource.kind,
-        "apiVersion": resource.group_version,
-        "metadata": {"resourceVersion": str(version)},
-    }
+def bookmark_line(
+    kind: str, group_version: str, version: int, initial_events_end: bool = False
+) -> bytes:
+    """A BOOKMARK watch event at ``version`` (the WatchList end marker if asked)."""
+    metadata: dict[str, Any] = {"resourceVersion": str(version)}
+    if initial_events_end:
+        metadata["annotations"] = {"k8s.io/initial-events-end": "true"}
+    marker = {"kind": kind, "apiVersion": group_version, "metadata": metadata}
     return orjson.dumps({"type": "BOOKMARK", "object": marker}) + b"\n"
 
 
-def _status_object(code: int, reason: str, message: str) -> dict[str, Any]:
+def status_object(code: int, reason: str, message: str) -> dict[str, Any]:
+    """A Kubernetes ``Status`` object of a failure."""
     return {
         "kind": "Status",
         "apiVersion": "v1",
@@ -462,6 +535,7 @@ def _status_object(code: int, reason: str, message: str) -> dict[str, Any]:
     }
 
 
-def _status(code: int, reason: str, message: str) -> web.Response:
-    body = orjson.dumps(_status_object(code, reason, message))
+def status_response(code: int, reason: str, message: str) -> web.Response:
+    """An error answer carrying a Kubernetes Status."""
+    body = orjson.dumps(status_object(code, reason, message))
     return web.Response(status=code, body=body, content_type="application/json")

@@ -13,6 +13,7 @@ import anyio
 import pytest
 import yaml
 
+from dataplane.engine import Engine
 from dataplane.errors import ValidationError
 from dataplane.model import Delete, InSync, Kind, ResourceKey, Update, Upsert
 from dataplane.sources import BackoffPolicy, KubernetesSource, Source, WatchSettings
@@ -34,7 +35,10 @@ FAST = WatchSettings(
     page_size=2,
     watch_timeout=60,
     watchdog_timeout=30,
-    request_timeout=10,
+    header_timeout=10,
+    idle_timeout=10,
+    healthy_watch=0.5,
+    watch_list=False,
     crd_recheck_interval=0.05,
     backoff=BackoffPolicy(base=0.005, max=0.05),
 )
@@ -51,7 +55,7 @@ async def watching(
     async with anyio.create_task_group() as tasks:
         tasks.start_soon(source.run, sink)
         await sink.wait_until(lambda: sink.in_sync == 1)
-        present = sum(1 for entry in source.status().values() if entry["present"])
+        present = sum(1 for entry in source.status()["collections"].values() if entry["present"])
         await fake.wait_for_watches(present)
         yield source, sink
         tasks.cancel_scope.cancel()
@@ -88,6 +92,11 @@ def watch_versions(server: FakeKubeApiServer, path: str) -> list[int]:
     ]
 
 
+def collection(source: KubernetesSource, name: str) -> dict[str, Any]:
+    collections: dict[str, dict[str, Any]] = source.status()["collections"]
+    return collections[name]
+
+
 def lists_of(server: FakeKubeApiServer, path: str) -> int:
     return sum(1 for r in server.requests if r.verb == "list" and r.path == path)
 
@@ -104,7 +113,7 @@ async def test_initial_list_delivers_every_object_then_in_sync() -> None:
             assert len(sink.state) == 11
             assert sink.updates_seen[-1] == InSync()
             assert sink.updates_seen.count(InSync()) == 1
-            status = source.status()
+            status = source.status()["collections"]
     pod_lists = [r.params for r in server.requests if r.path == "/api/v1/pods"][:3]
     assert [p.get("limit") for p in pod_lists] == ["2", "2", "2"]
     assert ["continue" in p for p in pod_lists] == [False, True, True]
@@ -138,7 +147,7 @@ async def test_watch_events_become_updates() -> None:
             assert len(updates_after(sink, synced_at)) == 5
             assert Delete(pod_key("p2")) in updates_after(sink, synced_at)
             assert sink.redundant == 0
-            assert source.status()["pods"]["events"] == 3
+            assert source.status()["collections"]["pods"]["events"] == 3
 
 
 async def test_normal_stream_end_resumes_from_the_last_version_without_duplicates() -> None:
@@ -154,7 +163,7 @@ async def test_normal_stream_end_resumes_from_the_last_version_without_duplicate
             await server.wait_for_watches(1, "pods")
             assert len(updates_after(sink, synced_at)) == 3
             assert sink.redundant == 0
-            assert source.status()["pods"]["relists"] == 0
+            assert source.status()["collections"]["pods"]["relists"] == 0
     assert lists_of(server, "/api/v1/pods") == 3, "three pages, one list"
     versions = watch_versions(server, "/api/v1/pods")
     created = [int(o["metadata"]["resourceVersion"]) for o in server.objects("v1", "Pod")][-3:]
@@ -192,7 +201,7 @@ async def test_gone_relists_and_emits_exactly_the_missed_differences(gone_as_eve
             server.drop_watches("pods")
             await sink.wait_until(mirrors(server, sink))
             missed = updates_after(sink, synced_at)
-            stats = source.status()["pods"]
+            stats = source.status()["collections"]["pods"]
     expected = model_state(
         [pod("shop", "p1", "10.0.9.1", app="web"), pod("shop", "p4", "10.0.9.4")]
     )
@@ -209,10 +218,10 @@ async def test_gone_error_event_on_an_open_stream_relists_without_changes() -> N
         async with watching(server) as (source, sink):
             batches = len(sink.batches)
             assert server.expire_watches("pods") == 1
-            await sink.wait_until(lambda: source.status()["pods"]["relists"] == 1)
+            await sink.wait_until(lambda: source.status()["collections"]["pods"]["relists"] == 1)
             await server.wait_for_watches(1, "pods")
             assert len(sink.batches) == batches
-            assert "410" in str(source.status()["pods"]["last_error"])
+            assert "410" in str(source.status()["collections"]["pods"]["last_error"])
 
 
 @pytest.mark.parametrize("seed_value", [1, 2])
@@ -229,7 +238,7 @@ async def test_reconnect_storm_converges_without_lost_or_duplicated_updates(
                     server.drop_watches()
                 await anyio.sleep(rng.uniform(0, 0.01))
             await sink.wait_until(mirrors(server, sink), timeout=20)
-            status = source.status()
+            status = source.status()["collections"]
     assert sink.redundant == 0
     assert sum(entry["reconnects"] for entry in status.values()) > 0
 
@@ -259,12 +268,12 @@ async def test_bookmarks_advance_the_resume_version() -> None:
             for name in ("a", "b", "c"):
                 server.create(namespace(name))
             target = str(server.resource_version)
-            await sink.wait_until(lambda: source.status()["pods"]["resource_version"] == target)
+            await sink.wait_until(lambda: collection(source, "pods")["resource_version"] == target)
             server.compact()  # a resume from the last pod event would now be 410 Gone
             server.drop_watches("pods")
             await sink.wait_until(lambda: len(watch_versions(server, "/api/v1/pods")) >= 2)
             await server.wait_for_watches(1, "pods")
-            stats = source.status()["pods"]
+            stats = source.status()["collections"]["pods"]
     assert watch_versions(server, "/api/v1/pods")[1] == int(target) > last_pod_version
     assert stats["bookmarks"] > 0
     assert stats["relists"] == 0
@@ -278,7 +287,7 @@ async def test_watchdog_restarts_a_stalled_stream() -> None:
             assert server.stall_watches("pods") == 1
             server.create(pod("shop", "behind-stall", "10.0.4.1"))
             await sink.wait_until(mirrors(server, sink))
-            stats = source.status()["pods"]
+            stats = source.status()["collections"]["pods"]
     assert stats["stalls"] >= 1
     assert stats["errors"] == 0
     assert stats["relists"] == 0
@@ -299,9 +308,9 @@ async def test_malformed_events_are_reported_skipped_and_repaired_by_a_relist() 
                 server.inject(line, "pods")
             server.create(pod("shop", "after-garbage", "10.0.5.1"))
             await sink.wait_until(mirrors(server, sink))
-            assert source.status()["pods"]["malformed"] == len(garbage)
+            assert source.status()["collections"]["pods"]["malformed"] == len(garbage)
             server.end_watches("pods")
-            await sink.wait_until(lambda: source.status()["pods"]["relists"] == 1)
+            await sink.wait_until(lambda: source.status()["collections"]["pods"]["relists"] == 1)
             await server.wait_for_watches(1, "pods")
     assert sink.origins(MalformedEventError) == ["pods watch"] * len(garbage)
     assert sink.redundant == 0
@@ -311,7 +320,7 @@ async def test_absent_crds_are_not_an_error_and_are_watched_once_installed() -> 
     async with FakeKubeApiServer(crds_present=False) as server:
         server.create(namespace("shop"))
         async with watching(server) as (source, sink):
-            status = source.status()["tiers.crd.projectcalico.org"]
+            status = source.status()["collections"]["tiers.crd.projectcalico.org"]
             assert (status["listed"], status["present"], status["errors"]) == (True, False, 0)
             assert sink.state == model_state(server.all_objects())
 
@@ -321,7 +330,8 @@ async def test_absent_crds_are_not_an_error_and_are_watched_once_installed() -> 
             server.create(global_network_set("dns", "10.96.0.10/32"))
             await sink.wait_until(mirrors(server, sink))
             assert len(sink.state) == 3
-            await sink.wait_until(lambda: source.status()["tiers.crd.projectcalico.org"]["present"])
+            tiers = "tiers.crd.projectcalico.org"
+            await sink.wait_until(lambda: collection(source, tiers)["present"])
 
             server.set_present("tiers", False)
             await sink.wait_until(mirrors(server, sink))
@@ -348,7 +358,7 @@ async def test_invalid_objects_are_reported_and_the_previous_version_kept() -> N
             server.delete("v1", "Pod", "bad-ip", "shop")
             await sink.wait_until(lambda: Delete(pod_key("bad-ip")) in sink.updates_seen)
             assert policy_key not in sink.state
-            assert source.status()["pods"]["invalid"] == 1
+            assert source.status()["collections"]["pods"]["invalid"] == 1
 
 
 async def test_request_errors_back_off_and_recover() -> None:
@@ -357,7 +367,7 @@ async def test_request_errors_back_off_and_recover() -> None:
         server.fail_next(4, code=500)
         async with watching(server) as (source, sink):
             assert sink.state == model_state(server.all_objects())
-            status = source.status()
+            status = source.status()["collections"]
     assert sum(entry["errors"] for entry in status.values()) == 4
     assert any("500" in str(entry["last_error"]) for entry in status.values())
 
@@ -387,3 +397,141 @@ async def test_kubeconfig_gives_the_server_and_the_token(tmp_path: Path) -> None
 async def test_refuses_to_run_outside_asyncio() -> None:
     with pytest.raises(RuntimeError, match="asyncio"):
         await KubernetesSource(server="http://127.0.0.1:1").run(RecordingSink())
+
+
+# -- the faults of a real cluster ------------------------------------------------------------------
+
+
+async def test_resource_versions_restarting_relists_from_etcd_and_converges() -> None:
+    async with FakeKubeApiServer() as server:
+        seed(server)
+        for index in range(30):  # history that the restored backup does not have
+            server.apply(namespace("web", rev=str(index)))
+        async with watching(server) as (source, sink):
+            remembered = int(source.status()["collections"]["pods"]["resource_version"])
+            server.restore_versions()  # etcd restored from a backup: versions from 1 again
+            server.delete("v1", "Pod", "p0", "shop")
+            server.update(pod("shop", "p1", "10.0.7.1", app="db"))
+            await sink.wait_until(mirrors(server, sink))
+            await sink.wait_until(
+                lambda: int(source.status()["collections"]["pods"]["resource_version"]) < remembered
+            )
+            for index in range(remembered):  # versions pass the remembered one again
+                server.apply(namespace("shop", team=f"t{index}"))
+            server.create(pod("shop", "late", "10.0.8.1"))
+            await sink.wait_until(mirrors(server, sink))
+    assert sink.redundant == 0
+    too_large = [r for r in server.requests if r.verb == "watch" and r.path == "/api/v1/pods"]
+    assert any(int(r.params["resourceVersion"]) >= remembered for r in too_large)
+
+
+async def test_a_watch_never_answered_is_abandoned_after_the_header_timeout() -> None:
+    settings = replace(FAST, header_timeout=0.3)
+    async with FakeKubeApiServer() as server:
+        seed(server)
+        async with watching(server, settings) as (source, sink):
+            server.hang_next(1)
+            server.end_watches("pods")
+            server.create(pod("shop", "after-hang", "10.0.4.2"))
+            await sink.wait_until(mirrors(server, sink))
+            stats = source.status()["collections"]["pods"]
+    assert "no response headers within 0.3 s" in str(stats["last_error"])
+
+
+@pytest.mark.parametrize("storm", ["expire_every_watch", "close_every_watch"])
+async def test_watch_storms_back_off_instead_of_looping(storm: str) -> None:
+    settings = replace(FAST, backoff=BackoffPolicy(base=0.05, max=0.4), healthy_watch=5)
+    async with FakeKubeApiServer() as server:
+        seed(server)
+        async with watching(server, settings) as (source, sink):
+            before = len(server.requests)
+            setattr(server, storm, True)
+            server.end_watches("pods")
+            await anyio.sleep(1.5)
+            pod_requests = [
+                r
+                for r in server.requests[before:]
+                if r.path == "/api/v1/pods" and "continue" not in r.params
+            ]
+            status = source.status()
+            setattr(server, storm, False)
+            server.create(pod("shop", "after-storm", "10.0.4.3"))
+            await sink.wait_until(mirrors(server, sink), timeout=10)
+    # Lists and watches started; without a growing backoff this is hundreds.
+    assert len(pod_requests) <= 16
+    assert status["collections"]["pods"]["errors"] >= 3
+    assert sink.redundant == 0
+
+
+async def test_a_forbidden_policy_crd_is_skipped_and_fails_closed_until_readable() -> None:
+    async with FakeKubeApiServer() as server:
+        seed(server)
+        server.forbid("globalnetworkpolicies")
+        async with watching(server) as (source, sink):
+            stand_in = ResourceKey(
+                Kind.GLOBAL_NETWORK_POLICY,
+                "",
+                "hns-dataplane:unreadable:globalnetworkpolicies.crd.projectcalico.org",
+            )
+            assert stand_in in sink.state
+            assert ResourceKey(Kind.TIER, "", "hns-dataplane:unreadable") in sink.state
+            name = "globalnetworkpolicies.crd.projectcalico.org"
+            await sink.wait_until(lambda: collection(source, name)["state"] == "forbidden")
+            status = source.status()
+            assert status["unreadable"] == [name]
+            assert status["state"] == "degraded"
+            assert "403" in status["collections"][name]["last_error"]
+            assert source.ready()
+            engine = Engine("node-1")
+            engine.apply([*(Upsert(value) for value in sink.state.values()), InSync()])
+            engine.refresh()
+            endpoint = engine.endpoint_status(pod_key("p0"))
+            assert endpoint is not None and stand_in in endpoint.ingress
+            assert stand_in in endpoint.egress
+
+            server.forbid("globalnetworkpolicies", forbidden=False)
+            await sink.wait_until(mirrors(server, sink))
+            assert source.status()["unreadable"] == []
+
+            server.forbid("globalnetworkpolicies")  # RBAC revoked while watching
+            server.end_watches("globalnetworkpolicies")
+            await sink.wait_until(lambda: stand_in in sink.state)
+    assert sink.redundant == 0
+
+
+async def test_readiness_fails_while_a_required_watch_is_down_past_the_grace() -> None:
+    settings = replace(FAST, down_grace=0.3, backoff=BackoffPolicy(base=0.05, max=0.1))
+    async with FakeKubeApiServer() as server:
+        seed(server)
+        async with watching(server, settings) as (source, sink):
+            assert source.ready()
+            server.forbid("pods")
+            server.end_watches("pods")
+            await sink.wait_until(lambda: not source.ready())
+            assert source.status()["down"] == ["pods"]
+            assert source.status()["state"] == "down"
+            server.forbid("pods", forbidden=False)
+            await sink.wait_until(source.ready)
+
+
+@pytest.mark.parametrize("server_watch_list", [True, False], ids=["watch-list", "refused"])
+async def test_watch_list_syncs_and_relists_or_falls_back_to_lists(server_watch_list: bool) -> None:
+    settings = replace(FAST, watch_list=True)
+    async with FakeKubeApiServer(watch_list=server_watch_list) as server:
+        seed(server)
+        async with watching(server, settings) as (source, sink):
+            assert sink.state == model_state(server.all_objects())
+            server.stall_watches("pods")
+            server.delete("v1", "Pod", "p0", "shop")
+            server.create(pod("shop", "new", "10.0.9.9"))
+            server.compact()
+            server.drop_watches("pods")
+            await sink.wait_until(mirrors(server, sink))
+            pods = source.status()["collections"]["pods"]
+    initial = [r for r in server.requests if r.params.get("sendInitialEvents") == "true"]
+    lists = [r for r in server.requests if r.verb == "list"]
+    assert bool(initial)
+    assert (lists == []) == server_watch_list
+    assert pods["watch_list"] is server_watch_list
+    assert pods["relists"] >= 1
+    assert sink.redundant == 0

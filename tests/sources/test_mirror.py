@@ -80,3 +80,37 @@ def test_resync_emits_deletes_for_vanished_and_updates_for_changed_only() -> Non
     updates = mirror.resync([seen(kept, "1"), seen(renewed, "4"), seen(added, "5")])
     assert updates == [Delete(resource_key(gone)), convert(renewed), convert(added)]
     assert len(mirror) == 3
+
+
+def test_a_listing_in_pieces_deletes_what_it_did_not_name() -> None:
+    mirror = ObjectMirror(convert, Reports())
+    kept, dropped = namespace("kept"), namespace("dropped")
+    mirror.resync([seen(kept, "1"), seen(dropped, "2")])
+    mirror.begin_listing()
+    assert mirror.observe(seen(kept, "1")) is None
+    assert mirror.end_listing() == [Delete(resource_key(dropped))]
+    assert mirror.clear() == [Delete(resource_key(kept))]
+    assert len(mirror) == 0
+
+
+def test_a_verifying_listing_converts_objects_whose_version_looks_unchanged() -> None:
+    mirror = ObjectMirror(convert, Reports())
+    mirror.resync([seen(namespace("shop", team="a"), "7")])
+    changed = namespace("shop", team="b")  # restored etcd: same version, other content
+    mirror.begin_listing()
+    assert mirror.observe(seen(changed, "7")) is None
+    mirror.begin_listing(verify=True)
+    assert mirror.observe(seen(changed, "7")) == convert(changed)
+    assert mirror.end_listing() == []
+
+
+def test_touch_counts_a_known_version_as_listed_without_converting() -> None:
+    mirror = ObjectMirror(convert, Reports())
+    kept, dropped = namespace("kept"), namespace("dropped")
+    mirror.resync([seen(kept, "1"), seen(dropped, "2")])
+    mirror.begin_listing()
+    assert mirror.touch(resource_key(kept), "1")
+    assert not mirror.touch(resource_key(dropped), "3")  # another version: observe it
+    assert mirror.end_listing() == [Delete(resource_key(dropped))]
+    mirror.begin_listing(verify=True)
+    assert not mirror.touch(resource_key(kept), "1")

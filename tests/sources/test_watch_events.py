@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import itertools
 
+import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from dataplane.sources.kube_errors import MalformedEventError
-from dataplane.sources.watch_events import LineSplitter, parse_event
+from dataplane.sources.watch_events import LineSplitter, parse_event, peek_added
 
 
 @given(
@@ -67,3 +68,40 @@ def test_malformed_lines_raise_naming_the_resource(line: bytes, problem: str) ->
         parse_event("pods", line)
     assert info.value.resource == "pods"
     assert str(info.value).startswith("pods watch: ")
+
+
+def go_ordered_pod(**metadata: str) -> bytes:
+    """A watch line as the API server writes it: ObjectMeta fields in Go's order."""
+    meta = {"name": "web-1", "generateName": "web-", "namespace": "shop", "uid": "u-1"}
+    meta |= {"resourceVersion": "42", "creationTimestamp": "2026-01-01T00:00:00Z"}
+    meta |= metadata
+    obj = {"kind": "Pod", "apiVersion": "v1", "metadata": meta, "spec": {}}
+    return orjson.dumps({"type": "ADDED", "object": obj})
+
+
+def test_peek_reads_the_identity_and_version_of_a_go_ordered_added_event() -> None:
+    assert peek_added(go_ordered_pod(), namespaced=True) == ("shop", "web-1", "42")
+    namespace = b'{"type":"ADDED","object":{"kind":"Namespace","apiVersion":"v1",'
+    namespace += b'"metadata":{"name":"shop","uid":"u","resourceVersion":"7"}}}'
+    assert peek_added(namespace, namespaced=False) == ("", "shop", "7")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        go_ordered_pod().replace(b'"ADDED"', b'"MODIFIED"'),
+        go_ordered_pod(name='we"b'),  # an escape in the name
+        orjson.dumps(  # another field order: parsed, never guessed
+            {
+                "type": "ADDED",
+                "object": {
+                    "metadata": {"name": "web-1", "labels": {"resourceVersion": "1"}},
+                },
+            }
+        ),
+        b'{"type":"ADDED","object":{"metadata":{"name":"web-1","uid":"u","resourceVersion":"1"}}}',
+    ],
+    ids=["modified", "escaped", "other-order", "no-namespace"],
+)
+def test_peek_gives_up_on_anything_else(line: bytes) -> None:
+    assert peek_added(line, namespaced=True) is None

@@ -28,7 +28,7 @@ from dataplane.sources.kube_api import KubeApi, error_of, status_from_object
 from dataplane.sources.kube_errors import ApiResponseError, ApiStatusError, MalformedEventError
 from dataplane.sources.kube_resources import WatchedResource
 from dataplane.sources.managed_fields import loads
-from dataplane.sources.mirror import ObjectMirror, Observation, Reporter
+from dataplane.sources.mirror import Clearer, ObjectMirror, Observation, Reporter
 from dataplane.sources.reflector import (
     INITIAL_EVENTS_END,
     Action,
@@ -82,6 +82,7 @@ class ResourceWatcher:
         rng: random.Random,
         clock: Clock = time.monotonic,
         observe_lag: LagObserver | None = None,
+        clear: Clearer | None = None,
     ) -> None:
         self.resource = resource
         self.reflector = Reflector(resource, settings, rng)
@@ -92,7 +93,7 @@ class ResourceWatcher:
         self._observe_lag = observe_lag
         self._tune_gc = settings.tune_gc
         self._object_type = OBJECT_TYPES.get((resource.group_version, resource.kind))
-        self._mirror = ObjectMirror(convert, self._invalid)
+        self._mirror = ObjectMirror(convert, self._invalid, clear)
 
     @property
     def unreadable(self) -> bool:

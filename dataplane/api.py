@@ -96,7 +96,13 @@ class Dataplane:
         )
         self._engine = Engine(self.node_name, config)
         self._network_id = await self._find_network()
-        cni = SimulatedCni(self._engine, self.client, self._network_id)
+        cni = SimulatedCni(
+            self._engine,
+            self.client,
+            self._network_id,
+            self.options.applier.endpoint_poll_interval,
+            lambda: self.applier.reconciler.pending_endpoints(),
+        )
         self._applier = Applier(
             self._engine,
             self.client,

@@ -79,3 +79,19 @@ def test_the_protected_pod_is_programmed_not_the_open_one() -> None:
     assert engine.take_warnings() == (), "reported once"
     engine.apply([Delete(key("leftover"))])
     assert engine.warnings() == ()
+
+
+def test_pods_carry_their_creation_and_deletion_times_whichever_way_they_were_read() -> None:
+    import datetime
+
+    from dataplane.model import WorkloadEndpoint
+
+    as_text = pod("p", "2026-01-02T03:04:05Z", deleting=True)
+    as_datetime = pod("p", "2026-01-02T03:04:05Z")  # as YAML reads an unquoted time
+    as_datetime["metadata"]["creationTimestamp"] = datetime.datetime(
+        2026, 1, 2, 3, 4, 5, tzinfo=datetime.UTC
+    )
+    first, second = convert(as_text), convert(as_datetime)
+    assert isinstance(first.value, WorkloadEndpoint) and isinstance(second.value, WorkloadEndpoint)  # type: ignore[union-attr]
+    assert (first.value.created, first.value.deleting) == ("2026-01-02T03:04:05Z", True)  # type: ignore[union-attr]
+    assert (second.value.created, second.value.deleting) == ("2026-01-02T03:04:05Z", False)  # type: ignore[union-attr]

@@ -62,6 +62,15 @@ class EngineConfig:
         )
 
 
+def missing_tier_warning(tier: str, policies: Iterable[ResourceKey]) -> str:
+    """What is enforced for policies in a tier that does not exist."""
+    names = ", ".join(str(key) for key in policies)
+    return (
+        f"tier {tier!r} does not exist: {names} enforced in it after every tier with an "
+        "order (as Felix does), default action Deny"
+    )
+
+
 class Engine:
     """Everything between the sources and HNS, synchronous and deterministic.
 
@@ -81,6 +90,7 @@ class Engine:
         self.planner = Planner(self.config.acl_update_mode)
         self._saw_in_sync = False
         self._route_changes = RouteChanges()
+        self._warned: frozenset[str] = frozenset()
 
     def apply(self, updates: Iterable[Update]) -> None:
         """Feed updates to the calculation graph (nothing is compiled until ``plan``)."""
@@ -161,6 +171,23 @@ class Engine:
         """Fail-closed notes not reported before, up to the last refresh (for the daemon
         to log once)."""
         return self.compiler.take_notes()
+
+    def warnings(self) -> tuple[str, ...]:
+        """Ambiguous inputs the core resolved by a rule (addresses claimed by two local
+        pods, policies in tiers that do not exist), as of every update applied."""
+        conflicts = self.graph.address_conflicts().values()
+        tiers = self.graph.missing_tiers().items()
+        return (
+            *(conflict.describe() for conflict in conflicts),
+            *(missing_tier_warning(name, keys) for name, keys in tiers),
+        )
+
+    def take_warnings(self) -> tuple[str, ...]:
+        """``warnings`` not returned by an earlier call (for the caller to log once)."""
+        now = self.warnings()
+        new = tuple(w for w in now if w not in self._warned)
+        self._warned = frozenset(now)
+        return new
 
     def counters(self) -> dict[str, int]:
         """Deterministic operation counters of graph, compiler and planner."""

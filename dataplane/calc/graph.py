@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 
 from dataplane.calc.active_policies import ActivePolicies
+from dataplane.calc.address_claims import AddressClaims, AddressConflict
 from dataplane.calc.counters import CalcCounters
 from dataplane.calc.delta import Delta, EndpointPolicies
 from dataplane.calc.ipsets import IpSetCalculator
@@ -61,6 +62,7 @@ class CalcGraph:
         self._labeler = SelectorLabeler()
         self._items: dict[ResourceKey, Item] = {}
         self._local_labels = LocalLabels()
+        self._claims = AddressClaims()
         self.ipsets = IpSetCalculator(self._items, self._item_labels, self.counters)
         self._active = ActivePolicies(self._local_labels, self.counters)
         self._scanner = RuleScanner(self.ipsets, self.counters)
@@ -224,9 +226,19 @@ class CalcGraph:
         old, computed = self._set_item(key, new)
         if old == new:
             return
-        was_local = key in self._local_labels
         is_local = new is not None and new.node == self.node_name
-        if not is_local:
+        affected = self._claims.claim(key, new if is_local else None)
+        if len(affected) == 1:  # the usual case: no other local pod shares its addresses
+            self._sync_local(key, computed)
+            return
+        for other in sorted(affected):
+            self._sync_local(other, computed if other == key else None)
+
+    def _sync_local(self, key: ResourceKey, computed: dict[str, str] | None) -> None:
+        """Make ``key`` a policy target iff it is local and owns every address it claims
+        (a pod shadowed by another claiming its address is not programmed)."""
+        was_local = key in self._local_labels
+        if not self._claims.owns_all(key):
             if was_local:
                 self._active.remove_endpoint(key, self._local_labels.pop(key))
             return
@@ -236,6 +248,15 @@ class CalcGraph:
             self._active.add_endpoint(key, labels)
         else:
             self._active.update_endpoint(key, previous, labels)
+
+    def missing_tiers(self) -> Mapping[str, tuple[ResourceKey, ...]]:
+        """Tiers that policies which may apply here name but that do not exist (Felix
+        sorts them last and still enforces them: so does the resolver)."""
+        return self._active.missing_tiers()
+
+    def address_conflicts(self) -> Mapping[str, AddressConflict]:
+        """Addresses claimed by more than one local pod, with the one programmed."""
+        return self._claims.conflicts()
 
     # -- namespaces and service accounts ---------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from dataplane.convert.fields import Field
@@ -12,7 +13,8 @@ from dataplane.convert.labels import read_labels, shared_labels, valid_labels
 from dataplane.convert.nets import read_ip
 from dataplane.convert.protocols import K8S_PROTOCOLS, read_k8s_protocol
 from dataplane.model import Delete, NamedPort, Namespace, ServiceAccount, WorkloadEndpoint
-from dataplane.model.wellknown import K8S_NAMESPACE_NAME_LABEL
+from dataplane.model.labels import Labels
+from dataplane.model.wellknown import CALICO_NAME_LABEL, K8S_NAMESPACE_NAME_LABEL
 
 FINISHED_POD_PHASES = frozenset({"Succeeded", "Failed"})
 DEFAULT_SERVICE_ACCOUNT = "default"
@@ -22,21 +24,26 @@ _CANONICAL_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
 
 
 def convert_namespace(identity: ObjectIdentity, obj: Field) -> Namespace:
-    """A Namespace, with the ``kubernetes.io/metadata.name`` label the API server sets."""
+    """A Namespace, with the ``kubernetes.io/metadata.name`` label the API server sets
+    (unless given) and Calico's ``projectcalico.org/name`` (always its name)."""
     name = identity.key.name
     labels = read_labels(obj.get("metadata").get("labels"))
-    if K8S_NAMESPACE_NAME_LABEL not in labels:
-        labels = shared_labels({**labels, K8S_NAMESPACE_NAME_LABEL: name})
-    return Namespace(name=name, labels=labels)
+    named = {K8S_NAMESPACE_NAME_LABEL: name, **labels, CALICO_NAME_LABEL: name}
+    return Namespace(name=name, labels=_with(labels, named))
 
 
 def convert_service_account(identity: ObjectIdentity, obj: Field) -> ServiceAccount:
-    """A ServiceAccount with its labels."""
+    """A ServiceAccount with its labels and Calico's ``projectcalico.org/name``."""
+    labels = read_labels(obj.get("metadata").get("labels"))
+    named = {**labels, CALICO_NAME_LABEL: identity.key.name}
     return ServiceAccount(
-        namespace=identity.key.namespace,
-        name=identity.key.name,
-        labels=read_labels(obj.get("metadata").get("labels")),
+        namespace=identity.key.namespace, name=identity.key.name, labels=_with(labels, named)
     )
+
+
+def _with(labels: Labels, wanted: dict[str, str]) -> Labels:
+    """``labels`` itself when it already is ``wanted``, else ``wanted`` shared."""
+    return labels if labels == wanted else shared_labels(wanted)
 
 
 def convert_pod(identity: ObjectIdentity, obj: Field) -> WorkloadEndpoint | Delete:
@@ -76,8 +83,11 @@ def _plain_pod(identity: ObjectIdentity, obj: dict[str, Any]) -> WorkloadEndpoin
         return Delete(identity.key)
     node = spec.get("nodeName")
     account, legacy_account = spec.get("serviceAccountName"), spec.get("serviceAccount")
-    labels = obj["metadata"].get("labels")
+    metadata = obj["metadata"]
+    labels, created = metadata.get("labels"), metadata.get("creationTimestamp")
     if not (_is_text(node) and _is_text(account) and _is_text(legacy_account)):
+        return None
+    if not _is_text(created):
         return None
     if labels is not None and type(labels) is not dict:
         return None
@@ -93,6 +103,8 @@ def _plain_pod(identity: ObjectIdentity, obj: dict[str, Any]) -> WorkloadEndpoin
         labels=checked_labels,
         ports=ports,
         service_account=account or legacy_account or DEFAULT_SERVICE_ACCOUNT,
+        created=created or "",
+        deleting=metadata.get("deletionTimestamp") is not None,
     )
 
 
@@ -196,15 +208,28 @@ def _checked_pod(identity: ObjectIdentity, obj: Field) -> WorkloadEndpoint | Del
         or spec.get("serviceAccount").text("")
         or DEFAULT_SERVICE_ACCOUNT
     )
+    metadata = obj.get("metadata")
     return WorkloadEndpoint(
         namespace=identity.key.namespace,
         name=identity.key.name,
         node=spec.get("nodeName").text(""),
         addresses=addresses,
-        labels=read_labels(obj.get("metadata").get("labels")),
+        labels=read_labels(metadata.get("labels")),
         ports=_named_ports(spec),
         service_account=service_account,
+        created=_timestamp(metadata.get("creationTimestamp")),
+        deleting=not metadata.get("deletionTimestamp").missing,
     )
+
+
+def _timestamp(field: Field) -> str:
+    """An RFC 3339 time as ``YYYY-MM-DDTHH:MM:SSZ`` (YAML may have read it as a datetime)."""
+    if isinstance(field.value, datetime):
+        moment = field.value
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return field.text("")
 
 
 def _pod_addresses(status: Field) -> tuple[str, ...]:

@@ -99,7 +99,12 @@ ANY_ENTITY = EntityMatch()
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """One rule of a policy; every given match must hold (AND)."""
+    """One rule of a policy; every given match must hold (AND).
+
+    ``invalid`` (the validation error) marks a rule that could not be read: it
+    is enforced fail-closed, an Allow allowing nothing and a Deny denying
+    everything, whatever its matches say (see docs/resources.md).
+    """
 
     action: Action
     protocol: int | None = None
@@ -110,6 +115,7 @@ class Rule:
     source: EntityMatch = ANY_ENTITY
     destination: EntityMatch = ANY_ENTITY
     has_http_match: bool = False
+    invalid: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,3 +145,8 @@ class Policy:
     def rules(self, direction: Direction) -> tuple[Rule, ...]:
         """The rules for one direction."""
         return self.ingress if direction is Direction.INGRESS else self.egress
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """Why parts of this policy could not be read (empty when it is valid)."""
+        return tuple(r.invalid for r in self.ingress + self.egress if r.invalid is not None)

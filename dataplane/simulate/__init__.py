@@ -1,7 +1,12 @@
 """Reachability through the real pipeline: manifests, Engine, simulated HNS, its classifier."""
 
 from dataplane.simulate.cluster import SimulatedCluster, simulate
-from dataplane.simulate.manifests import LoadedManifests, ManifestProblem, load_manifests
+from dataplane.simulate.manifests import (
+    LoadedManifests,
+    ManifestProblem,
+    address_conflicts,
+    load_manifests,
+)
 from dataplane.simulate.node import (
     SIMULATED_NODE,
     SimulatedNode,
@@ -38,6 +43,7 @@ __all__ = [
     "SimulatedCluster",
     "SimulatedNode",
     "SimulationError",
+    "address_conflicts",
     "connection",
     "load_manifests",
     "on_node",

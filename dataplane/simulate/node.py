@@ -217,8 +217,12 @@ class SimulatedNode:
         verdict = simulator.classify(
             endpoint_id, direction, protocol, local_ip, local_port, remote_ip, remote_port
         )
+        rule = self.engine.acl_origin(key, verdict.acl_id) if verdict.acl_id else None
         origin = self._origin(key, verdict.acl_id) if verdict.acl_id else "no policy"
-        return SideVerdict(pod, label, verdict.allowed, verdict.acl_id, origin)
+        notes = (
+            () if rule is None else tuple(n for n in self.notes(pod) if n.startswith(rule + " ("))
+        )
+        return SideVerdict(pod, label, verdict.allowed, verdict.acl_id, origin, notes)
 
     def _origin(self, key: ResourceKey, acl_id: str) -> str:
         """What an ACL was compiled from, as the engine recorded it."""

@@ -31,6 +31,8 @@ class SideVerdict:
     ``allowed`` is None when the pod is not on the simulated node (its rules
     are another node's business). ``origin`` says where the deciding ACL came
     from: a policy and rule, "default deny", "no policy", or why unknown.
+    ``notes``: the fail-closed notes of the rule it names (compiled to deny
+    more, or allow less, than written).
     """
 
     pod: str
@@ -38,6 +40,7 @@ class SideVerdict:
     allowed: bool | None
     acl_id: str
     origin: str
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +117,7 @@ class ConnectionVerdict:
             state = {True: "allowed", False: "denied", None: "unknown"}[side.allowed]
             acl = f" by ACL {side.acl_id}" if side.acl_id else ""
             lines.append(f"  {side.direction:<7} of {side.pod}: {state}{acl} ({side.origin})")
+            lines.extend(f"    fail-closed: {note}" for note in side.notes)
             if side is self.egress and self.hop is not None:
                 hop = self.hop
                 state = "delivered" if hop.delivered else "not delivered"

@@ -28,7 +28,7 @@ from dataplane.sources.kube_api import KubeApi, error_of, status_from_object
 from dataplane.sources.kube_errors import ApiResponseError, ApiStatusError, MalformedEventError
 from dataplane.sources.kube_resources import WatchedResource
 from dataplane.sources.managed_fields import loads
-from dataplane.sources.mirror import ObjectMirror, Observation, Reporter
+from dataplane.sources.mirror import Clearer, ObjectMirror, Observation, Reporter
 from dataplane.sources.reflector import (
     INITIAL_EVENTS_END,
     Action,
@@ -82,6 +82,7 @@ class ResourceWatcher:
         rng: random.Random,
         clock: Clock = time.monotonic,
         observe_lag: LagObserver | None = None,
+        clear: Clearer | None = None,
     ) -> None:
         self.resource = resource
         self.reflector = Reflector(resource, settings, rng)
@@ -93,7 +94,7 @@ class ResourceWatcher:
         self._tune_gc = settings.tune_gc
         self._object_type = OBJECT_TYPES.get((resource.group_version, resource.kind))
         self._peek = False
-        self._mirror = ObjectMirror(convert, self._invalid)
+        self._mirror = ObjectMirror(convert, self._invalid, clear)
 
     @property
     def unreadable(self) -> bool:
@@ -302,13 +303,14 @@ class ResourceWatcher:
     def _known(self, line: bytes) -> str | None:
         """The version of an initial event whose object the mirror has at that version
         (a relist through WatchList), read without parsing the line; else None."""
-        if self._object_type is None or not self._peek:
+        if self._object_type is None or self._object_type.kind is None or not self._peek:
             return None
+        kind = self._object_type.kind
         peeked = peek_added(line, self._object_type.namespaced)
         if peeked is None:
             return None
         namespace, name, version = peeked
-        key = ResourceKey(self._object_type.kind, namespace, name)
+        key = ResourceKey(kind, namespace, name)
         return version if self._mirror.touch(key, version) else None
 
     def _parse(self, line: bytes) -> WatchEvent | None:

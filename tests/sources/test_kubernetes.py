@@ -356,6 +356,9 @@ async def test_invalid_objects_are_reported_and_the_previous_version_kept() -> N
             await sink.wait_until(lambda: len(sink.problems) == 2)
             assert sink.problems[1][0] == "networking.k8s.io/v1 NetworkPolicy shop/p"
             assert sink.state[policy_key] == valid
+            server.update(k8s_policy("shop", "p", port=443))
+            await sink.wait_until(lambda: bool(sink.cleared))
+            assert sink.cleared == ["networking.k8s.io/v1 NetworkPolicy shop/p"]
 
             server.delete("networking.k8s.io/v1", "NetworkPolicy", "p", "shop")
             server.delete("v1", "Pod", "bad-ip", "shop")

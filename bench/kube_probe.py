@@ -64,6 +64,9 @@ class LagSink:
     def invalid(self, origin: str, error: Exception) -> None:
         self.dp.invalid(origin, error)
 
+    def valid(self, origin: str) -> None:
+        self.dp.valid(origin)
+
 
 def post(url: str) -> Any:
     request = urllib.request.Request(url, method="POST")

@@ -15,14 +15,36 @@ import anyio
 from anyio.abc import TaskGroup
 
 from dataplane.apply.applier import Applier
+from dataplane.apply.route_sync import RouteSync
 from dataplane.apply.simcni import SimulatedCni
-from dataplane.config import ApplierConfig
+from dataplane.config import ApplierConfig, VxlanConfig
 from dataplane.engine import Engine, EngineConfig
+from dataplane.errors import UnreadableError
 from dataplane.hns import HcnClient
 from dataplane.metrics import Metrics
-from dataplane.model import InSync, Update, Upsert
+from dataplane.model import Delete, InSync, Update, Upsert
 
 log = logging.getLogger(__name__)
+
+_UPDATE_TYPES = (Upsert, Delete, InSync)
+
+
+def _updates(updates: Iterable[Update]) -> list[Update]:
+    """``updates`` as a list, or TypeError naming what was given instead."""
+    if isinstance(updates, (*_UPDATE_TYPES, str, bytes, Mapping)) or not isinstance(
+        updates, Iterable
+    ):
+        raise TypeError(
+            f"Dataplane.feed: expected an iterable of Upsert, Delete or InSync, "
+            f"got {type(updates).__name__}"
+        )
+    batch = list(updates)
+    for update in batch:
+        if not isinstance(update, _UPDATE_TYPES):
+            raise TypeError(
+                f"Dataplane.feed: expected Upsert, Delete or InSync, got {type(update).__name__}"
+            )
+    return batch
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -30,10 +52,12 @@ class DataplaneOptions:
     """How a ``Dataplane`` programs HNS (all optional)."""
 
     network_name: str = "hns-dataplane"
+    network_type: str = "L2Bridge"
     create_network: bool = False
     manage_endpoints: bool = False
     engine_overrides: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     applier: ApplierConfig = dataclasses.field(default_factory=ApplierConfig)
+    vxlan: VxlanConfig = dataclasses.field(default_factory=VxlanConfig)
 
 
 class Dataplane:
@@ -57,23 +81,32 @@ class Dataplane:
         self.options = options or DataplaneOptions()
         self.metrics = metrics or Metrics()
         self.invalid_resources: dict[str, str] = {}
+        self.unreadable: dict[str, str] = {}
         self.updates_received = 0
+        self._sources: dict[str, Any] = {}
+        self._closed = False
         self._engine: Engine | None = None
         self._applier: Applier | None = None
         self._network_id = ""
         self._stack: AsyncExitStack | None = None
-        self._sources: dict[str, Any] = {}
 
     # -- lifecycle --------------------------------------------------------------
 
     async def __aenter__(self) -> Dataplane:
         features = await self.client.features()
         config = dataclasses.replace(
-            EngineConfig.for_features(features), **dict(self.options.engine_overrides)
+            EngineConfig.for_features(features),
+            **{"vxlan_vni": self.options.vxlan.vni, **self.options.engine_overrides},
         )
         self._engine = Engine(self.node_name, config)
         self._network_id = await self._find_network()
-        cni = SimulatedCni(self._engine, self.client, self._network_id)
+        cni = SimulatedCni(
+            self._engine,
+            self.client,
+            self._network_id,
+            self.options.applier.endpoint_poll_interval,
+            lambda: self.applier.reconciler.pending_endpoints(),
+        )
         self._applier = Applier(
             self._engine,
             self.client,
@@ -81,6 +114,7 @@ class Dataplane:
             self.options.applier,
             self.metrics,
             before_cycle=cni.sync if self.options.manage_endpoints else None,
+            routes=self._route_sync(),
         )
         self.metrics.watch_core(self._engine.counters)
         self.metrics.read_endpoint_gauges(self._endpoint_gauges)
@@ -105,7 +139,21 @@ class Dataplane:
         tb: TracebackType | None,
     ) -> bool | None:
         assert self._stack is not None
+        self._closed = True
         return await self._stack.__aexit__(exc_type, exc, tb)
+
+    def _route_sync(self) -> RouteSync | None:
+        vxlan = self.options.vxlan
+        if vxlan.enabled == "off":
+            return None
+        return RouteSync(
+            self.engine,
+            self.client,
+            vxlan,
+            vxlan.network or self.options.network_name,
+            self.options.applier,
+            self.metrics,
+        )
 
     async def _find_network(self) -> str:
         name = self.options.network_name
@@ -114,7 +162,7 @@ class Dataplane:
             return found[0]
         if not self.options.create_network:
             raise LookupError(f"no HNS network named {name!r}")
-        return await self.client.create_network(name)
+        return await self.client.create_network(name, self.options.network_type)
 
     # -- feeding ----------------------------------------------------------------
 
@@ -131,8 +179,14 @@ class Dataplane:
         return self._applier
 
     def feed(self, updates: Iterable[Update]) -> int:
-        """Apply updates to the core; return the generation to wait for."""
-        batch = list(updates)
+        """Apply updates to the core; return the generation to wait for.
+
+        Raises TypeError for anything but an iterable of model updates
+        (``Upsert``, ``Delete``, ``InSync``) and RuntimeError once closed.
+        """
+        if self._closed:
+            raise RuntimeError("Dataplane.feed: the dataplane is closed")
+        batch = _updates(updates)
         self.updates_received += len(batch)
         with self.metrics.calc_seconds.time():
             syncing = not self.engine.in_sync
@@ -152,6 +206,8 @@ class Dataplane:
         )
         for kind, count in kinds.items():
             self.metrics.events.labels(str(kind)).inc(count)
+        for warning in self.engine.take_warnings():
+            log.warning("%s", warning)
         self.applier.notify()
         return self.applier.generation
 
@@ -160,10 +216,19 @@ class Dataplane:
         self.feed(batch)
 
     def invalid(self, origin: str, error: Exception) -> None:
-        """``UpdateSink``: a resource failed validation; what was programmed stays."""
+        """``UpdateSink``: a resource failed validation (see docs/resources.md for what
+        is enforced then); an unreadable document keeps the agent not ready."""
         self.invalid_resources[origin] = str(error)
+        if isinstance(error, UnreadableError):
+            self.unreadable[origin] = str(error)
         self.metrics.invalid.inc()
         log.error("invalid resource %s: %s", origin, error)
+
+    def valid(self, origin: str) -> None:
+        """``UpdateSink``: what was reported under ``origin`` is fixed or gone."""
+        if self.invalid_resources.pop(origin, None) is not None:
+            log.info("resource %s is valid again (or gone)", origin)
+        self.unreadable.pop(origin, None)
 
     async def run_source(self, source: Any, name: str | None = None) -> None:
         """Run a source (``dataplane.sources``) into this dataplane until cancelled.
@@ -184,7 +249,12 @@ class Dataplane:
 
     @property
     def ready(self) -> bool:
-        """True after the first complete programming following the initial sync."""
+        """True after the first complete programming following the initial sync, while
+        no document is unreadable."""
+        return self._programmed and not self.unreadable
+
+    @property
+    def _programmed(self) -> bool:
         return self._applier is not None and self._applier.ready.is_set()
 
     def _endpoint_gauges(self) -> dict[str, int]:
@@ -201,9 +271,15 @@ class Dataplane:
         return {"acls": acls, "fail_closed": fail_closed, "pending": pending}
 
     def not_ready(self) -> list[str]:
-        """Why the agent is not ready (empty when ready): not yet programmed after the
+        """Why the agent is not ready (empty when ready): a document that cannot be
+        read (it may hold a policy nobody enforces), not yet programmed after the
         initial sync, or a source whose watches have been down past their grace."""
-        reasons = [] if self.ready else ["the initial sync is not programmed yet"]
+        reasons = [
+            f"unreadable document: {error} at {origin}"
+            for origin, error in sorted(self.unreadable.items())
+        ]
+        if not self._programmed:
+            reasons.append("the initial sync is not programmed yet")
         for name, source in self._sources.items():
             down = getattr(source, "down", None)
             if callable(down):
@@ -241,8 +317,12 @@ class Dataplane:
             "generation": self.applier.generation,
             "programmed_generation": self.applier.programmed_generation,
             "endpoints": endpoints,
+            "not_ready": self.not_ready(),
+            "warnings": list(self.engine.warnings()),
             "invalid_resources": dict(self.invalid_resources),
             "admin_policies": self._admin_status(),
+            "routes": self.applier.routes.status() if self.applier.routes else {"enabled": "off"},
+            "unreadable_documents": dict(self.unreadable),
             "sources": {name: source.status() for name, source in self._sources.items()},
             "counters": self.counters(),
         }

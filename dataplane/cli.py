@@ -31,7 +31,7 @@ def _add_run(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _run(args: argparse.Namespace) -> int:
-    from dataplane.daemon import run_agent
+    from dataplane.daemon import StartupError, run_agent
 
     flags = {
         k: getattr(args, k)
@@ -51,7 +51,11 @@ def _run(args: argparse.Namespace) -> int:
         print(f"hns-dataplane: configuration error: {err}", file=sys.stderr)
         return 2
     setup_logging(config.log_format, config.log_level)
-    return anyio.run(run_agent, config)
+    try:
+        return anyio.run(run_agent, config)
+    except StartupError as err:
+        print(f"hns-dataplane: {err}", file=sys.stderr)
+        return 2
 
 
 def _version(_args: argparse.Namespace) -> int:
@@ -66,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="hns-dataplane",
         description="Kubernetes and Calico network policy for Windows HNS.",
     )
+    parser.add_argument("--version", action="version", version=f"hns-dataplane {__version__}")
     subparsers = parser.add_subparsers(dest="subcommand", required=True)
     _add_run(subparsers)
     cli_simulate.register(subparsers)

@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from dataplane.model import Update
+
 if TYPE_CHECKING:
-    from dataplane.simulate import LoadedManifests, Probe
+    from dataplane.simulate import Probe, SimulatedCluster, SimulatedNode
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -59,27 +62,67 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--keep-going",
         action="store_true",
-        help="evaluate the valid manifests even if some are invalid (exit status stays 1)",
+        help=(
+            "evaluate even if some documents are invalid or ignored, or pods share an "
+            "address (they are still printed; exit status 1)"
+        ),
     )
 
 
-def _load(args: argparse.Namespace) -> LoadedManifests | None:
-    """Read the manifests, report problems on stderr; None when they stop the run."""
-    from dataplane.simulate import load_manifests
+@dataclass(frozen=True, slots=True)
+class _Input:
+    """Updates ready to simulate, and whether something was wrong with them."""
+
+    updates: list[Update]
+    failed: bool
+
+
+def _load(args: argparse.Namespace) -> _Input | int:
+    """Read the manifests and report on stderr; an exit status when they stop the run.
+
+    Invalid or ignored documents: exit 1 (unless --keep-going); two pods claiming
+    one address on the simulated node: exit 2 before anything is programmed
+    (unless --keep-going: the agent's rule picks one and it is said).
+    """
+    from dataplane.simulate import SIMULATED_NODE, address_conflicts, load_manifests, on_node
+    from dataplane.simulate.cluster import node_names
 
     loaded = load_manifests(args.paths)
-    for ignored in loaded.ignored:
-        print(f"hns-dataplane: ignored: {ignored}", file=sys.stderr)
+    for skipped in loaded.ignored:
+        print(f"hns-dataplane: {skipped}", file=sys.stderr)
     for problem in loaded.problems:
         print(f"hns-dataplane: invalid: {problem}", file=sys.stderr)
     if loaded.problems and not args.keep_going:
         print(
-            f"hns-dataplane: {len(loaded.problems)} invalid manifest(s); "
+            f"hns-dataplane: {len(loaded.problems)} invalid or ignored document(s); "
             "fix them or pass --keep-going",
             file=sys.stderr,
         )
-        return None
-    return loaded
+        return 1
+    node = args.node or SIMULATED_NODE
+    updates: list[Update] = list(loaded.updates) if args.node else on_node(loaded.updates, node)
+    conflicts = address_conflicts(updates, node)  # a whole cluster: every pod counts
+    if not args.node and node_names(loaded.updates):
+        updates = list(loaded.updates)  # each Node simulated with its own pods
+    for conflict in conflicts:
+        print(f"hns-dataplane: duplicate pod address: {conflict}", file=sys.stderr)
+    if conflicts and not args.keep_going:
+        return 2
+    return _Input(updates, bool(loaded.problems or conflicts))
+
+
+def _warn(simulated: SimulatedNode | SimulatedCluster) -> None:
+    """The core's warnings other than address conflicts (already said), each once."""
+    from dataplane.simulate import SimulatedCluster
+
+    nodes = simulated.nodes.values() if isinstance(simulated, SimulatedCluster) else [simulated]
+    said: set[str] = set()
+    for node in nodes:
+        said |= {c.describe() for c in node.engine.graph.address_conflicts().values()}
+        for warning in node.engine.warnings():
+            if warning not in said:
+                said.add(warning)
+                print(f"hns-dataplane: warning: {warning}", file=sys.stderr)
 
 
 def _parse_probes(texts: list[str] | None) -> tuple[Probe, ...]:
@@ -89,7 +132,7 @@ def _parse_probes(texts: list[str] | None) -> tuple[Probe, ...]:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from dataplane.simulate import ProbeError, reachability, simulate_node
+    from dataplane.simulate import ProbeError, reachability, simulate
 
     try:
         probes = _parse_probes(args.probe)
@@ -97,18 +140,20 @@ def _simulate(args: argparse.Namespace) -> int:
         print(f"hns-dataplane: {err}", file=sys.stderr)
         return 2
     loaded = _load(args)
-    if loaded is None:
-        return 1
-    result = reachability(simulate_node(loaded.updates, args.node), probes)
+    if isinstance(loaded, int):
+        return loaded
+    node = simulate(loaded.updates, args.node)
+    _warn(node)
+    result = reachability(node, probes)
     if args.format == "json":
         print(json.dumps(result.to_json()))
     else:
         print(result.to_table())
-    return 1 if loaded.problems else 0
+    return 1 if loaded.failed else 0
 
 
 def _explain(args: argparse.Namespace) -> int:
-    from dataplane.simulate import Probe, ProbeError, connection, simulate_node
+    from dataplane.simulate import Probe, ProbeError, connection, simulate
 
     try:
         probe = Probe.parse(args.probe)
@@ -116,9 +161,10 @@ def _explain(args: argparse.Namespace) -> int:
         print(f"hns-dataplane: {err}", file=sys.stderr)
         return 2
     loaded = _load(args)
-    if loaded is None:
-        return 1
-    node = simulate_node(loaded.updates, args.node)
+    if isinstance(loaded, int):
+        return loaded
+    node = simulate(loaded.updates, args.node)
+    _warn(node)
     for pod in (args.source, args.destination):
         if pod not in node.pods:
             known = ", ".join(sorted(node.pods)) or "none"
@@ -127,4 +173,4 @@ def _explain(args: argparse.Namespace) -> int:
     verdict = connection(node, args.source, args.destination, probe)
     output: Any = verdict.to_json() if args.format == "json" else verdict.to_text()
     print(json.dumps(output) if args.format == "json" else output)
-    return 1 if loaded.problems else 0
+    return 1 if loaded.failed else 0

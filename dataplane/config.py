@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +34,16 @@ class ApplierConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class VxlanConfig:
+    """Overlay routes (``RemoteSubnetRoute``), as Felix's Windows VXLAN manager programs them."""
+
+    enabled: str = "auto"
+    network: str = ""
+    vni: int = 4096
+    port: int = 4789
+
+
+@dataclass(frozen=True, slots=True)
 class SimulatorConfig:
     """Settings of the embedded HNS simulator (``hns: sim``).
 
@@ -42,6 +54,7 @@ class SimulatorConfig:
     call_latency_us: int = 0
     acl_latency_us: int = 0
     manage_endpoints: bool = True
+    network_type: str = "L2Bridge"
     update: str = ""
     acl_remove: str = ""
     set_side: str = ""
@@ -76,8 +89,10 @@ class AgentConfig:
     set_side: str = "npm"
     host_rules: bool = True
     directory_poll_interval: float = 0.5
+    directory_empty_file_grace: float = 30.0
     applier: ApplierConfig = field(default_factory=ApplierConfig)
     simulator: SimulatorConfig = field(default_factory=SimulatorConfig)
+    vxlan: VxlanConfig = field(default_factory=VxlanConfig)
     kubernetes: WatchSettings = field(default_factory=WatchSettings)
 
     def validate(self) -> AgentConfig:
@@ -100,10 +115,93 @@ class AgentConfig:
             raise ConfigError("max_addresses_per_acl: must be at least 1")
         if self.applier.max_concurrency < 1:
             raise ConfigError("applier.max_concurrency: must be at least 1")
+        _validate_vxlan(self.vxlan)
+        _one_of("simulator.network_type", self.simulator.network_type, ("L2Bridge", "Overlay"))
+        for name in _POSITIVE:
+            _positive(name, _setting(self, name))
+        for name in _NOT_NEGATIVE:
+            _not_negative(name, _setting(self, name))
+        if self.applier.retry_max < self.applier.retry_base:
+            raise ConfigError(
+                f"applier.retry_max: {self.applier.retry_max} is less than "
+                f"applier.retry_base ({self.applier.retry_base})"
+            )
+        simulator_version(self.simulator.version)
         _check_simulator(self.simulator)
         if self.datastore != "kubernetes" and not Path(self.datastore).exists():
             raise ConfigError(f"datastore: no such file or directory: {self.datastore}")
         return self
+
+
+def _validate_vxlan(vxlan: VxlanConfig) -> None:
+    _one_of("vxlan.enabled", vxlan.enabled, ("auto", "on", "off"))
+    if not 4096 <= vxlan.vni <= 65535:
+        raise ConfigError(f"vxlan.vni: {vxlan.vni} is not in 4096..65535")
+    if not 1 <= vxlan.port <= 65535:
+        raise ConfigError(f"vxlan.port: {vxlan.port} is not in 1..65535")
+    try:
+        re.compile(vxlan.network)
+    except re.error as err:
+        raise ConfigError(f"vxlan.network: not a regular expression: {err}") from None
+
+
+_POSITIVE = (
+    "directory_poll_interval",
+    "applier.retry_base",
+    "applier.retry_max",
+    "applier.resync_interval",
+    "applier.endpoint_poll_interval",
+    "applier.progress_interval",
+)
+_NOT_NEGATIVE = (
+    "directory_empty_file_grace",
+    "applier.batch_window",
+    "simulator.call_latency_us",
+    "simulator.acl_latency_us",
+)
+
+
+def _setting(config: AgentConfig, name: str) -> float:
+    value: Any = config
+    for part in name.split("."):
+        value = getattr(value, part)
+    return float(value)
+
+
+def _positive(name: str, value: float) -> None:
+    if not value > 0 or value != value or value == float("inf"):
+        raise ConfigError(f"{name}: must be a positive number of seconds, got {value!r}")
+
+
+def _not_negative(name: str, value: float) -> None:
+    if not value >= 0 or value == float("inf"):
+        raise ConfigError(f"{name}: must not be negative, got {value!r}")
+
+
+def simulator_version(text: str) -> tuple[int, int]:
+    """``simulator.version`` ("MAJOR.MINOR") as numbers; ``ConfigError`` if malformed."""
+    major, dot, minor = text.partition(".")
+    if not (dot and major.isdigit() and minor.isdigit()):
+        raise ConfigError(f"simulator.version: expected MAJOR.MINOR (e.g. 15.0), got {text!r}")
+    return int(major), int(minor)
+
+
+def kubeconfig_problem(kubeconfig: str | None) -> str | None:
+    """Why the Kubernetes datastore has no way in (None: the kubeconfig given exists,
+    or there is an in-cluster or default one). Reads the environment."""
+    if kubeconfig is not None:
+        return None if Path(kubeconfig).is_file() else f"kubeconfig: no such file: {kubeconfig}"
+    if "KUBERNETES_SERVICE_HOST" in os.environ:
+        return None
+    default = os.environ.get("KUBECONFIG", "").split(os.pathsep)[0] or str(
+        Path.home() / ".kube" / "config"
+    )
+    if Path(default).is_file():
+        return None
+    return (
+        "kubeconfig: --datastore kubernetes needs --kubeconfig, a KUBECONFIG or "
+        f"~/.kube/config file, or to run in a pod (no {default})"
+    )
 
 
 def _check_simulator(config: SimulatorConfig) -> None:

@@ -11,7 +11,7 @@ import anyio
 import orjson
 
 from dataplane.api import Dataplane, DataplaneOptions
-from dataplane.config import AgentConfig, listen_address
+from dataplane.config import AgentConfig, kubeconfig_problem, listen_address, simulator_version
 from dataplane.hns import HcnClient, simulator
 from dataplane.http import HttpServer
 from dataplane.metrics import Metrics
@@ -42,7 +42,11 @@ def _make_source(config: AgentConfig, metrics: Metrics) -> Any:
         )
     from dataplane.sources.directory import DirectorySource
 
-    return DirectorySource(config.datastore, poll_interval=config.directory_poll_interval)
+    return DirectorySource(
+        config.datastore,
+        poll_interval=config.directory_poll_interval,
+        empty_grace=config.directory_empty_file_grace,
+    )
 
 
 def _routes(dp: Dataplane) -> dict[str, Any]:
@@ -88,11 +92,36 @@ async def _report_progress(dp: Dataplane, interval: float) -> None:
         last_events, last_time, last_line = events, now, line
 
 
+class StartupError(Exception):
+    """The agent cannot start as configured; raised before HNS is touched."""
+
+
 async def run_agent(config: AgentConfig) -> int:
-    """Run until SIGINT/SIGTERM; return the process exit status."""
-    sim = config.hns == "sim" or (config.hns == "auto" and not HcnClient.dll_available())
+    """Run until SIGINT/SIGTERM; return the process exit status.
+
+    Raises StartupError (before anything touches HNS) when the Kubernetes
+    datastore has no kubeconfig, ``hns: dll`` is asked for where there is no
+    HNS, or the listen address cannot be bound.
+    """
+    if config.datastore == "kubernetes" and (problem := kubeconfig_problem(config.kubeconfig)):
+        raise StartupError(problem)
+    dll = HcnClient.dll_available()
+    if config.hns == "dll" and not dll:
+        raise StartupError("hns: dll: computenetwork.dll is not available on this machine")
+    sim = config.hns == "sim" or (config.hns == "auto" and not dll)
+    host, port = listen_address(config.listen)
+    try:
+        listener = await anyio.create_tcp_listener(local_host=host, local_port=port)
+    except OSError as error:
+        message = f"listen: cannot listen on {config.listen}: {error.strerror or error}"
+        raise StartupError(message) from None
+    async with listener:
+        return await _run(config, sim, listener)
+
+
+async def _run(config: AgentConfig, sim: bool, listener: Any) -> int:
     if sim:
-        major, minor = (int(p) for p in config.simulator.version.split("."))
+        major, minor = simulator_version(config.simulator.version)
         simulator.configure(
             version=(major, minor),
             call_latency_us=config.simulator.call_latency_us,
@@ -101,12 +130,13 @@ async def run_agent(config: AgentConfig) -> int:
         )
     options = DataplaneOptions(
         network_name=config.network_name,
+        network_type=config.simulator.network_type,
         create_network=sim,
         manage_endpoints=sim and config.simulator.manage_endpoints,
         engine_overrides=_engine_overrides(config),
         applier=config.applier,
+        vxlan=config.vxlan,
     )
-    host, port = listen_address(config.listen)
     metrics = Metrics()
     source = _make_source(config, metrics)
     async with (
@@ -115,7 +145,7 @@ async def run_agent(config: AgentConfig) -> int:
         anyio.create_task_group() as tg,
     ):
         tg.start_soon(dp.run_source, source)
-        tg.start_soon(HttpServer(_routes(dp)).serve, host, port)
+        tg.start_soon(HttpServer(_routes(dp)).serve_listener, listener)
         tg.start_soon(_report_progress, dp, config.applier.progress_interval)
         with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
             async for signum in signals:

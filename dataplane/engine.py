@@ -6,12 +6,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from dataplane.calc import CalcGraph
+from dataplane.calc import DEFAULT_VNI, CalcGraph, RouteChanges
 from dataplane.calc.admin_summary import AdminSummary, summarize
 from dataplane.compile import AclCompiler, CompileConfig, EndpointStatus
 from dataplane.compile.acls import SetSide
 from dataplane.compile.priorities import HOST_RULE_PRIORITY, LEGACY_HOST_RULE_PRIORITY
-from dataplane.model import InSync, ResourceKey, Update, WorkloadEndpoint
+from dataplane.model import InSync, ResourceKey, Route, Update, WorkloadEndpoint
 from dataplane.plan import AclSpec, AclUpdateMode, IpSetSpec, Plan, Planner, Request
 
 if TYPE_CHECKING:
@@ -29,6 +29,7 @@ class EngineConfig:
     allow_host: bool = True
     acl_update_mode: AclUpdateMode = "merge"
     max_inlined_acls: int = 1000
+    vxlan_vni: int = DEFAULT_VNI
     set_side: SetSide = "npm"
     host_rules: bool = True
     host_rule_priority: int = HOST_RULE_PRIORITY
@@ -62,6 +63,15 @@ class EngineConfig:
         )
 
 
+def missing_tier_warning(tier: str, policies: Iterable[ResourceKey]) -> str:
+    """What is enforced for policies in a tier that does not exist."""
+    names = ", ".join(str(key) for key in policies)
+    return (
+        f"tier {tier!r} does not exist: {names} enforced in it after every tier with an "
+        "order (as Felix does), default action Deny"
+    )
+
+
 class Engine:
     """Everything between the sources and HNS, synchronous and deterministic.
 
@@ -76,10 +86,12 @@ class Engine:
 
     def __init__(self, node_name: str, config: EngineConfig | None = None) -> None:
         self.config = config or EngineConfig()
-        self.graph = CalcGraph(node_name)
+        self.graph = CalcGraph(node_name, self.config.vxlan_vni)
         self.compiler = AclCompiler(self.config.compile_config)
         self.planner = Planner(self.config.acl_update_mode)
         self._saw_in_sync = False
+        self._route_changes = RouteChanges()
+        self._warned: frozenset[str] = frozenset()
 
     def apply(self, updates: Iterable[Update]) -> None:
         """Feed updates to the calculation graph (nothing is compiled until ``plan``)."""
@@ -104,11 +116,24 @@ class Engine:
         delta = self.graph.flush()
         if not delta:
             return
+        if delta.routes_added or delta.routes_removed:
+            changes = RouteChanges(delta.routes_added, delta.routes_removed)
+            self._route_changes = self._route_changes.then(changes)
         result = self.compiler.apply(delta)
         for key, acls in result.endpoints.items():
             self.planner.set_desired_endpoint(key, acls)
         for set_id, spec in result.sets.items():
             self.planner.set_desired_set(set_id, spec)
+
+    def take_route_changes(self) -> RouteChanges:
+        """Overlay routes added and removed between the last call and the last refresh
+        (netted)."""
+        changes, self._route_changes = self._route_changes, RouteChanges()
+        return changes
+
+    def routes(self) -> Mapping[str, Route]:
+        """Every overlay route wanted as of the last refresh, by prefix."""
+        return self.graph.routes.routes
 
     def acknowledge(self, request: Request, ok: bool) -> None:
         """Report a request's outcome (only successes change programmed state)."""
@@ -152,6 +177,23 @@ class Engine:
         """Fail-closed notes not reported before, up to the last refresh (for the daemon
         to log once)."""
         return self.compiler.take_notes()
+
+    def warnings(self) -> tuple[str, ...]:
+        """Ambiguous inputs the core resolved by a rule (addresses claimed by two local
+        pods, policies in tiers that do not exist), as of every update applied."""
+        conflicts = self.graph.address_conflicts().values()
+        tiers = self.graph.missing_tiers().items()
+        return (
+            *(conflict.describe() for conflict in conflicts),
+            *(missing_tier_warning(name, keys) for name, keys in tiers),
+        )
+
+    def take_warnings(self) -> tuple[str, ...]:
+        """``warnings`` not returned by an earlier call (for the caller to log once)."""
+        now = self.warnings()
+        new = tuple(w for w in now if w not in self._warned)
+        self._warned = frozenset(now)
+        return new
 
     def counters(self) -> dict[str, int]:
         """Deterministic operation counters of graph, compiler and planner."""

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 
 import anyio
-from anyio.abc import SocketStream
+from anyio.abc import Listener, SocketStream
 
 log = logging.getLogger(__name__)
 
@@ -85,10 +85,16 @@ class HttpServer:
         """Listen until cancelled; ``started`` receives the bound port."""
         listener = await anyio.create_tcp_listener(local_host=host, local_port=port)
         bound = listener.extra(anyio.abc.SocketAttribute.local_port)
-        log.info("serving health, readiness, metrics and status on %s:%d", host, bound)
         if started is not None:
             result = started(bound)
             if result is not None:
                 await result
+        await self.serve_listener(listener)
+
+    async def serve_listener(self, listener: Listener[SocketStream]) -> None:
+        """Serve on a listener bound beforehand (so a busy port fails early) until
+        cancelled; closes it."""
+        sockname = listener.extra(anyio.abc.SocketAttribute.local_address)
+        log.info("serving health, readiness, metrics and status on %s", sockname)
         async with listener:
             await listener.serve(self._handle)

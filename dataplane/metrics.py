@@ -127,6 +127,15 @@ class Metrics:
             "dataplane_endpoints_pending", "Local pods without an HNS endpoint yet", registry=r
         )
         self.resyncs = Counter("dataplane_resyncs", "Full re-reads of HNS state", registry=r)
+        self.route_requests = Counter(
+            "dataplane_route_requests",
+            "VXLAN route requests (RemoteSubnetRoute Add/Remove) by request and result",
+            ["request", "result"],
+            registry=r,
+        )
+        self.routes_programmed = Gauge(
+            "dataplane_routes_programmed", "VXLAN routes programmed on the network", registry=r
+        )
         self.kube_event_lag = Histogram(
             "dataplane_kube_event_lag_seconds",
             "From a watch chunk's arrival until its updates were handed to the dataplane",

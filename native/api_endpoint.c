@@ -1,4 +1,5 @@
 /* The exported HCN endpoint functions: what endpoints add to the shared calls of api_object.c. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,7 +98,7 @@ const object_kind ENDPOINT_KIND = {
     .handle = HANDLE_ENDPOINT,
     .fn = FN_ENDPOINT,
     .not_found = HCN_E_ENDPOINT_NOT_FOUND,
-    .live = &g_sim.endpoints,
+    .live = offsetof(sim_state, endpoints),
     .size = sizeof(endpoint),
     .managed = MANAGED_ENDPOINT_FIELDS,
     .parent = &NETWORK_KIND,

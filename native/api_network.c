@@ -1,5 +1,8 @@
 /* The exported HCN network functions: what networks add to the shared calls of api_object.c. */
 #include "api_object.h"
+#include "routes.h"
+
+#include <stddef.h>
 
 static const char *const MANAGED_NETWORK_FIELDS[] = {"ID", "Policies", "SchemaVersion", NULL};
 
@@ -15,6 +18,7 @@ static int check_network(const hcn_object *parent, const json_value *doc, sim_er
 static int init_network(hcn_object *obj, hcn_object *parent, const json_value *doc, sim_error *err) {
     (void)parent, (void)doc, (void)err;
     strmap_init(&((network *)obj)->sets);
+    strmap_init(&((network *)obj)->routes);
     return 0;
 }
 
@@ -42,6 +46,7 @@ static void release_network(hcn_object *obj) {
     network *net = (network *)obj;
     policy_list_clear(&net->policies);
     strmap_free(&net->sets);
+    routes_index_free(net);
 }
 
 const object_kind NETWORK_KIND = {
@@ -50,7 +55,7 @@ const object_kind NETWORK_KIND = {
     .handle = HANDLE_NETWORK,
     .fn = FN_NETWORK,
     .not_found = HCN_E_NETWORK_NOT_FOUND,
-    .live = &g_sim.networks,
+    .live = offsetof(sim_state, networks),
     .size = sizeof(network),
     .managed = MANAGED_NETWORK_FIELDS,
     .check = check_network,

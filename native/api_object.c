@@ -51,7 +51,7 @@ static void count_changes(const modify_stats *st) {
 hcn_object *object_find(const object_kind *k, const GUID *id) {
     char key[GUID_TEXT_LEN + 1];
     guid_format(id, key);
-    return strmap_get(&k->live->by_key, key);
+    return strmap_get(&kind_live(k)->by_key, key);
 }
 
 static hcn_object *find_or_fail(const object_kind *k, const GUID *id, sim_error *err) {
@@ -70,7 +70,7 @@ hcn_object *object_from_handle(const object_kind *k, void *handle, sim_error *er
         set_error(err, E_HANDLE, "invalid %s handle", k->noun);
         return NULL;
     }
-    hcn_object *obj = strmap_get(&k->live->by_key, h->key);
+    hcn_object *obj = strmap_get(&kind_live(k)->by_key, h->key);
     if (!obj || obj->serial != h->serial) {
         set_error(err, k->not_found, "%s %s was not found", k->noun, h->key);
         return NULL;
@@ -91,7 +91,7 @@ static void destroy(const object_kind *k, hcn_object *obj) {
 }
 
 static void forget(const object_kind *k, hcn_object *obj) {
-    registry *r = k->live;
+    registry *r = kind_live(k);
     strmap_remove(&r->by_key, obj->key);
     for (size_t i = 0; i < r->n; i++) {
         if (r->items[i] != obj) continue;
@@ -102,7 +102,7 @@ static void forget(const object_kind *k, hcn_object *obj) {
 }
 
 void objects_destroy_all(const object_kind *k) {
-    registry *r = k->live;
+    registry *r = kind_live(k);
     for (size_t i = 0; i < r->n; i++) destroy(k, r->items[i]);
     free(r->items);
     r->items = NULL;
@@ -159,7 +159,7 @@ static hcn_object *create(const object_kind *k, hcn_object *parent, const GUID *
     obj->serial = g_sim.next_serial++;
     f->call.work = st.policies;
     count_changes(&st);
-    registry *r = k->live;
+    registry *r = kind_live(k);
     grow((void **)&r->items, &r->cap, r->n + 1, sizeof *r->items);
     r->items[r->n++] = obj;
     strmap_put(&r->by_key, obj->key, obj);
@@ -178,8 +178,8 @@ HRESULT object_enumerate(const object_kind *k, const char16_t *query, char16_t *
         sb_init(&sb);
         sb_putc(&sb, '[');
         size_t written = 0;
-        for (size_t i = 0; i < k->live->n; i++) {
-            const hcn_object *obj = k->live->items[i];
+        for (size_t i = 0; i < kind_live(k)->n; i++) {
+            const hcn_object *obj = kind_live(k)->items[i];
             const char *name = json_get_string(obj->doc, "Name");
             if (filter_allows(filter, "ID", obj->key) && filter_allows(filter, "Name", name ? name : "") &&
                 k->listed(obj, filter))

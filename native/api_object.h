@@ -13,7 +13,7 @@ struct object_kind {
     int handle;                     /* HANDLE_NETWORK */
     int fn;                         /* FN_NETWORK: the kind's first function, the others at + OP_* */
     HRESULT not_found;              /* HCN_E_NETWORK_NOT_FOUND */
-    registry *live;                 /* &g_sim.networks */
+    size_t live;                    /* offsetof(sim_state, networks): the registry in each instance */
     size_t size;                    /* of the struct whose first member is the hcn_object */
     const char *const *managed;     /* settings fields written from live state (NULL-terminated) */
     const object_kind *parent;      /* whose handle the create call takes, or NULL */
@@ -32,6 +32,9 @@ struct object_kind {
 };
 
 extern const object_kind NETWORK_KIND, ENDPOINT_KIND;
+
+/* The live objects of kind k in the current instance. */
+static inline registry *kind_live(const object_kind *k) { return (registry *)((char *)g_current + k->live); }
 
 hcn_object *object_find(const object_kind *k, const GUID *id);
 hcn_object *object_from_handle(const object_kind *k, void *handle, sim_error *err);

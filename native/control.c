@@ -12,6 +12,7 @@ static const char *const FUNCTION_NAMES[FN_COUNT] = {
     "HcnQueryNetworkProperties", "HcnDeleteNetwork",      "HcnCloseNetwork",   "HcnEnumerateEndpoints",
     "HcnCreateEndpoint",     "HcnOpenEndpoint",           "HcnModifyEndpoint", "HcnQueryEndpointProperties",
     "HcnDeleteEndpoint",     "HcnCloseEndpoint",          "HNSCall",           "HcnSimClassify",
+    "HcnSimLookupRoute",
 };
 
 void WINAPI CoTaskMemFree(void *pv) { free(pv); }
@@ -22,6 +23,7 @@ const char *HcnSimFunctionName(int index) { return index >= 0 && index < FN_COUN
 
 void HcnSimReset(void) {
     sim_lock();
+    sim_instances_drop();
     objects_destroy_all(&ENDPOINT_KIND);
     objects_destroy_all(&NETWORK_KIND);
     handles_invalidate_all();

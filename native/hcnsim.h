@@ -20,6 +20,13 @@ typedef struct {
 int HcnSimClassify(const GUID *endpoint, int direction, int protocol, const char *local_ip, int local_port,
                    const char *remote_ip, int remote_port, char *acl_id, size_t acl_id_len);
 
+/* 1 when a RemoteSubnetRoute of the network contains ip (the most specific one's Settings JSON is
+ * written to route), 0 when none does, negative HRESULT on error. */
+int HcnSimLookupRoute(const GUID *network, const char *ip, char *route, size_t route_len);
+/* Makes the named instance (one simulated HNS service, created on first use; "" = the default one)
+ * the one every call acts on. Handles are valid only in the instance that issued them. */
+int HcnSimSelectInstance(const char *name);
+/* Drops every instance but the default one, selects it and resets it. */
 void HcnSimReset(void);
 void HcnSimInvalidateHandles(void);
 void HcnSimSetVersion(int major, int minor);

@@ -85,6 +85,7 @@ typedef struct network {
     hcn_object obj;
     policy_list policies;
     strmap sets; /* set id -> ipset */
+    strmap routes; /* canonical DestinationPrefix of each RemoteSubnetRoute (routes.c) */
     size_t n_endpoints;
 } network;
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "routes.h"
 #include "settings.h"
 
 static int type_is(const char *type, const char *name) { return names_equal(type, strlen(type), name); }
@@ -310,6 +311,7 @@ static int network_add(network *net, const json_value *list, int version, modify
             }
             list_append(&net->policies, (policy){json_clone(list->u.items[i]), NULL, fresh[i]});
         }
+        routes_index_add(net, list);
     } else {
         for (size_t i = 0; i < n; i++) ipset_free(fresh[i]);
     }
@@ -365,6 +367,7 @@ static int network_update(network *net, const json_value *list, int version, mod
         }
     }
     free(targets);
+    routes_index_rebuild(net);
     return 0;
 }
 
@@ -402,6 +405,8 @@ static int network_remove(network *net, const json_value *list, modify_stats *st
             strmap_remove(&net->sets, s->id);
             st->sets_removed++;
         }
+        for (size_t k = 0; k < net->policies.n; k++)
+            if (drop[k]) routes_index_drop(net, net->policies.items[k].doc);
         list_drop(&net->policies, drop);
     }
     free(drop);
@@ -412,6 +417,7 @@ int network_apply(network *net, int type, const json_value *list, int version, m
     st->policies = list ? list->len : 0;
     if (type == REQ_REFRESH) return 0;
     if (check_network_types(list, version, err)) return -1;
+    if (type != REQ_REMOVE && routes_check(net, list, type == REQ_UPDATE, err)) return -1;
     switch (type) {
     case REQ_ADD: return network_add(net, list, version, st, err);
     case REQ_UPDATE: return network_update(net, list, version, st, err);

@@ -12,15 +12,17 @@
 #define MAX_REQUEST_UNITS ((size_t)16 << 20)
 #define MAX_HANDLES ((size_t)1 << 20)
 
-sim_state g_sim = {.lock = PTHREAD_MUTEX_INITIALIZER};
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+static sim_state g_default;
+sim_state *g_current = &g_default;
 
-static void init_locked(void) {
+void sim_init_current(void) {
     if (g_sim.initialised) return;
     g_sim.initialised = 1;
     g_sim.version = HNS_VERSION(15, 0);
     g_sim.free_handle = SIZE_MAX;
     g_sim.next_serial = 1;
-    if (!g_sim.rng) g_sim.rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)&g_sim;
+    if (!g_sim.rng) g_sim.rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)g_current;
 }
 
 static void sleep_us(uint64_t us) {
@@ -30,11 +32,11 @@ static void sleep_us(uint64_t us) {
 }
 
 void sim_lock(void) {
-    pthread_mutex_lock(&g_sim.lock);
-    init_locked();
+    pthread_mutex_lock(&g_lock);
+    sim_init_current();
 }
 
-void sim_unlock(void) { pthread_mutex_unlock(&g_sim.lock); }
+void sim_unlock(void) { pthread_mutex_unlock(&g_lock); }
 
 void sim_enter(sim_call *c, int fn) {
     c->fn = fn;

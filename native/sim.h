@@ -11,7 +11,7 @@
 enum { OP_ENUMERATE, OP_CREATE, OP_OPEN, OP_MODIFY, OP_QUERY, OP_DELETE, OP_CLOSE, OP_COUNT };
 
 /* The exported functions, as counted and named (HcnSimFunctionName); networks' and endpoints' by OP_. */
-enum { FN_NETWORK = 0, FN_ENDPOINT = FN_NETWORK + OP_COUNT, FN_HNS_CALL = FN_ENDPOINT + OP_COUNT, FN_CLASSIFY, FN_COUNT };
+enum { FN_NETWORK = 0, FN_ENDPOINT = FN_NETWORK + OP_COUNT, FN_HNS_CALL = FN_ENDPOINT + OP_COUNT, FN_CLASSIFY, FN_LOOKUP_ROUTE, FN_COUNT };
 
 enum { HANDLE_FREE, HANDLE_NETWORK, HANDLE_ENDPOINT };
 
@@ -40,8 +40,8 @@ typedef struct {
     strmap by_key;
 } registry;
 
+/* One simulated HNS service (one node): every object, handle, setting and counter. */
 typedef struct {
-    pthread_mutex_t lock;
     int initialised;
     registry networks, endpoints;
     handle_slot *handles;
@@ -55,7 +55,10 @@ typedef struct {
     HcnSimCounters counters;
 } sim_state;
 
-extern sim_state g_sim;
+/* The instance the exported calls act on (HcnSimSelectInstance), guarded by the service lock;
+ * g_sim names it so the calls read as if there were one service. */
+extern sim_state *g_current;
+#define g_sim (*g_current)
 
 /* One exported call: latency, lock, counters and fault injection around the body. */
 typedef struct {
@@ -64,9 +67,13 @@ typedef struct {
     size_t work; /* policies processed, for the per-policy latency */
 } sim_call;
 
-/* The service lock (initialising the state on first use). */
+/* The service lock, shared by every instance (initialising the current one on first use). */
 void sim_lock(void);
 void sim_unlock(void);
+/* Gives the current instance its defaults if it has none yet (with the lock held). */
+void sim_init_current(void);
+/* instances.c, with the lock held: frees every instance but the default one and selects it. */
+void sim_instances_drop(void);
 void sim_enter(sim_call *c, int fn);
 void sim_leave(sim_call *c);
 

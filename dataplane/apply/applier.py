@@ -21,6 +21,7 @@ from dataplane.apply.actions import (
 )
 from dataplane.apply.executor import to_modify_request
 from dataplane.apply.reconciler import Reconciler
+from dataplane.apply.route_sync import RouteSync
 from dataplane.config import ApplierConfig
 from dataplane.engine import Engine
 from dataplane.hns import HcnClient, HnsError, is_not_found
@@ -47,6 +48,7 @@ class Applier:
         metrics: Metrics,
         before_cycle: Callable[[], Awaitable[None]] | None = None,
         rng: random.Random | None = None,
+        routes: RouteSync | None = None,
     ) -> None:
         self._engine = engine
         self._client = client
@@ -54,6 +56,7 @@ class Applier:
         self._config = config
         self._metrics = metrics
         self._before_cycle = before_cycle
+        self.routes = routes
         self.reconciler = Reconciler(engine, network_id, config, rng or random.Random())
         self._wake = anyio.Event()
         self._resyncs = 0
@@ -118,7 +121,13 @@ class Applier:
         rec = self.reconciler
         action = rec.next_action(anyio.current_time())
         if isinstance(action, Wait):
+            now = anyio.current_time()
+            routes = self.routes
+            if routes is not None and (rec.cycles != self._cycles or now >= routes.retry_at):
+                await routes.cycle(now)  # after each cycle's ACLs, or when a retry is due
             self._publish()
+            if routes is not None and routes.retry_at < action.until:
+                return Wait(routes.retry_at)
             return action
         if isinstance(action, ListEndpoints):
             await self._list_endpoints()

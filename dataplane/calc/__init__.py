@@ -11,9 +11,11 @@ from dataplane.calc.delta import (
 )
 from dataplane.calc.graph import CalcGraph
 from dataplane.calc.ipsets import IpSetCalculator, NotActiveError
+from dataplane.calc.routes import DEFAULT_VNI, RouteChanges, RouteResolver
 from dataplane.calc.rule_scanner import policy_set_keys
 
 __all__ = [
+    "DEFAULT_VNI",
     "CalcCounters",
     "CalcGraph",
     "Delta",
@@ -23,6 +25,8 @@ __all__ = [
     "IpSetKey",
     "Member",
     "NotActiveError",
+    "RouteChanges",
+    "RouteResolver",
     "TierPolicies",
     "policy_set_keys",
 ]

@@ -10,7 +10,7 @@ from dataplane.calc.delta import TierPolicies
 from dataplane.calc.label_index import LabelIndex
 from dataplane.calc.resolver import placement, resolve_directions
 from dataplane.calc.rule_selectors import policy_endpoint_selector
-from dataplane.model import Labels, Policy, ResourceKey, Tier
+from dataplane.model import DEFAULT_TIER, Labels, Policy, ResourceKey, Tier
 from dataplane.selector import Selector
 
 RESOLUTIONS = 4096
@@ -103,6 +103,15 @@ class ActivePolicies:
         """Forget a tier (its policies fall back to the implicit or fail-closed tier)."""
         if self.tiers.pop(name, None) is not None:
             self._tier_changed(name)
+
+    def missing_tiers(self) -> dict[str, tuple[ResourceKey, ...]]:
+        """Tiers named by registered policies that do not exist (the implicit
+        ``default`` always does), with those policies in key order."""
+        return {
+            name: tuple(sorted(keys))
+            for name, keys in sorted(self._policies_by_tier.items())
+            if name not in self.tiers and name != DEFAULT_TIER.name
+        }
 
     # -- local endpoints --------------------------------------------------------
 

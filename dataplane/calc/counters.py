@@ -36,6 +36,10 @@ class CalcCounters:
     tier_orderings: int = 0
     """Policies sorted into tiers for a set of matching selectors not resolved
     since the last change of a policy's placement or of a tier."""
+    routes_resolved: int = 0
+    """Route prefixes re-resolved at a flush (blocks, pools or VTEPs changed)."""
+    route_blocks_scanned: int = 0
+    """Block prefixes visited because an IP pool changed."""
 
     def snapshot(self) -> dict[str, int]:
         """The current counts as a plain dict."""

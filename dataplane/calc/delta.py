@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from dataplane.model import Action, Labels, Policy, ResourceKey, WorkloadEndpoint
+from dataplane.model import Action, Labels, Policy, ResourceKey, Route, WorkloadEndpoint
 from dataplane.selector import Selector
 
 # A plain set member is a CIDR string ("10.0.0.5/32", "10.1.0.0/16", "fd00::5/128").
@@ -94,6 +94,8 @@ class Delta:
     to some local endpoint; the active sets are exactly those their rules
     read (``rule_scanner.policy_set_keys``), so a policy's sets are active
     from the delta that sends it until the one that removes it.
+    ``routes_added``/``routes_removed`` are the overlay routes that changed (a
+    route whose VTEP moved is removed and added); they are independent of the rest.
     """
 
     ipsets_activated: Mapping[IpSetKey, frozenset[Member]] = field(default_factory=dict)
@@ -104,10 +106,14 @@ class Delta:
     policies_removed: frozenset[ResourceKey] = frozenset()
     ipsets_deactivated: frozenset[IpSetKey] = frozenset()
     in_sync: bool = False
+    routes_added: frozenset[Route] = frozenset()
+    routes_removed: frozenset[Route] = frozenset()
 
     def __bool__(self) -> bool:
         return bool(
-            self.ipsets_activated
+            self.routes_added
+            or self.routes_removed
+            or self.ipsets_activated
             or self.ipsets
             or self.ipsets_deactivated
             or self.policies

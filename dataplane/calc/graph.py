@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 
 from dataplane.calc.active_policies import ActivePolicies
+from dataplane.calc.address_claims import AddressClaims, AddressConflict
 from dataplane.calc.counters import CalcCounters
 from dataplane.calc.delta import Delta, EndpointPolicies
 from dataplane.calc.ipsets import IpSetCalculator
 from dataplane.calc.local_labels import LocalLabels
+from dataplane.calc.routes import DEFAULT_VNI, RouteResolver
 from dataplane.calc.rule_scanner import RuleScanner
 from dataplane.calc.selector_labels import SelectorLabeler, changed_keys
 from dataplane.calc.sequencer import DeltaSequencer
@@ -16,6 +19,8 @@ from dataplane.model import (
     POLICY_KINDS,
     Delete,
     InSync,
+    IpamBlock,
+    IpPool,
     Kind,
     Labels,
     Namespace,
@@ -50,12 +55,14 @@ class CalcGraph:
     active sets' members.
     """
 
-    def __init__(self, node_name: str) -> None:
+    def __init__(self, node_name: str, vni: int = DEFAULT_VNI) -> None:
         self.node_name = node_name
         self.counters = CalcCounters()
+        self.routes = RouteResolver(node_name, vni, self.counters)
         self._labeler = SelectorLabeler()
         self._items: dict[ResourceKey, Item] = {}
         self._local_labels = LocalLabels()
+        self._claims = AddressClaims()
         self.ipsets = IpSetCalculator(self._items, self._item_labels, self.counters)
         self._active = ActivePolicies(self._local_labels, self.counters)
         self._scanner = RuleScanner(self.ipsets, self.counters)
@@ -93,9 +100,15 @@ class CalcGraph:
         activated, deactivated = self._scanner.scan(policies)
         changed = self.ipsets.take_deltas()
         self._in_sync = self._in_sync or self._saw_in_sync
-        return self._sequencer.sequence(
+        delta = self._sequencer.sequence(
             activated, changed, deactivated, endpoints, policies, self._in_sync
         )
+        routes = self.routes.take_changes()
+        if routes:
+            delta = dataclasses.replace(
+                delta, routes_added=routes.added, routes_removed=routes.removed
+            )
+        return delta
 
     # -- reads (as of the last flush) ---------------------------------------------
 
@@ -126,8 +139,11 @@ class CalcGraph:
         match value:
             case WorkloadEndpoint():
                 self._set_endpoint(value.key, value)
-            case NetworkSet() | Node():
+            case NetworkSet():
                 self._set_item(value.key, value)
+            case Node():  # both a ``nodes`` peer address set and a route target
+                self._set_item(value.key, value)
+                self.routes.set_node(value.name, value)
             case Policy():
                 self._active.set_policy(value)
             case Namespace():
@@ -138,6 +154,10 @@ class CalcGraph:
                 self._active.set_tier(value)
             case Profile():
                 pass  # Kubernetes profiles only allow; their labels reach us as pcns./pcsa.
+            case IpPool():
+                self.routes.set_pool(value.name, value)
+            case IpamBlock():
+                self.routes.set_block(value.name, value)
             case _:
                 raise TypeError(f"CalcGraph cannot apply a {type(value).__name__}")
 
@@ -145,8 +165,11 @@ class CalcGraph:
         kind = key.kind
         if kind is Kind.WORKLOAD_ENDPOINT:
             self._set_endpoint(key, None)
-        elif kind is Kind.NETWORK_SET or kind is Kind.GLOBAL_NETWORK_SET or kind is Kind.NODE:
+        elif kind is Kind.NETWORK_SET or kind is Kind.GLOBAL_NETWORK_SET:
             self._set_item(key, None)
+        elif kind is Kind.NODE:
+            self._set_item(key, None)
+            self.routes.set_node(key.name, None)
         elif kind in POLICY_KINDS:
             self._active.delete_policy(key)
         elif kind is Kind.NAMESPACE:
@@ -155,6 +178,10 @@ class CalcGraph:
             self._set_service_account(key.namespace, key.name, None)
         elif kind is Kind.TIER:
             self._active.delete_tier(key.name)
+        elif kind is Kind.IP_POOL:
+            self.routes.set_pool(key.name, None)
+        elif kind is Kind.IPAM_BLOCK:
+            self.routes.set_block(key.name, None)
 
     # -- endpoints and network sets ------------------------------------------------------
 
@@ -203,9 +230,19 @@ class CalcGraph:
         old, computed = self._set_item(key, new)
         if old == new:
             return
-        was_local = key in self._local_labels
         is_local = new is not None and new.node == self.node_name
-        if not is_local:
+        affected = self._claims.claim(key, new if is_local else None)
+        if len(affected) == 1:  # the usual case: no other local pod shares its addresses
+            self._sync_local(key, computed)
+            return
+        for other in sorted(affected):
+            self._sync_local(other, computed if other == key else None)
+
+    def _sync_local(self, key: ResourceKey, computed: dict[str, str] | None) -> None:
+        """Make ``key`` a policy target iff it is local and owns every address it claims
+        (a pod shadowed by another claiming its address is not programmed)."""
+        was_local = key in self._local_labels
+        if not self._claims.owns_all(key):
             if was_local:
                 self._active.remove_endpoint(key, self._local_labels.pop(key))
             return
@@ -215,6 +252,15 @@ class CalcGraph:
             self._active.add_endpoint(key, labels)
         else:
             self._active.update_endpoint(key, previous, labels)
+
+    def missing_tiers(self) -> Mapping[str, tuple[ResourceKey, ...]]:
+        """Tiers that policies which may apply here name but that do not exist (Felix
+        sorts them last and still enforces them: so does the resolver)."""
+        return self._active.missing_tiers()
+
+    def address_conflicts(self) -> Mapping[str, AddressConflict]:
+        """Addresses claimed by more than one local pod, with the one programmed."""
+        return self._claims.conflicts()
 
     # -- namespaces and service accounts ---------------------------------------------------
 

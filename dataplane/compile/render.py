@@ -257,6 +257,8 @@ def render_rule(
     With IPv6 disabled the node carries no IPv6 traffic: IPv6 parts are dropped
     (noted for allows only) and allows are limited to IPv4 explicitly.
     """
+    if rule.invalid is not None:
+        return _render_invalid(policy, rule, index, direction, ipv6)
     if rule.action is Action.LOG:
         return RenderedRule(index, rule.action, (), ())
     renderer = _Renderer(policy, rule, direction, ipv6)
@@ -277,6 +279,20 @@ def render_rule(
         for m in under + over
     )
     return RenderedRule(index, rule.action, under, over, exact, note, reads_labels)
+
+
+def _render_invalid(
+    policy: Policy, rule: Rule, index: int, direction: Direction, ipv6: bool
+) -> RenderedRule:
+    """A rule that could not be read: an Allow matches nothing, a Deny everything."""
+    effect = "denies everything" if rule.action is Action.DENY else "matches nothing"
+    note = (
+        f"{policy.key} {direction} rule {index} ({rule.action}): invalid: {rule.invalid}: {effect}"
+    )
+    if rule.action is not Action.DENY:
+        return RenderedRule(index, rule.action, (), (), False, note)
+    everything = _Renderer(policy, Rule(Action.DENY), direction, ipv6).alternatives(under=False)
+    return RenderedRule(index, rule.action, everything, everything, False, note)
 
 
 def render_policy(

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from dataplane.convert.calico_rules import read_rule
+from dataplane.convert.fail_closed import (
+    attempt,
+    child,
+    invalid_rule,
+    readable_action,
+    rules_or_stand_in,
+)
 from dataplane.convert.fields import Field
 from dataplane.convert.identity import ObjectIdentity
 from dataplane.convert.policy_types import listed_policy_types
 from dataplane.convert.selectors import read_calico_selector
-from dataplane.model import DEFAULT_TIER, Direction, Kind, Policy, Rule
+from dataplane.errors import ValidationError
+from dataplane.model import DEFAULT_TIER, Action, Direction, Kind, Policy, Rule
 from dataplane.model.wellknown import SERVICE_ACCOUNT_LABEL_PREFIX
 from dataplane.selector import ALL, Selector, conjunction, prefixed
 
@@ -36,34 +44,71 @@ def convert_calico_policy(identity: ObjectIdentity, obj: Field) -> Policy:
     """A Calico (Global)NetworkPolicy, named as given.
 
     ``serviceAccountSelector`` is folded into ``selector`` over the ``pcsa.``
-    labels endpoints inherit from their service account.
+    labels endpoints inherit from their service account. An invalid rule is
+    enforced fail-closed; when anything outside the rules cannot be read, the
+    policy selects all it could select and denies, for its directions (both
+    when those cannot be read). Policies for host endpoints only (doNotTrack,
+    preDNAT) are rejected whole: they never apply to workloads.
     """
     is_global = identity.key.kind is Kind.GLOBAL_NETWORK_POLICY
-    spec = obj.get("spec").known(_GLOBAL_SPEC_FIELDS if is_global else _SPEC_FIELDS)
-    namespace_selector = None
+    spec = obj.get("spec")
     if is_global:
         for name in _HOST_ENDPOINT_ONLY:
-            if spec.get(name).boolean(False):
-                raise spec.get(name).error(
+            if child(spec, name).value is True:
+                raise child(spec, name).error(
                     "not supported: such policies apply to host endpoints only"
                 )
-        spec.get("applyOnForward").boolean(False)
-        namespace_selector = read_calico_selector(spec.get("namespaceSelector"))
-    _check_performance_hints(spec.get("performanceHints"))
-    ingress = tuple(read_rule(rule, Direction.INGRESS) for rule in spec.get("ingress").items())
-    egress = tuple(read_rule(rule, Direction.EGRESS) for rule in spec.get("egress").items())
+    ingress = rules_or_stand_in(child(spec, "ingress"), _ingress_rule, _action)
+    egress = rules_or_stand_in(child(spec, "egress"), _egress_rule, _action)
+    problems: list[ValidationError] = []
+    selector = attempt(lambda: _endpoint_selector(spec), problems)
+    namespace_selector = (
+        attempt(lambda: read_calico_selector(spec.get("namespaceSelector")), problems)
+        if is_global
+        else None
+    )
+    types = attempt(lambda: _policy_types(spec.get("types"), ingress, egress), problems)
+    tier = attempt(lambda: spec.get("tier").text(DEFAULT_TIER.name) or DEFAULT_TIER.name, problems)
+    order = attempt(lambda: spec.get("order").optional_number(), problems)
+    attempt(lambda: _check_spec(spec, is_global), problems)
+    if problems:
+        types = types or frozenset(Direction)
+        deny = invalid_rule(None, problems[0])
+        ingress = (deny,) if Direction.INGRESS in types else ()
+        egress = (deny,) if Direction.EGRESS in types else ()
     return Policy(
         kind=identity.key.kind,
         namespace=identity.key.namespace,
         name=identity.key.name,
-        selector=_endpoint_selector(spec),
-        types=_policy_types(spec.get("types"), ingress, egress),
+        selector=selector or ALL,
+        types=types or frozenset(Direction),
         ingress=ingress,
         egress=egress,
-        tier=spec.get("tier").text(DEFAULT_TIER.name) or DEFAULT_TIER.name,
-        order=spec.get("order").optional_number(),
+        tier=tier or DEFAULT_TIER.name,
+        order=order,
         namespace_selector=namespace_selector,
     )
+
+
+def _action(rule: Field) -> Action | None:
+    return readable_action(rule.get("action"))
+
+
+def _ingress_rule(rule: Field) -> list[Rule]:
+    return [read_rule(rule, Direction.INGRESS)]
+
+
+def _egress_rule(rule: Field) -> list[Rule]:
+    return [read_rule(rule, Direction.EGRESS)]
+
+
+def _check_spec(spec: Field, is_global: bool) -> None:
+    """The spec is an object of known fields with valid flags and hints."""
+    spec.known(_GLOBAL_SPEC_FIELDS if is_global else _SPEC_FIELDS)
+    if is_global:
+        for name in (*_HOST_ENDPOINT_ONLY, "applyOnForward"):
+            spec.get(name).boolean(False)
+    _check_performance_hints(spec.get("performanceHints"))
 
 
 def _endpoint_selector(spec: Field) -> Selector:

@@ -22,9 +22,18 @@ from dataplane.convert.kubernetes import (
     convert_pod,
     convert_service_account,
 )
+from dataplane.convert.routes import convert_calico_node, convert_ip_pool, convert_ipam_block
 from dataplane.model import Delete, Kind, Resource, Upsert
 
 Converter = Callable[[ObjectIdentity, Field], Resource | Delete]
+
+
+def _convert_node(identity: ObjectIdentity, obj: Field) -> Resource:
+    """A Kubernetes Node (``apiVersion: v1``) or a Calico Node: the same node either way."""
+    if obj.get("apiVersion").text() == "v1":
+        return convert_node(identity, obj)
+    return convert_calico_node(identity, obj)
+
 
 CONVERTERS: Mapping[Kind, Converter] = MappingProxyType(
     {
@@ -40,7 +49,9 @@ CONVERTERS: Mapping[Kind, Converter] = MappingProxyType(
         Kind.ADMIN_NETWORK_POLICY: convert_admin_network_policy,
         Kind.BASELINE_ADMIN_NETWORK_POLICY: convert_baseline_admin_network_policy,
         Kind.CLUSTER_NETWORK_POLICY: convert_cluster_network_policy,
-        Kind.NODE: convert_node,
+        Kind.IP_POOL: convert_ip_pool,
+        Kind.IPAM_BLOCK: convert_ipam_block,
+        Kind.NODE: _convert_node,
     }
 )
 

@@ -14,6 +14,8 @@ typedef struct {
 int HcnSimClassify(const GUID *endpoint, int direction, int protocol,
                    const char *local_ip, int local_port, const char *remote_ip, int remote_port,
                    char *acl_id, size_t acl_id_len);
+int HcnSimLookupRoute(const GUID *network, const char *ip, char *route, size_t route_len);
+int HcnSimSelectInstance(const char *name);
 void HcnSimReset(void);
 void HcnSimInvalidateHandles(void);
 void HcnSimSetVersion(int major, int minor);

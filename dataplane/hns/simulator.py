@@ -4,6 +4,7 @@ classifier."""
 from __future__ import annotations
 
 import functools
+import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from dataplane.hns.errors import BackendUnavailableError, HnsError
 
 DIRECTIONS: Mapping[str, int] = MappingProxyType({"In": 0, "Out": 1})
 _ACL_ID_BUFFER = 1024
+_ROUTE_BUFFER = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +76,32 @@ class Setting:
 
 
 def reset() -> None:
-    """Forget every network, endpoint, handle, fault and counter; configuration back to defaults."""
+    """Forget every instance but the default one and select it; forget its networks,
+    endpoints, handles, faults and counters; configuration back to defaults."""
     _sim().lib.HcnSimReset()
+
+
+def select_instance(name: str) -> None:
+    """Make every later call act on the simulated HNS named ``name`` (one per node; created
+    empty, with default settings, on first use; "" is the default instance). Handles are
+    valid only in the instance that issued them; ``reset`` drops every named instance."""
+    if "\0" in name:
+        raise ValueError("instance names cannot contain NUL")
+    _sim().lib.HcnSimSelectInstance(name.encode())
+
+
+def lookup_route(network_id: str, ip: str) -> dict[str, Any] | None:
+    """The Settings of the network's most specific ``RemoteSubnetRoute`` containing ``ip``
+    (None when no route does): where the simulated VFP would send a packet to ``ip``."""
+    sim = _sim()
+    buffer = sim.ffi.new("char[]", _ROUTE_BUFFER)
+    result = sim.lib.HcnSimLookupRoute(_guid(network_id), ip.encode(), buffer, _ROUTE_BUFFER)
+    if result < 0:
+        raise HnsError("HcnSimLookupRoute", result)
+    if not result:
+        return None
+    settings: dict[str, Any] = json.loads(sim.ffi.string(buffer).decode())
+    return settings
 
 
 @functools.cache

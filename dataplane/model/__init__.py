@@ -1,6 +1,6 @@
 """Immutable value types shared by every layer of the dataplane."""
 
-from dataplane.model.keys import ADMIN_POLICY_KINDS, POLICY_KINDS, Kind, ResourceKey
+from dataplane.model.keys import ADMIN_POLICY_KINDS, POLICY_KINDS, ROUTE_KINDS, Kind, ResourceKey
 from dataplane.model.labels import EMPTY_LABELS, LabelInterner, Labels
 from dataplane.model.node import Node
 from dataplane.model.policy import (
@@ -29,6 +29,14 @@ from dataplane.model.resources import (
     Tier,
     WorkloadEndpoint,
 )
+from dataplane.model.routes import (
+    BorrowedAddress,
+    IpamBlock,
+    IpPool,
+    Route,
+    Vtep,
+    VxlanMode,
+)
 from dataplane.model.updates import Delete, InSync, Resource, Update, Upsert
 
 __all__ = [
@@ -40,12 +48,16 @@ __all__ = [
     "DEFAULT_TIER",
     "EMPTY_LABELS",
     "POLICY_KINDS",
+    "ROUTE_KINDS",
     "Action",
+    "BorrowedAddress",
     "Delete",
     "Direction",
     "EntityMatch",
     "IcmpMatch",
     "InSync",
+    "IpPool",
+    "IpamBlock",
     "Kind",
     "LabelInterner",
     "Labels",
@@ -61,10 +73,13 @@ __all__ = [
     "Protocol",
     "Resource",
     "ResourceKey",
+    "Route",
     "Rule",
     "ServiceAccount",
     "Tier",
     "Update",
     "Upsert",
+    "Vtep",
+    "VxlanMode",
     "WorkloadEndpoint",
 ]

@@ -19,6 +19,8 @@ class Kind(StrEnum):
     K8S_NETWORK_POLICY = "KubernetesNetworkPolicy"
     NETWORK_POLICY = "NetworkPolicy"
     GLOBAL_NETWORK_POLICY = "GlobalNetworkPolicy"
+    IP_POOL = "IPPool"
+    IPAM_BLOCK = "IPAMBlock"
     ADMIN_NETWORK_POLICY = "AdminNetworkPolicy"
     BASELINE_ADMIN_NETWORK_POLICY = "BaselineAdminNetworkPolicy"
     CLUSTER_NETWORK_POLICY = "ClusterNetworkPolicy"
@@ -34,6 +36,7 @@ POLICY_KINDS = (
     frozenset({Kind.K8S_NETWORK_POLICY, Kind.NETWORK_POLICY, Kind.GLOBAL_NETWORK_POLICY})
     | ADMIN_POLICY_KINDS
 )
+ROUTE_KINDS = frozenset({Kind.IP_POOL, Kind.IPAM_BLOCK, Kind.NODE})
 
 
 class ResourceKey(NamedTuple):

@@ -106,6 +106,9 @@ class Rule:
 
     ``origin``: the rule of the object it was converted from, when that is not
     simply its index (admin policies: ``ingress[1] "deny-from-y"``), for ``explain``.
+    ``invalid`` (the validation error) marks a rule that could not be read: it
+    is enforced fail-closed, an Allow allowing nothing and a Deny denying
+    everything, whatever its matches say (see docs/resources.md).
     """
 
     action: Action
@@ -118,6 +121,7 @@ class Rule:
     destination: EntityMatch = ANY_ENTITY
     has_http_match: bool = False
     origin: str = ""
+    invalid: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,3 +153,8 @@ class Policy:
     def rules(self, direction: Direction) -> tuple[Rule, ...]:
         """The rules for one direction."""
         return self.ingress if direction is Direction.INGRESS else self.egress
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """Why parts of this policy could not be read (empty when it is valid)."""
+        return tuple(r.invalid for r in self.ingress + self.egress if r.invalid is not None)

@@ -57,6 +57,9 @@ class WorkloadEndpoint:
     """A pod with an IP address: a policy target when local, a set member everywhere.
 
     ``addresses`` holds canonical IP strings (IPv4 and/or IPv6, no prefix length).
+    ``created`` is the pod's creationTimestamp as given (RFC 3339, "" unknown) and
+    ``deleting`` whether it has a deletionTimestamp: they decide which of two
+    local pods claiming one address is programmed.
     """
 
     namespace: str
@@ -66,6 +69,8 @@ class WorkloadEndpoint:
     labels: Labels = EMPTY_LABELS
     ports: tuple[NamedPort, ...] = ()
     service_account: str = ""
+    created: str = ""
+    deleting: bool = False
 
     @property
     def key(self) -> ResourceKey:

@@ -15,9 +15,19 @@ from dataplane.model.resources import (
     Tier,
     WorkloadEndpoint,
 )
+from dataplane.model.routes import IpamBlock, IpPool
 
 Resource = (
-    Namespace | ServiceAccount | WorkloadEndpoint | NetworkSet | Tier | Profile | Policy | Node
+    Namespace
+    | ServiceAccount
+    | WorkloadEndpoint
+    | NetworkSet
+    | Tier
+    | Profile
+    | Policy
+    | IpPool
+    | IpamBlock
+    | Node
 )
 
 

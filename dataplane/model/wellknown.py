@@ -1,6 +1,8 @@
 """Label names with a meaning to the selector language (Calico's conventions)."""
 
 NAMESPACE_LABEL = "projectcalico.org/namespace"
+CALICO_NAME_LABEL = "projectcalico.org/name"
+"""Calico's label on every namespace and service account: its name."""
 ORCHESTRATOR_LABEL = "projectcalico.org/orchestrator"
 SERVICE_ACCOUNT_LABEL = "projectcalico.org/serviceaccount"
 NAMESPACE_LABEL_PREFIX = "pcns."

@@ -1,6 +1,12 @@
 """Reachability through the real pipeline: manifests, Engine, simulated HNS, its classifier."""
 
-from dataplane.simulate.manifests import LoadedManifests, ManifestProblem, load_manifests
+from dataplane.simulate.cluster import SimulatedCluster, simulate
+from dataplane.simulate.manifests import (
+    LoadedManifests,
+    ManifestProblem,
+    address_conflicts,
+    load_manifests,
+)
 from dataplane.simulate.node import (
     SIMULATED_NODE,
     SimulatedNode,
@@ -15,6 +21,7 @@ from dataplane.simulate.verdicts import (
     ConnectionVerdict,
     ProbeMatrix,
     Reachability,
+    RouteHop,
     SideVerdict,
     connection,
     reachability,
@@ -31,13 +38,17 @@ __all__ = [
     "ProbeError",
     "ProbeMatrix",
     "Reachability",
+    "RouteHop",
     "SideVerdict",
+    "SimulatedCluster",
     "SimulatedNode",
     "SimulationError",
+    "address_conflicts",
     "connection",
     "load_manifests",
     "on_node",
     "pod_name",
     "reachability",
+    "simulate",
     "simulate_node",
 ]

@@ -1,69 +1,72 @@
-"""Reading manifest files into updates, collecting what is invalid instead of stopping."""
+"""Reading manifests into updates through the agent's own reader, collecting what is wrong."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from dataplane.convert import ManifestError, UnknownKindError, convert, iter_manifests
-from dataplane.convert.manifests import MANIFEST_SUFFIXES
-from dataplane.errors import ValidationError
-from dataplane.model import Delete, Upsert
+from dataplane.calc.address_claims import AddressClaims
+from dataplane.model import Delete, Update, Upsert, WorkloadEndpoint
+from dataplane.sources.manifest_tree import ManifestTree
 
 
 @dataclass(frozen=True, slots=True)
 class ManifestProblem:
-    """A manifest that could not be used: where it is and what is wrong (resource, field)."""
+    """A manifest that could not be used as written: where, and what is wrong."""
 
-    source: str
-    document: int | None
+    origin: str
     message: str
 
     def __str__(self) -> str:
-        where = self.source if self.document is None else f"{self.source}: document {self.document}"
-        return f"{where}: {self.message}"
+        return (
+            self.message
+            if self.message.startswith(self.origin)
+            else (f"{self.origin}: {self.message}")
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class LoadedManifests:
-    """The updates read from manifests, the invalid ones, and the kinds nobody handles."""
+    """The updates read from manifests, what is wrong with them, and what was skipped.
+
+    ``problems``: unreadable documents, invalid objects (policies among them are
+    simulated fail-closed), objects defined twice (the later ones are ignored).
+    ``ignored``: documents of kinds the dataplane does not use (one line each).
+    """
 
     updates: tuple[Upsert | Delete, ...]
     problems: tuple[ManifestProblem, ...] = ()
-    ignored: tuple[ManifestProblem, ...] = ()
-
-
-def _manifest_files(path: Path) -> Iterator[Path]:
-    if path.is_dir():
-        yield from sorted(
-            p for p in path.rglob("*") if p.suffix in MANIFEST_SUFFIXES and p.is_file()
-        )
-    else:
-        yield path
+    ignored: tuple[str, ...] = ()
 
 
 def load_manifests(paths: Iterable[str | Path]) -> LoadedManifests:
-    """Convert every object in the files (directories: their manifest files, recursively).
+    """Every object in the files (directories: their manifest files, recursively), read
+    by the directory datastore's reader: one duplicate rule (the first definition, in
+    the order of ``paths`` then of file paths, wins), one set of errors.
 
-    Unreadable files and invalid objects become problems; objects of kinds the
-    dataplane does not handle (Deployments, Services...) are listed as ignored.
+    A missing path is a problem; nothing is raised for bad input.
     """
-    updates: list[Upsert | Delete] = []
+    roots: list[Path] = []
     problems: list[ManifestProblem] = []
-    ignored: list[ManifestProblem] = []
-    for path in paths:
-        for file in _manifest_files(Path(path)):
-            try:
-                manifests = list(iter_manifests(file))
-            except ManifestError as err:
-                problems.append(ManifestProblem(err.source, err.document, err.message))
-                continue
-            for manifest in manifests:
-                try:
-                    updates.append(convert(manifest.obj))
-                except UnknownKindError as err:
-                    ignored.append(ManifestProblem(manifest.source, manifest.document, str(err)))
-                except ValidationError as err:
-                    problems.append(ManifestProblem(manifest.source, manifest.document, str(err)))
-    return LoadedManifests(tuple(updates), tuple(problems), tuple(ignored))
+    for path in map(Path, paths):
+        if path.exists():
+            roots.append(path)
+        else:
+            problems.append(ManifestProblem(str(path), "no such file or directory"))
+    if not roots:
+        return LoadedManifests((), tuple(problems))
+    changes = ManifestTree(roots).poll()
+    problems.extend(ManifestProblem(origin, str(error)) for origin, error in changes.problems)
+    updates = tuple(u for u in changes.updates if isinstance(u, Upsert | Delete))
+    return LoadedManifests(updates, tuple(problems), changes.skipped)
+
+
+def address_conflicts(updates: Sequence[Update], node_name: str) -> tuple[str, ...]:
+    """Addresses claimed by more than one pod on ``node_name``, described."""
+    claims = AddressClaims()
+    for update in updates:
+        value = update.value if isinstance(update, Upsert) else None
+        if isinstance(value, WorkloadEndpoint) and value.node == node_name:
+            claims.claim(value.key, value)
+    return tuple(conflict.describe() for conflict in claims.conflicts().values())

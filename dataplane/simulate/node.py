@@ -8,6 +8,7 @@ from typing import Any
 
 from dataplane.apply.adopt import adopt_endpoint
 from dataplane.apply.executor import execute_plan_sync
+from dataplane.apply.routes import RouteReconciler
 from dataplane.apply.simcni import cni_policies
 from dataplane.engine import Engine, EngineConfig
 from dataplane.hns import HcnApi, simulator
@@ -21,7 +22,7 @@ from dataplane.model import (
     WorkloadEndpoint,
 )
 from dataplane.simulate.origins import admin_rule
-from dataplane.simulate.verdicts import SideVerdict
+from dataplane.simulate.verdicts import RouteHop, SideVerdict
 
 SIMULATED_NODE = "simulated-node"
 _MAX_PLAN_ROUNDS = 4
@@ -50,9 +51,10 @@ class SimulatedNode:
     """One node's dataplane programmed into the HNS simulator through the real pipeline.
 
     Feed model updates with :meth:`apply`: the engine plans, the executor writes
-    the plan into the simulator (one HNS endpoint per local pod), and
-    :meth:`side` asks the simulator's classifier about one packet. The
-    simulator is process-wide, so creating a node resets it.
+    the plan and the overlay routes into the simulator (one HNS endpoint per local
+    pod), and :meth:`side` asks the simulator's classifier about one packet.
+    Without ``instance`` the node uses the default simulator instance, which it
+    resets; with one, it owns that named instance (one per node of a cluster).
     """
 
     def __init__(
@@ -61,8 +63,14 @@ class SimulatedNode:
         *,
         set_policy: bool | None = None,
         host_addresses: Sequence[str] = (),
+        instance: str | None = None,
+        network_type: str = "L2Bridge",
     ) -> None:
-        simulator.reset()
+        self._instance = instance
+        if instance is None:
+            simulator.reset()
+        else:
+            simulator.select_instance(instance)
         simulator.configure()
         self.node_name = node_name
         self._api = HcnApi(backend="sim")
@@ -71,7 +79,10 @@ class SimulatedNode:
         if set_policy is not None:
             overrides["set_policy"] = set_policy
         self.engine = Engine(node_name, dataclasses.replace(config, **overrides))
-        self._network_id = self._api.create_network("simulate")
+        self._network_id = self._api.create_network("simulate", network_type)
+        self._routes = RouteReconciler() if network_type == "Overlay" else None
+        if self._routes is not None:
+            self._routes.adopt("simulate", network_type, ())
         self._endpoint_ids: dict[ResourceKey, str] = {}
         self._addresses: dict[ResourceKey, tuple[str, ...]] = {}
         self._pods: dict[str, WorkloadEndpoint] = {}
@@ -85,8 +96,13 @@ class SimulatedNode:
     def is_local(self, pod: str) -> bool:
         return self._pods[pod].node == self.node_name
 
+    def _select(self) -> None:
+        if self._instance is not None:
+            simulator.select_instance(self._instance)
+
     def apply(self, updates: Iterable[Update]) -> None:
         """Feed updates to the engine and program the resulting plan into the simulator."""
+        self._select()
         batch = list(updates)
         for update in batch:
             self._track(update)
@@ -99,6 +115,7 @@ class SimulatedNode:
             if self._sync_endpoints():
                 continue  # endpoints appeared or went: plan again against what HNS has
             if not plan:
+                self._program_routes()
                 return
             result = execute_plan_sync(
                 self.engine, plan, self._api, self._endpoint_ids, self._network_id
@@ -109,6 +126,35 @@ class SimulatedNode:
                     f"{result.skipped} skipped): {list(result.errors)}"
                 )
         raise SimulationError(f"the plan did not settle after {_MAX_PLAN_ROUNDS} rounds")
+
+    def _program_routes(self) -> None:
+        """Send the overlay route changes, one request each (as the agent does); a node
+        simulated alone (not Overlay) has every pod local and programs none."""
+        if self._routes is None:
+            return
+        self._routes.update(self.engine.take_route_changes())
+        if self._routes.error:
+            raise SimulationError(self._routes.error)
+        for request in self._routes.requests():
+            self._api.modify_network(self._network_id, request.to_modify_request())
+            self._routes.acknowledge(request, None)
+
+    def programmed_routes(self) -> list[dict[str, Any]]:
+        """The routes programmed on this node's network (prefix, provider address, MAC, VNI)."""
+        return list(self._routes.status()["programmed"]) if self._routes is not None else []
+
+    def routes(self) -> dict[str, list[dict[str, Any]]]:
+        """No node of a cluster is simulated alone: no routes to report."""
+        return {}
+
+    def route_to(self, ip: str) -> dict[str, Any] | None:
+        """The ``RemoteSubnetRoute`` the simulated VFP takes towards ``ip`` (None: no route)."""
+        self._select()
+        return simulator.lookup_route(self._network_id, ip)
+
+    def hop(self, source: str, destination: str, destination_ip: str) -> RouteHop | None:
+        """No routing decision on one node: every pod is local."""
+        return None
 
     def _track(self, update: Update) -> None:
         if isinstance(update, Upsert):
@@ -163,6 +209,7 @@ class SimulatedNode:
         remote_port: int,
     ) -> SideVerdict:
         """The simulator's verdict on one packet at ``pod``'s endpoint ("In" or "Out")."""
+        self._select()
         label = "egress" if direction == "Out" else "ingress"
         key = self._pods[pod].key
         endpoint_id = self._endpoint_ids.get(key)
@@ -171,8 +218,12 @@ class SimulatedNode:
         verdict = simulator.classify(
             endpoint_id, direction, protocol, local_ip, local_port, remote_ip, remote_port
         )
+        rule = self.engine.acl_origin(key, verdict.acl_id) if verdict.acl_id else None
         origin = self._origin(key, verdict.acl_id) if verdict.acl_id else "no policy"
-        return SideVerdict(pod, label, verdict.allowed, verdict.acl_id, origin)
+        notes = (
+            () if rule is None else tuple(n for n in self.notes(pod) if n.startswith(rule + " ("))
+        )
+        return SideVerdict(pod, label, verdict.allowed, verdict.acl_id, origin, notes)
 
     def _origin(self, key: ResourceKey, acl_id: str) -> str:
         """What an ACL was compiled from, as the engine recorded it."""

@@ -6,13 +6,10 @@ import dataclasses
 import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from dataplane.model import WorkloadEndpoint
 from dataplane.simulate.probes import DEFAULT_PROBES, Probe
-
-if TYPE_CHECKING:
-    from dataplane.simulate.node import SimulatedNode
 
 SOURCE_PORT = 40000
 
@@ -34,6 +31,8 @@ class SideVerdict:
     ``allowed`` is None when the pod is not on the simulated node (its rules
     are another node's business). ``origin`` says where the deciding ACL came
     from: a policy and rule, "default deny", "no policy", or why unknown.
+    ``notes``: the fail-closed notes of the rule it names (compiled to deny
+    more, or allow less, than written).
     """
 
     pod: str
@@ -41,23 +40,62 @@ class SideVerdict:
     allowed: bool | None
     acl_id: str
     origin: str
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RouteHop:
+    """How a packet crosses from the source's node to the destination's node.
+
+    ``route`` is the ``RemoteSubnetRoute`` (settings) the source node took, None
+    when it has none; ``delivered`` says whether it reaches the destination's node.
+    """
+
+    source_node: str
+    destination_node: str
+    delivered: bool
+    route: Mapping[str, Any] | None
+    reason: str
+
+
+class Network(Protocol):
+    """What classifying a connection needs: one simulated node, or a cluster of them."""
+
+    @property
+    def pods(self) -> Mapping[str, WorkloadEndpoint]: ...
+
+    def side(
+        self,
+        pod: str,
+        direction: str,
+        protocol: int,
+        local_ip: str,
+        local_port: int,
+        remote_ip: str,
+        remote_port: int,
+    ) -> SideVerdict: ...
+
+    def hop(self, source: str, destination: str, destination_ip: str) -> RouteHop | None: ...
+
+    def routes(self) -> Any: ...
 
 
 @dataclass(frozen=True, slots=True)
 class ConnectionVerdict:
-    """Both sides of one connection; ``allowed`` is None when a side is unknown and no
-    known side denies."""
+    """Both sides of one connection and, between nodes, the route taken; ``allowed`` is
+    None when a side is unknown and nothing known denies (or fails to deliver)."""
 
     source: str
     destination: str
     probe: Probe
     egress: SideVerdict
     ingress: SideVerdict
+    hop: RouteHop | None = None
 
     @property
     def allowed(self) -> bool | None:
         sides = (self.egress.allowed, self.ingress.allowed)
-        if False in sides:
+        if False in sides or (self.hop is not None and not self.hop.delivered):
             return False
         return None if None in sides else True
 
@@ -69,6 +107,7 @@ class ConnectionVerdict:
             "protocol": self.probe.protocol,
             "allowed": self.allowed,
             "sides": [dataclasses.asdict(side) for side in (self.egress, self.ingress)],
+            **({"route": _hop_json(self.hop)} if self.hop is not None else {}),
         }
 
     def to_text(self) -> str:
@@ -78,13 +117,29 @@ class ConnectionVerdict:
             state = {True: "allowed", False: "denied", None: "unknown"}[side.allowed]
             acl = f" by ACL {side.acl_id}" if side.acl_id else ""
             lines.append(f"  {side.direction:<7} of {side.pod}: {state}{acl} ({side.origin})")
+            lines.extend(f"    fail-closed: {note}" for note in side.notes)
+            if side is self.egress and self.hop is not None:
+                hop = self.hop
+                state = "delivered" if hop.delivered else "not delivered"
+                lines.append(
+                    f"  route   {hop.source_node} -> {hop.destination_node}: {state} ({hop.reason})"
+                )
         return "\n".join(lines)
 
 
-def connection(
-    node: SimulatedNode, source: str, destination: str, probe: Probe
-) -> ConnectionVerdict:
-    """Classify ``source`` -> ``destination`` (``ns/pod`` names) on the programmed ACLs."""
+def _hop_json(hop: RouteHop) -> dict[str, Any]:
+    return {
+        "source_node": hop.source_node,
+        "destination_node": hop.destination_node,
+        "delivered": hop.delivered,
+        "route": dict(hop.route) if hop.route is not None else None,
+        "reason": hop.reason,
+    }
+
+
+def connection(node: Network, source: str, destination: str, probe: Probe) -> ConnectionVerdict:
+    """Classify ``source`` -> ``destination`` (``ns/pod`` names) as the programmed dataplane
+    would: the source's egress ACLs, the route between nodes, the destination's ingress."""
     src, dst = node.pods[source], node.pods[destination]
     addresses = _shared_family(src, dst)
     if addresses is None:
@@ -101,8 +156,12 @@ def connection(
     port = probe.port or 0
     source_port = SOURCE_PORT if probe.port is not None else 0
     egress = node.side(source, "Out", protocol, src_ip, source_port, dst_ip, port)
-    ingress = node.side(destination, "In", protocol, dst_ip, port, src_ip, source_port)
-    return ConnectionVerdict(source, destination, probe, egress, ingress)
+    hop = node.hop(source, destination, dst_ip)
+    if hop is not None and not hop.delivered:
+        ingress = SideVerdict(destination, "ingress", None, "", "not reached: not delivered")
+    else:
+        ingress = node.side(destination, "In", protocol, dst_ip, port, src_ip, source_port)
+    return ConnectionVerdict(source, destination, probe, egress, ingress, hop)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,10 +178,13 @@ class Reachability:
 
     pods: tuple[str, ...]
     probes: tuple[ProbeMatrix, ...]
+    routes: Mapping[str, Sequence[Mapping[str, Any]]] = dataclasses.field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        """``{"probes": [{"port", "protocol", "matrix": {src: {dst: bool|null}}}]}``."""
+        """``{"probes": [{"port", "protocol", "matrix": {src: {dst: bool|null}}}],
+        "routes": {node: [{"prefix", "provider_address", "mac", "vni"}]}}``."""
         return {
+            "routes": {node: [dict(r) for r in routes] for node, routes in self.routes.items()},
             "probes": [
                 {
                     "port": m.probe.port,
@@ -130,7 +192,7 @@ class Reachability:
                     "matrix": {src: dict(row) for src, row in m.matrix.items()},
                 }
                 for m in self.probes
-            ]
+            ],
         }
 
     def to_table(self) -> str:
@@ -151,7 +213,7 @@ def _mark(verdict: bool | None) -> str:
     return "?" if verdict is None else "." if verdict else "X"
 
 
-def reachability(node: SimulatedNode, probes: Sequence[Probe] = DEFAULT_PROBES) -> Reachability:
+def reachability(node: Network, probes: Sequence[Probe] = DEFAULT_PROBES) -> Reachability:
     """Classify every pod pair for every probe (rows: source, columns: destination)."""
     pods = tuple(sorted(node.pods))
     matrices = tuple(
@@ -161,4 +223,4 @@ def reachability(node: SimulatedNode, probes: Sequence[Probe] = DEFAULT_PROBES) 
         )
         for probe in probes
     )
-    return Reachability(pods, matrices)
+    return Reachability(pods, matrices, node.routes())

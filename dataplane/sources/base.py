@@ -22,6 +22,9 @@ class UpdateSink(Protocol):
         ``origin`` names the object (and, for files, the path and document).
         """
 
+    def valid(self, origin: str) -> None:
+        """What was reported invalid under ``origin`` is fixed or gone."""
+
 
 @runtime_checkable
 class Source(Protocol):
@@ -31,4 +34,4 @@ class Source(Protocol):
         """Deliver updates to ``sink`` until cancelled."""
 
     def status(self) -> Mapping[str, Any]:
-        """Per-resource health: listed, last version, reconnects, errors."""
+        """The source's state (JSON-able): state, last event, errors, counters."""

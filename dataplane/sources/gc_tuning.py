@@ -9,6 +9,8 @@ hold no reference cycles: reference counting frees them, so the collector is
 paused while a page is parsed and converted. During a listing, and once a
 snapshot is complete, the objects alive are moved out of the collector's view
 (``gc.freeze``): later collections traverse only what was allocated since.
+A parsed list page is frozen as soon as it is parsed, so the collections
+between its slices do not traverse the items still waiting to be converted.
 Frozen objects are still freed by reference counting; only cyclic garbage
 among them would stay (bounded by what a sync creates).
 """
@@ -37,4 +39,11 @@ def freeze_survivors(enabled: bool = True) -> None:
     """Exclude every object alive now from future collections (after a snapshot)."""
     if enabled:
         gc.collect(0)
+        gc.freeze()
+
+
+def freeze_parsed(enabled: bool = True) -> None:
+    """Exclude a just-parsed document (acyclic, freed by reference counting) from
+    future collections, without collecting first."""
+    if enabled:
         gc.freeze()

@@ -47,6 +47,7 @@ KUBERNETES_RESOURCES = (
     WatchedResource(
         "networkpolicies", "networking.k8s.io/v1", "NetworkPolicy", required_for_policy=True
     ),
+    # Labels and addresses for admin policies' node peers; the VTEPs of the VXLAN overlay.
     WatchedResource("nodes", "v1", "Node"),
 )
 
@@ -67,6 +68,8 @@ CALICO_RESOURCES = (
     WatchedResource(
         "globalnetworksets", _CALICO, "GlobalNetworkSet", optional=True, required_for_policy=True
     ),
+    WatchedResource("ippools", _CALICO, "IPPool", optional=True),
+    WatchedResource("ipamblocks", _CALICO, "IPAMBlock", optional=True),
 )
 
 _ADMIN_V1ALPHA1 = "policy.networking.k8s.io/v1alpha1"

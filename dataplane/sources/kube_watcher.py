@@ -23,12 +23,12 @@ from dataplane.convert.identity import OBJECT_TYPES
 from dataplane.errors import ValidationError
 from dataplane.model import ResourceKey, Update
 from dataplane.sources.describe import describe
-from dataplane.sources.gc_tuning import collector_paused, freeze_survivors
+from dataplane.sources.gc_tuning import collector_paused, freeze_parsed, freeze_survivors
 from dataplane.sources.kube_api import KubeApi, error_of, status_from_object
 from dataplane.sources.kube_errors import ApiResponseError, ApiStatusError, MalformedEventError
 from dataplane.sources.kube_resources import WatchedResource
 from dataplane.sources.managed_fields import loads
-from dataplane.sources.mirror import ObjectMirror, Observation, Reporter
+from dataplane.sources.mirror import Clearer, ObjectMirror, Observation, Reporter
 from dataplane.sources.reflector import (
     INITIAL_EVENTS_END,
     Action,
@@ -82,6 +82,7 @@ class ResourceWatcher:
         rng: random.Random,
         clock: Clock = time.monotonic,
         observe_lag: LagObserver | None = None,
+        clear: Clearer | None = None,
     ) -> None:
         self.resource = resource
         self.reflector = Reflector(resource, settings, rng)
@@ -92,7 +93,8 @@ class ResourceWatcher:
         self._observe_lag = observe_lag
         self._tune_gc = settings.tune_gc
         self._object_type = OBJECT_TYPES.get((resource.group_version, resource.kind))
-        self._mirror = ObjectMirror(convert, self._invalid)
+        self._peek = False
+        self._mirror = ObjectMirror(convert, self._invalid, clear)
 
     @property
     def unreadable(self) -> bool:
@@ -139,6 +141,7 @@ class ResourceWatcher:
                 del body
                 metadata, items = _list_parts(path, page)
                 del page
+                freeze_parsed(self._tune_gc)
             updates = await self._observe_items(items)
             del items
             self._freeze_if_listing()
@@ -205,6 +208,8 @@ class ResourceWatcher:
 
     async def _watch(self, action: OpenWatch) -> Action:
         if action.initial_events:
+            # Peeking pays only on a relist: on a first sync no object can be known.
+            self._peek = len(self._mirror) > 0
             self._mirror.begin_listing(action.verify)
         path = self.resource.path
         try:
@@ -298,13 +303,14 @@ class ResourceWatcher:
     def _known(self, line: bytes) -> str | None:
         """The version of an initial event whose object the mirror has at that version
         (a relist through WatchList), read without parsing the line; else None."""
-        if self._object_type is None or not len(self._mirror):
+        if self._object_type is None or self._object_type.kind is None or not self._peek:
             return None
+        kind = self._object_type.kind
         peeked = peek_added(line, self._object_type.namespaced)
         if peeked is None:
             return None
         namespace, name, version = peeked
-        key = ResourceKey(self._object_type.kind, namespace, name)
+        key = ResourceKey(kind, namespace, name)
         return version if self._mirror.touch(key, version) else None
 
     def _parse(self, line: bytes) -> WatchEvent | None:

@@ -135,6 +135,7 @@ class KubernetesSource:
                         random.Random(self._rng.random()),
                         self._clock,
                         self._observe_lag,
+                        sink.valid,
                     )
                     self._reflectors[resource.name] = watcher.reflector
                     tasks.start_soon(watcher.run, name=f"watch {resource.name}")

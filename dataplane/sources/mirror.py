@@ -6,11 +6,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from dataplane.errors import ValidationError
+from dataplane.errors import FailClosedError, ValidationError
 from dataplane.model import Delete, ResourceKey, Update, Upsert
 
 Converter = Callable[[Mapping[str, Any]], Upsert | Delete]
 Reporter = Callable[[str, Exception], None]
+Clearer = Callable[[str], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,15 @@ class _Entry:
     fingerprint: str
     emitted: Upsert | Delete | None
     listing: int
+    reported: str | None = None  # the origin reported invalid, until valid again
+
+
+def problems_of(update: Upsert | Delete | None) -> tuple[str, ...]:
+    """What could not be read of a converted object (a policy enforced fail-closed)."""
+    if not isinstance(update, Upsert):
+        return ()
+    problems: tuple[str, ...] = getattr(update.value, "problems", ())
+    return problems
 
 
 class ObjectMirror:
@@ -41,16 +51,21 @@ class ObjectMirror:
     an update only when the conversion differs from what was emitted before.
     An object that fails validation is reported and emits nothing, so the
     consumer keeps the previous valid version; deleting it emits a ``Delete``.
+    A policy with unreadable parts (converted fail-closed) is reported too: it
+    is emitted when no valid version was emitted before, else the valid one
+    stays. ``clear`` hears the origin of a reported object once it is valid
+    again or gone.
 
     A complete listing may arrive in pieces: ``begin_listing``, ``observe``
     each object as it comes, then ``end_listing`` deletes what it did not name.
     """
 
-    __slots__ = ("_convert", "_entries", "_listing", "_report", "_verify")
+    __slots__ = ("_clear", "_convert", "_entries", "_listing", "_report", "_verify")
 
-    def __init__(self, convert: Converter, report: Reporter) -> None:
+    def __init__(self, convert: Converter, report: Reporter, clear: Clearer | None = None) -> None:
         self._convert = convert
         self._report = report
+        self._clear = clear
         self._entries: dict[ResourceKey, _Entry] = {}
         self._listing = 0
         self._verify = False
@@ -71,13 +86,32 @@ class ObjectMirror:
         try:
             update = self._convert(seen.obj)
         except ValidationError as error:
-            self._entries[seen.key] = _Entry(seen.fingerprint, emitted, self._listing)
-            self._report(seen.origin, error)
+            self._invalid(seen, emitted, error)
             return None
-        self._entries[seen.key] = _Entry(seen.fingerprint, update, self._listing)
+        problems = problems_of(update)
+        if problems:
+            if isinstance(emitted, Upsert) and not problems_of(emitted):
+                message = "invalid edit, the last valid version stays in force: "
+                self._invalid(seen, emitted, _fail_closed(seen, message, problems))
+                return None
+            self._report(seen.origin, _fail_closed(seen, "enforced fail-closed: ", problems))
+            self._entries[seen.key] = _Entry(seen.fingerprint, update, self._listing, seen.origin)
+        else:
+            self._cleared(previous)
+            self._entries[seen.key] = _Entry(seen.fingerprint, update, self._listing)
         if update == emitted or (emitted is None and isinstance(update, Delete)):
             return None
         return update
+
+    def _invalid(
+        self, seen: Observation, emitted: Upsert | Delete | None, error: ValidationError
+    ) -> None:
+        self._entries[seen.key] = _Entry(seen.fingerprint, emitted, self._listing, seen.origin)
+        self._report(seen.origin, error)
+
+    def _cleared(self, entry: _Entry | None) -> None:
+        if entry is not None and entry.reported is not None and self._clear is not None:
+            self._clear(entry.reported)
 
     def touch(self, key: ResourceKey, fingerprint: str) -> bool:
         """Count an object as named by the current listing if its version is the one
@@ -91,6 +125,7 @@ class ObjectMirror:
     def forget(self, key: ResourceKey) -> Delete | None:
         """The ``Delete`` an object's removal calls for (None if already gone)."""
         entry = self._entries.pop(key, None)
+        self._cleared(entry)
         if entry is None or isinstance(entry.emitted, Delete):
             return None
         return Delete(key)
@@ -122,3 +157,7 @@ class ObjectMirror:
         self.begin_listing()
         changes = [update for seen in latest.values() if (update := self.observe(seen)) is not None]
         return [*self.end_listing(), *changes]
+
+
+def _fail_closed(seen: Observation, message: str, problems: tuple[str, ...]) -> FailClosedError:
+    return FailClosedError(str(seen.key), "", message + "; ".join(problems))

@@ -143,3 +143,38 @@ def test_version_command() -> None:
         [sys.executable, "-m", "dataplane", "version"], capture_output=True, text=True, timeout=60
     )
     assert proc.returncode == 0 and proc.stdout.startswith("hns-dataplane ")
+
+
+def test_agent_programs_vxlan_routes_and_follows_node_changes(tmp_path: Path) -> None:
+    target = tmp_path / "cluster"
+    shutil.copytree(EXAMPLES, target)
+    overlay = EXAMPLES.parent / "overlay" / "40-overlay.yaml"
+    (target / "40-overlay.yaml").write_text(overlay.read_text())
+    config = tmp_path / "agent.yaml"
+    config.write_text("simulator:\n  network_type: Overlay\n")
+    port = free_port()
+    args = ["run", "--config", str(config), "--datastore", str(target)]
+    args += ["--node-name", "win-node-1", "--hns", "sim", "--listen", f"127.0.0.1:{port}"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dataplane", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+    def routes() -> list[str]:
+        status = json.loads(get(port, "/status")[1])
+        return sorted(r["prefix"] for r in status["routes"]["programmed"])
+
+    try:
+        wait_for(lambda: routes() == ["10.244.2.0/26", "10.244.3.0/26"])
+        # linux-node-1 loses its VTEP (its Calico Node resource goes): its route goes.
+        text = (target / "40-overlay.yaml").read_text()
+        (target / "40-overlay.yaml").write_text(text.split("# A Calico Node resource")[0])
+        wait_for(lambda: routes() == ["10.244.2.0/26"])
+        metrics = get(port, "/metrics")[1].decode()
+        assert 'dataplane_route_requests_total{request="Add",result="ok"} 2.0' in metrics
+        assert 'dataplane_route_requests_total{request="Remove",result="ok"} 1.0' in metrics
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)

@@ -104,6 +104,31 @@ async def test_api_server_to_programmed_acls() -> None:
             tg.cancel_scope.cancel()
 
 
+async def test_api_server_nodes_pools_and_blocks_to_programmed_routes() -> None:
+    from tests.agent.test_routes_dataplane import CLUSTER as OVERLAY
+    from tests.agent.test_routes_dataplane import held_routes
+
+    simulator.reset()
+    options = DataplaneOptions(
+        create_network=True, network_type="Overlay", manage_endpoints=True, applier=FAST
+    )
+    async with FakeKubeApiServer() as server:
+        for obj in OVERLAY:
+            server.create(obj)
+        async with (
+            HcnClient(backend="sim") as client,
+            Dataplane("node-1", client, options) as dp,
+            anyio.create_task_group() as tg,
+        ):
+            tg.start_soon(dp.run_source, KubernetesSource(server=server.url))
+            await eventually(lambda: dp.ready and len(held_routes(dp.status()["network"])) == 3)
+            # The IPAM block of node-2 is released: its route goes, nothing else moves.
+            server.delete("crd.projectcalico.org/v1", "IPAMBlock", "10-244-2-0-26")
+            await eventually(lambda: len(held_routes(dp.status()["network"])) == 2)
+            assert ("10.244.2.0/26", "172.16.0.12") not in held_routes(dp.status()["network"])
+            tg.cancel_scope.cancel()
+
+
 async def test_unreadable_policy_crd_denies_and_a_long_outage_is_not_ready() -> None:
     simulator.reset()
     options = DataplaneOptions(create_network=True, manage_endpoints=True, applier=FAST)

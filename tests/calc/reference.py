@@ -81,9 +81,10 @@ class World:
         endpoints: dict[ResourceKey, tuple[tuple, tuple]] = {}
         labels_of: dict[ResourceKey, dict[str, str]] = {}
         active: dict[ResourceKey, Policy] = {}
-        for endpoint in self._of(WorkloadEndpoint):
-            if endpoint.node != node:
-                continue
+        local = [e for e in self._of(WorkloadEndpoint) if e.node == node]
+        for endpoint in local:
+            if any(_outranks(other, endpoint) for other in local if other is not endpoint):
+                continue  # shadowed: another local pod claims one of its addresses
             labels = self.endpoint_labels(endpoint)
             labels_of[endpoint.key] = labels
             selecting = [p for p in self._of(Policy) if policy_endpoint_selector(p).matches(labels)]
@@ -161,6 +162,15 @@ class World:
                 if key.selector.matches(self.network_set_labels(network_set)):
                     found.update(clip(network_set.nets, key.nets))
         return frozenset(found)
+
+
+def _outranks(other: WorkloadEndpoint, endpoint: WorkloadEndpoint) -> bool:
+    """``other`` shares an address with ``endpoint`` and wins it: not being deleted,
+    then newer, then first by key."""
+    if not set(other.addresses) & set(endpoint.addresses):
+        return False
+    mine, theirs = (not endpoint.deleting, endpoint.created), (not other.deleting, other.created)
+    return theirs > mine or (theirs == mine and other.key < endpoint.key)
 
 
 def clip(cidrs: Iterable[str], nets: tuple[str, ...] | None) -> list[str]:

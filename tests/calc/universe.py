@@ -99,6 +99,8 @@ endpoints = st.builds(
     labels=_labels,
     ports=st.lists(st.sampled_from(PORTS), max_size=2, unique=True).map(tuple),
     service_account=st.sampled_from(("", *ACCOUNTS)),
+    created=st.sampled_from(("", "2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z")),
+    deleting=st.booleans(),
 )
 network_sets = st.builds(
     NetworkSet,

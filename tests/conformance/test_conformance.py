@@ -12,7 +12,6 @@ from dataplane.model import Delete, IcmpMatch, Update
 from dataplane.simulate import (
     SOURCE_PORT,
     Probe,
-    SimulatedNode,
     load_manifests,
     on_node,
     reachability,
@@ -25,7 +24,7 @@ from tests.conformance.cluster import PODS, base_manifests
 from tests.conformance.kubernetes_scenarios import SCENARIOS as KUBERNETES
 from tests.conformance.scenario import Scenario
 from tests.conformance.truth import mismatches, parse_table, render_table
-from tests.reference import Cluster, allowed
+from tests.reference import Cluster, Pod, allowed
 
 SCENARIOS = KUBERNETES + CALICO + ADMIN
 
@@ -38,14 +37,19 @@ def _load(path: Path, text: str) -> list[Update]:
     return list(loaded.updates)
 
 
-def _reference_matrix(cluster: Cluster, node: SimulatedNode, probe: Probe) -> dict:
+def _pod(cluster: Cluster, name: str) -> Pod:
+    namespace, pod = name.split("/", 1)
+    return cluster.pod(namespace, pod)
+
+
+def _reference_matrix(cluster: Cluster, probe: Probe) -> dict:
     icmp = IcmpMatch(8, 0) if probe.port is None else None
     return {
         src: {
             dst: allowed(
                 cluster,
-                node.pods[src],
-                node.pods[dst],
+                _pod(cluster, src),
+                _pod(cluster, dst),
                 probe.protocol_number(4),
                 probe.port,
                 icmp=icmp,
@@ -62,20 +66,19 @@ def _reference_matrix(cluster: Cluster, node: SimulatedNode, probe: Probe) -> di
 def test_scenario(scenario: Scenario, set_policy: bool, tmp_path: Path) -> None:
     base = _load(tmp_path / "base.yaml", yaml.safe_dump_all(base_manifests()))
     node = simulate_node(base, set_policy=set_policy)
-    cluster = Cluster.of([])
-    for update in on_node(base, node.node_name):
-        cluster = cluster.apply(update)
+    cluster = Cluster.of(base_manifests())
     for number, step in enumerate(scenario.steps):
         updates: list[Update] = []
         if step.apply:
             updates += on_node(_load(tmp_path / f"step{number}.yaml", step.apply), node.node_name)
-            cluster = cluster.with_manifests(yaml.safe_load_all(step.apply))
+            for manifest in yaml.safe_load_all(step.apply):
+                cluster = cluster.apply("upsert", manifest) if manifest else cluster
         if step.delete:
             gone = parse_manifests(step.delete, f"step{number}-delete.yaml")
             updates += [Delete(resource_key(m.obj)) for m in gone]
+            for m in gone:
+                cluster = cluster.apply("delete", m.obj)
         node.apply(updates)
-        for update in updates:
-            cluster = cluster.apply(update)
         for probe_text, table in step.expect.items():
             probe = Probe.parse(probe_text)
             expected = parse_table(table)
@@ -87,7 +90,7 @@ def test_scenario(scenario: Scenario, set_policy: bool, tmp_path: Path) -> None:
                 + "\n"
                 + "\n".join(wrong)
             )
-            reference = _reference_matrix(cluster, node, probe)
+            reference = _reference_matrix(cluster, probe)
             wrong = mismatches(expected, reference)
             assert not wrong, (
                 f"step {number}, {probe}: reference differs from the truth table\n"

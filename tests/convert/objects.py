@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from dataplane.convert import convert
 from dataplane.errors import ValidationError
 from dataplane.model import Policy, Upsert
@@ -74,10 +72,19 @@ def converted_policy(obj: dict[str, Any]) -> Policy:
 
 
 def invalid(obj: Any, field: str, *fragments: str) -> ValidationError:
-    """Assert that converting ``obj`` fails on ``field`` with a message holding ``fragments``."""
-    with pytest.raises(ValidationError) as info:
-        convert(obj)
-    assert info.value.field == field, str(info.value)
+    """Assert that converting ``obj`` fails on ``field`` with a message holding ``fragments``:
+    a ValidationError, or (policies) a problem the policy is enforced fail-closed for."""
+    try:
+        update = convert(obj)
+    except ValidationError as raised:
+        error = raised
+    else:
+        assert isinstance(update, Upsert) and isinstance(update.value, Policy), update
+        problems = [p for p in update.value.problems if f": {field}: " in p]
+        assert problems, update.value.problems
+        resource, message = problems[0].split(f": {field}: ", 1)
+        error = ValidationError(resource, field, message)
+    assert error.field == field, str(error)
     for fragment in fragments:
-        assert fragment in info.value.message, str(info.value)
-    return info.value
+        assert fragment in error.message, str(error)
+    return error

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from dataplane.convert import UnknownKindError, convert, resource_key
-from dataplane.errors import ValidationError
-from dataplane.model import Kind, ResourceKey
+from dataplane.errors import UnreadableResourceError, ValidationError
+from dataplane.model import Kind, Policy, ResourceKey, Upsert
 
 
 def obj(api_version: Any, kind: Any, metadata: Any) -> dict[str, Any]:
@@ -54,20 +54,44 @@ def test_namespaced_kind_without_namespace_is_in_default() -> None:
         ("networking.k8s.io/v1", "Ingress", "kind"),
         ("v1", "NetworkPolicy", "kind"),
         ("projectcalico.org/v3", "Profile", "kind"),
-        ("projectcalico.org/v3", "Pod", "kind"),
+        ("apps/v1", "Deployment", "kind"),
         ("v1", "List", "kind"),
-        (None, "Pod", "apiVersion"),
-        ("v1", None, "kind"),
-        ("v1", 5, "kind"),
     ],
 )
-def test_unknown_kinds(api_version: Any, kind: Any, field: str) -> None:
+def test_kinds_outside_the_policy_groups_or_known_unused_are_skipped(
+    api_version: Any, kind: Any, field: str
+) -> None:
     thing = obj(api_version, kind, {"name": "n"})
     for call in (resource_key, convert):
         with pytest.raises(UnknownKindError) as info:
             call(thing)
         assert info.value.field == field
         assert isinstance(info.value, ValidationError)
+
+
+@pytest.mark.parametrize(
+    ("api_version", "kind", "field"),
+    [
+        ("projectcalico.org/v3", "Pod", "kind"),
+        ("projectcalico.org/v3", "GlobalNetworkpolicy", "kind"),
+        ("projectcalico.org/v4", "GlobalNetworkPolicy", "kind"),
+        ("networking.k8s.io/v1beta1", "NetworkPolicy", "kind"),
+        ("crd.projectcalico.org/v2", "NetworkPolicy", "kind"),
+        ("policy.networking.k8s.io/v9", "AdminNetworkPolicy", "kind"),
+        (None, "Pod", "apiVersion"),
+        ("v1", None, "kind"),
+        ("v1", 5, "kind"),
+    ],
+)
+def test_unknown_kinds_and_versions_of_policy_groups_are_unreadable(
+    api_version: Any, kind: Any, field: str
+) -> None:
+    thing = obj(api_version, kind, {"name": "n"})
+    for call in (resource_key, convert):
+        with pytest.raises(UnreadableResourceError) as info:
+            call(thing)
+        assert not isinstance(info.value, UnknownKindError)
+        assert info.value.field == field
 
 
 @pytest.mark.parametrize(
@@ -101,8 +125,8 @@ def test_error_text_names_resource_and_field() -> None:
         "metadata": {"name": "web", "namespace": "default"},
         "spec": {"podSelector": {}, "ingress": [{"ports": [{"port": 1, "endPort": 0}]}]},
     }
-    with pytest.raises(ValidationError) as info:
-        convert(thing)
-    assert str(info.value).startswith(
+    update = convert(thing)
+    assert isinstance(update, Upsert) and isinstance(update.value, Policy)
+    assert update.value.problems[0].startswith(
         "NetworkPolicy default/web: spec.ingress[0].ports[0].endPort: "
     )

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from dataplane.convert.k8s_policy import PODS_ONLY
 from dataplane.model import (
     ANY_ENTITY,
     Action,
@@ -18,12 +19,17 @@ from dataplane.model import (
     ResourceKey,
     Rule,
 )
-from dataplane.selector import ALL, from_label_selector, parse
+from dataplane.selector import ALL, Selector, conjunction, from_label_selector, parse
 from tests.convert.objects import converted_policy, invalid, k8s_policy
 
 INGRESS = frozenset({Direction.INGRESS})
 BOTH = frozenset({Direction.INGRESS, Direction.EGRESS})
 WEB = {"matchLabels": {"app": "web"}}
+
+
+def pods(spec: dict[str, Any]) -> Selector:
+    """A peer's podSelector as converted: pods only (never network sets), then the labels."""
+    return conjunction(PODS_ONLY, from_label_selector(spec))
 
 
 def test_policy_identity_tier_and_order() -> None:
@@ -98,12 +104,10 @@ def test_ingress_peer_forms() -> None:
     policy = converted_policy(k8s_policy({"podSelector": {}, "ingress": [{"from": peers}]}))
     sources = [rule.source for rule in policy.ingress]
     assert sources == [
-        EntityMatch(selector=from_label_selector(frontend)),
-        EntityMatch(namespace_selector=from_label_selector(project)),
-        EntityMatch(
-            selector=from_label_selector(frontend), namespace_selector=from_label_selector(project)
-        ),
-        EntityMatch(namespace_selector=ALL),
+        EntityMatch(selector=pods(frontend)),
+        EntityMatch(selector=PODS_ONLY, namespace_selector=from_label_selector(project)),
+        EntityMatch(selector=pods(frontend), namespace_selector=from_label_selector(project)),
+        EntityMatch(selector=PODS_ONLY, namespace_selector=ALL),
         EntityMatch(nets=("172.17.0.0/16",), not_nets=("172.17.1.0/24",)),
     ]
     assert all(rule.action is Action.ALLOW for rule in policy.ingress)
@@ -139,7 +143,7 @@ def test_one_rule_per_peer_and_protocol() -> None:
     )
     tcp = EntityMatch(ports=(PortRange(80, 80), PortRange(443, 443)))
     udp = EntityMatch(ports=(PortRange(53, 53), PortRange(5353, 5353)))
-    web = EntityMatch(selector=from_label_selector(WEB))
+    web = EntityMatch(selector=pods(WEB))
     block = EntityMatch(nets=("10.0.0.0/8",))
     assert policy.ingress == (
         Rule(action=Action.ALLOW, protocol=Protocol.TCP, source=web, destination=tcp),
@@ -185,7 +189,7 @@ def test_egress_peer_and_ports_go_to_the_destination() -> None:
             action=Action.ALLOW,
             protocol=Protocol.TCP,
             destination=EntityMatch(
-                selector=from_label_selector(WEB),
+                selector=pods(WEB),
                 namespace_selector=parse("team == 'a'"),
                 ports=(PortRange(5978, 5978),),
             ),

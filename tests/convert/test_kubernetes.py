@@ -43,16 +43,29 @@ def endpoint(obj: dict[str, Any]) -> WorkloadEndpoint:
     return update.value
 
 
-def test_namespace_gets_the_metadata_name_label() -> None:
+def test_namespace_gets_the_metadata_name_and_calico_name_labels() -> None:
     assert convert(namespace({"team": "a"})) == Upsert(
-        Namespace("shop", Labels({"team": "a", "kubernetes.io/metadata.name": "shop"}))
+        Namespace(
+            "shop",
+            Labels(
+                {
+                    "team": "a",
+                    "kubernetes.io/metadata.name": "shop",
+                    "projectcalico.org/name": "shop",
+                }
+            ),
+        )
     )
 
 
-def test_namespace_keeps_an_existing_metadata_name_label() -> None:
-    update = convert(namespace({"kubernetes.io/metadata.name": "shop"}))
+def test_namespace_keeps_an_existing_metadata_name_label_but_not_a_wrong_calico_name() -> None:
+    labels = {"kubernetes.io/metadata.name": "x", "projectcalico.org/name": "other"}
+    update = convert(namespace(labels))
     assert isinstance(update, Upsert) and isinstance(update.value, Namespace)
-    assert dict(update.value.labels) == {"kubernetes.io/metadata.name": "shop"}
+    assert dict(update.value.labels) == {
+        "kubernetes.io/metadata.name": "x",
+        "projectcalico.org/name": "shop",
+    }
 
 
 def test_equal_label_maps_are_shared() -> None:
@@ -82,7 +95,8 @@ def test_service_account() -> None:
         "metadata": {"name": "api", "namespace": "shop", "labels": {"role": "admin"}},
         "secrets": [{"name": "x"}],
     }
-    assert convert(obj) == Upsert(ServiceAccount("shop", "api", Labels({"role": "admin"})))
+    labels = Labels({"role": "admin", "projectcalico.org/name": "api"})
+    assert convert(obj) == Upsert(ServiceAccount("shop", "api", labels))
 
 
 def test_pod_with_dual_stack_addresses_and_named_ports() -> None:

@@ -69,7 +69,9 @@ def disagreements(
     host addresses. Simulator-allowed/reference-denied always counts; the
     reverse counts only when the engine reported no fail-closed note for the pod.
     """
-    peers = sorted({a for ep in cluster.endpoints for a in ep.addresses} | set(EXTERNAL_ADDRESSES))
+    peers = sorted(
+        {a for pod in cluster.endpoints for a in pod.addresses} | set(EXTERNAL_ADDRESSES)
+    )
     found: list[Disagreement] = []
     for name, endpoint in sorted(node.pods.items()):
         if not node.is_local(name):
@@ -99,7 +101,7 @@ def _check(
     packet: Packet,
     notes: tuple[str, ...],
 ) -> list[Disagreement]:
-    endpoint = node.pods[pod]
+    namespace, name = pod.split("/", 1)
     if direction is Direction.INGRESS:
         side = node.side(
             pod,
@@ -120,7 +122,7 @@ def _check(
             packet.dst_ip,
             packet.dst_port or 0,
         )
-    reference = evaluate(cluster, direction, endpoint, packet)
+    reference = evaluate(cluster, direction, cluster.pod(namespace, name), packet)
     simulator = bool(side.allowed)
     if simulator == reference.allowed or (not simulator and notes):
         return []

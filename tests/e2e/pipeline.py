@@ -32,20 +32,20 @@ def apply_edits(
 
 
 def programmed(manifests: Iterable[Manifest], set_policy: bool) -> tuple[SimulatedNode, Cluster]:
-    """A node programmed from the manifests, and the reference's view of the same cluster."""
+    """A node programmed from the manifests (through ``convert``), and the reference's
+    own reading of the same manifests."""
     manifests = list(manifests)
-    updates = to_updates(manifests)
     node = SimulatedNode(LOCAL_NODE, set_policy=set_policy, host_addresses=(HOST_ADDRESS,))
-    node.apply(updates)
-    cluster = Cluster.of([], (HOST_ADDRESS,))
-    for update in updates:
-        cluster = cluster.apply(update)
-    return node, cluster.with_manifests(manifests)
+    node.apply(to_updates(manifests))
+    return node, Cluster.of(manifests, (HOST_ADDRESS,))
 
 
-def step(node: SimulatedNode, cluster: Cluster, updates: list[Update]) -> Cluster:
-    """Apply one batch of updates to both; return the reference's new cluster."""
+def step(
+    node: SimulatedNode, cluster: Cluster, edits: Iterable[Edit], updates: list[Update]
+) -> Cluster:
+    """Apply one batch to both: ``updates`` (the edits converted) to the node, the raw
+    ``edits`` to the reference; return the reference's new cluster."""
     node.apply(updates)
-    for update in updates:
-        cluster = cluster.apply(update)
+    for operation, manifest in edits:
+        cluster = cluster.apply(operation, manifest)
     return cluster

@@ -60,6 +60,12 @@ PODS = yaml_docs(
 )
 
 CASES = {
+    "kubernetes-peers-never-match-network-sets": yaml_docs(
+        network_set("outside", {"app": "b"}, ["172.16.0.0/12"], namespace="x"),
+        network_set("everywhere", {"env": "prod"}, ["192.168.0.0/16"], namespace="x"),
+        netpol("from-b", labels(app="a"), ingress=[from_(peer(pods=labels(app="b")))]),
+        netpol("from-prod", labels(app="b"), ingress=[from_(peer(namespaces=labels(env="prod")))]),
+    ),
     "not-selector-excludes-addresses-of-an-overlapping-set": yaml_docs(
         network_set("blocked", {"app": "b"}, ["10.0.0.0/24"]),
         global_policy(

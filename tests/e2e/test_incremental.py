@@ -29,8 +29,7 @@ def test_every_step_of_an_update_sequence_matches(
     for number in range(data.draw(st.integers(1, 5), label="steps")):
         edits = data.draw(cluster_edit(state), label=f"edit {number}")
         state, updates = apply_edits(state, edits)
-        reference = step(node, reference, updates)
-        reference = reference.with_manifests(m for op, m in edits if op == "upsert")
+        reference = step(node, reference, edits, updates)
         for pod in (name for name in node.pods if node.is_local(name)):
             kept = [p for p in node.policies(pod) if p["Type"] != "ACL"]
             assert kept == list(cni_policies()), f"{pod}: the CNI's policies after edit {number}"

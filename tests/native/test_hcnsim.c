@@ -418,8 +418,8 @@ static void test_faults_and_counters(HCN_ENDPOINT ep) {
     CHECK(after.acls_removed == before.acls_removed + 2);
     CHECK(after.faults_triggered == before.faults_triggered + 3);
     CHECK(after.request_bytes > before.request_bytes);
-    CHECK(HcnSimFunctionCount() == 16 && strcmp(HcnSimFunctionName(10), "HcnModifyEndpoint") == 0);
-    CHECK(HcnSimFunctionName(-1) == NULL && HcnSimFunctionName(16) == NULL);
+    CHECK(HcnSimFunctionCount() == 17 && strcmp(HcnSimFunctionName(10), "HcnModifyEndpoint") == 0);
+    CHECK(HcnSimFunctionName(-1) == NULL && HcnSimFunctionName(17) == NULL);
 }
 
 /* Every setting switched on: Update replaces all, Remove of ACLs ignored, NPM set side, Host layer, strict schema. */
@@ -672,6 +672,64 @@ static void test_threads(HCN_NETWORK net) {
     }
 }
 
+#define ROUTE(prefix, pa, mac, vsid)                                                               \
+    "{\"Type\":\"RemoteSubnetRoute\",\"Settings\":{\"DestinationPrefix\":\"" prefix "\",\"IsolationId\":" vsid \
+    ",\"ProviderAddress\":\"" pa "\",\"DistributedRouterMacAddress\":\"" mac "\"}}"
+
+/* Routes on an Overlay network of a second instance; the default instance does not see them. */
+static void test_routes_and_instances(void) {
+    GUID id = make_guid(40);
+    HCN_NETWORK net = NULL;
+    char16_t *err = NULL, *props = NULL;
+    char route[256];
+    CHECK(HcnSimSelectInstance("node-b") == 0);
+    CHECK_HR(HcnCreateNetwork(&id, W("{\"Name\":\"vxlan\",\"Type\":\"Overlay\"}"), &net, &err), 0);
+    const char *r1 = ROUTE("10.244.3.0/26", "172.16.0.13", "00-15-5D-11-22-33", "4096");
+    CHECK_HR(HcnModifyNetwork(net, W(modify("Add", r1)), &err), 0);
+    CHECK_HR(HcnModifyNetwork(net, W(modify("Add", r1)), &err), POLICY_EXISTS);
+    free(take(&err));
+    CHECK_HR(HcnModifyNetwork(net, W(modify("Add", ROUTE("10.244.3.1/26", "172.16.0.13", "00-15-5D-11-22-33", "4096"))),
+                              &err),
+             INVALID_POLICY);
+    free(take(&err));
+    CHECK_HR(HcnModifyNetwork(net, W(modify("Add", ROUTE("10.244.4.0/26", "nope", "00-15-5D-11-22-33", "4096"))), &err),
+             INVALID_IP);
+    free(take(&err));
+    CHECK_HR(HcnModifyNetwork(net, W(modify("Add", ROUTE("10.244.4.0/26", "172.16.0.1", "00:15:5D:11:22:33", "4096"))),
+                              &err),
+             INVALID_POLICY);
+    free(take(&err));
+    CHECK_HR(HcnModifyNetwork(net, W(modify("Add", ROUTE("10.244.4.0/26", "172.16.0.1", "00-15-5D-11-22-33", "7"))), &err),
+             INVALID_POLICY);
+    free(take(&err));
+    CHECK(HcnSimLookupRoute(&id, "10.244.3.9", route, sizeof route) == 1);
+    CHECK(strstr(route, "172.16.0.13") != NULL);
+    CHECK(HcnSimLookupRoute(&id, "10.244.4.9", route, sizeof route) == 0);
+    CHECK(HcnSimLookupRoute(&id, "bad", route, sizeof route) == (int)INVALID_IP);
+    CHECK_HR(HcnQueryNetworkProperties(net, W("{}"), &props, &err), 0);
+    CHECK(contains(&props, "RemoteSubnetRoute"));
+    CHECK_HR(HcnModifyNetwork(net, W(modify("Remove", r1)), &err), 0);
+    CHECK(HcnSimLookupRoute(&id, "10.244.3.9", route, sizeof route) == 0);
+    CHECK_HR(HcnModifyNetwork(net, W(modify("Add", r1)), &err), 0);
+    /* The prefix index follows Remove and Update; equal prefixes written differently collide. */
+    const char *v6 = ROUTE("fd00::/120", "172.16.0.13", "00-15-5D-11-22-33", "4096");
+    CHECK_HR(HcnModifyNetwork(net, W(modify("Add", v6)), &err), 0);
+    CHECK_HR(HcnModifyNetwork(net, W(modify("Add", ROUTE("fd00:0::/120", "172.16.0.9", "00-15-5D-11-22-33", "4096"))),
+                              &err),
+             POLICY_EXISTS);
+    free(take(&err));
+    CHECK_HR(HcnModifyNetwork(net, W(modify("Update", v6)), &err), 0);
+    CHECK_HR(HcnModifyNetwork(net, W(modify("Add", r1)), &err), 0);
+    CHECK_HR(HcnModifyNetwork(net, W(modify("Add", v6)), &err), POLICY_EXISTS);
+    free(take(&err));
+    CHECK(HcnSimSelectInstance("") == 0);
+    CHECK(HcnSimLookupRoute(&id, "10.244.3.9", route, sizeof route) == (int)NETWORK_NOT_FOUND);
+    CHECK(HcnSimSelectInstance("node-b") == 0);
+    CHECK_HR(HcnCloseNetwork(net), 0);
+    CHECK(HcnSimSelectInstance("") == 0);
+    free_temps();
+}
+
 /* The quirks off: the tests before test_settings check the ACL semantics and the API without them
  * (the defaults carry the field's quirks; test_settings switches each on explicitly). */
 static void classic_settings(void) {
@@ -710,6 +768,7 @@ int main(int argc, char **argv) {
     CHECK_HR(HcnDeleteNetwork(&net_id, NULL), 0);
     free_temps();
 
+    test_routes_and_instances();
     HcnSimReset(); /* the defaults again: test_settings starts from them */
     test_settings();
     fuzz(iterations);

@@ -1,141 +1,92 @@
-"""Reference verdicts of the cluster-admin policies, read straight from their manifests.
+"""Cluster-admin policies as the reference reads them, straight from their manifests.
 
-Written from network-policy-api's API text, sharing nothing with the pipeline's
-conversion or selectors: AdminNetworkPolicy and BaselineAdminNetworkPolicy
-(v1alpha1), ClusterNetworkPolicy (v1alpha2). Per direction, a tier's policies
-apply in priority order (ties by name, then kind; the BaselineAdminNetworkPolicy
-after every Baseline ClusterNetworkPolicy), rules in list order, first match
-wins. A peer or port entry that sets nothing this module knows fails closed as
-the API says: in an Allow rule it matches nothing, a Deny or Pass rule holding one
-denies every peer. ``domainNames`` match nothing. (Calico policies placed in the
-admin tiers themselves are evaluated as a tier of their own at the same order, not
-interleaved with the admin policies.)
+Written from network-policy-api's API text: AdminNetworkPolicy and
+BaselineAdminNetworkPolicy (v1alpha1), ClusterNetworkPolicy (v1alpha2). Each
+becomes a policy of the tier Calico puts it in: ``adminnetworkpolicy`` (order
+1000) at order = priority, or ``baselineadminnetworkpolicy`` (order 10000000),
+the BaselineAdminNetworkPolicy after every Baseline ClusterNetworkPolicy; both
+tiers pass on what nothing matched. Rules apply in list order, ``Accept`` is
+``Allow``. A peer or port entry that sets nothing this module knows fails closed
+as the API says: in an Allow rule it matches nothing, a Deny or Pass rule holding
+one is a Deny of every peer (an unknown port entry: on every port).
+``domainNames`` match nothing; ``nodes`` match the addresses of the Nodes whose
+labels match.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+import ipaddress
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from dataplane.model import WorkloadEndpoint
-from tests.reference.cluster import ADMIN_TIERS, Cluster
-from tests.reference.matching import Packet, in_nets
+from tests.reference.cluster import ADMIN_TIER, BASELINE_TIER, Cluster, Manifest, Pod, identity
+from tests.reference.matching import EGRESS, INGRESS, Packet, in_nets
+from tests.reference.policies import PolicyView, RuleView
+from tests.reference.selectors import label_selector
 
-Manifest = Mapping[str, Any]
-
-ADMIN_TIER = ("adminnetworkpolicy", ADMIN_TIERS["adminnetworkpolicy"])
-BASELINE_TIER = ("baselineadminnetworkpolicy", ADMIN_TIERS["baselineadminnetworkpolicy"])
+GROUP = "policy.networking.k8s.io"
+KINDS = ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy")
 _PROTOCOLS = {"TCP": 6, "UDP": 17, "SCTP": 132}
 _V2_PROTOCOLS = {"tcp": 6, "udp": 17, "sctp": 132}
+_PEERS = {INGRESS: ("namespaces", "pods"), EGRESS: ("namespaces", "pods", "networks", "nodes")}
+_PORTS = ("portNumber", "portRange", "namedPort", "destinationNamedPort", *_V2_PROTOCOLS)
 
-
-@dataclass(frozen=True, slots=True)
-class AdminDecision:
-    """A rule that matched: ``Allow``, ``Deny`` or ``Pass``, and which rule it was."""
-
-    action: str
-    reason: str
-
-
-def tier_of(manifest: Manifest) -> tuple[str, float]:
-    """(tier name, tier order) as Calico places the policy."""
-    spec = manifest["spec"]
-    if manifest["kind"] == "AdminNetworkPolicy":
-        return ADMIN_TIER
-    if manifest["kind"] == "ClusterNetworkPolicy" and spec["tier"] == "Admin":
-        return ADMIN_TIER
-    return BASELINE_TIER
-
-
-def _order(manifest: Manifest) -> tuple[float, str, str]:
-    priority = manifest["spec"].get("priority")
-    return (
-        float("inf") if priority is None else priority,
-        manifest["metadata"]["name"],
-        manifest["kind"],
-    )
-
-
-# -- label selectors ---------------------------------------------------------------
+Matcher = Callable[[Cluster, Packet], bool]
 
 
 def selector_matches(selector: Mapping[str, Any] | None, labels: Mapping[str, str]) -> bool:
-    """A Kubernetes LabelSelector: every matchLabels pair and every expression."""
-    selector = selector or {}
-    for key, value in (selector.get("matchLabels") or {}).items():
-        if labels.get(key) != value:
-            return False
-    for expression in selector.get("matchExpressions") or []:
-        key, operator = expression["key"], expression["operator"]
-        values = expression.get("values") or []
-        present = key in labels
-        if operator == "In" and not (present and labels[key] in values):
-            return False
-        if operator == "NotIn" and present and labels[key] in values:
-            return False
-        if operator == "Exists" and not present:
-            return False
-        if operator == "DoesNotExist" and present:
-            return False
-    return True
+    """A Kubernetes LabelSelector (missing: everything)."""
+    return label_selector(selector or {}).matches(labels)
 
 
-def _namespace_labels(cluster: Cluster, namespace: str) -> Mapping[str, str]:
-    """A namespace's labels as the cluster holds them (an unknown namespace has none)."""
-    return cluster.namespace_labels(namespace)
-
-
-def _namespaced_pods(cluster: Cluster, pods: Mapping[str, Any], endpoint: WorkloadEndpoint) -> bool:
-    """A ``pods`` subject or peer: pod labels and namespace labels (missing: every namespace)."""
+def _in_pods(cluster: Cluster, pods: Mapping[str, Any], pod: Pod) -> bool:
+    """A ``pods`` subject or peer: pod labels, namespace labels (missing: every namespace)."""
     namespaces = pods.get("namespaceSelector")
-    return selector_matches(pods.get("podSelector"), endpoint.labels) and (
-        namespaces is None
-        or selector_matches(namespaces, _namespace_labels(cluster, endpoint.namespace))
+    return selector_matches(pods.get("podSelector"), pod.labels) and (
+        namespaces is None or selector_matches(namespaces, cluster.namespace_labels(pod.namespace))
     )
 
 
-def subject_selects(cluster: Cluster, manifest: Manifest, endpoint: WorkloadEndpoint) -> bool:
-    """Whether a policy's subject picks ``endpoint``."""
-    subject = manifest["spec"]["subject"]
+def _selects(subject: Mapping[str, Any]) -> Callable[[Cluster, Pod], bool]:
     if "namespaces" in subject:
-        return selector_matches(
-            subject["namespaces"], _namespace_labels(cluster, endpoint.namespace)
+        return lambda cluster, pod: selector_matches(
+            subject["namespaces"], cluster.namespace_labels(pod.namespace)
         )
-    return _namespaced_pods(cluster, subject["pods"], endpoint)
+    return lambda cluster, pod: _in_pods(cluster, subject["pods"], pod)
 
 
-# -- rules --------------------------------------------------------------------------
+def _node_addresses(cluster: Cluster, selector: Mapping[str, Any]) -> set[str]:
+    """The IP addresses of the Nodes whose labels match (host names skipped)."""
+    found: set[str] = set()
+    for node in cluster.of_kind("", "Node"):
+        labels = (node.get("metadata") or {}).get("labels") or {}
+        if not selector_matches(selector, labels):
+            continue
+        for entry in (node.get("status") or {}).get("addresses") or []:
+            try:
+                found.add(str(ipaddress.ip_address(entry["address"])))
+            except ValueError:
+                continue
+    return found
 
 
-class _NotUnderstood(Exception):
-    """A peer or port entry that sets nothing this module knows."""
-
-
-def _peer_matches(cluster: Cluster, peer: Mapping[str, Any], remote: str, egress: bool) -> bool:
+def _peer_matches(cluster: Cluster, peer: Mapping[str, Any], remote: str) -> bool:
     if "namespaces" in peer:
-        owner = cluster.endpoint_with_address(remote)
+        owner = cluster.pod_with_address(remote)
         return owner is not None and selector_matches(
-            peer["namespaces"], _namespace_labels(cluster, owner.namespace)
+            peer["namespaces"], cluster.namespace_labels(owner.namespace)
         )
     if "pods" in peer:
-        owner = cluster.endpoint_with_address(remote)
-        return owner is not None and _namespaced_pods(cluster, peer["pods"], owner)
-    if egress and "networks" in peer:
+        owner = cluster.pod_with_address(remote)
+        return owner is not None and _in_pods(cluster, peer["pods"], owner)
+    if "networks" in peer:
         return in_nets(remote, tuple(peer["networks"]))
-    if egress and "nodes" in peer:
-        return any(
-            remote in node.addresses and selector_matches(peer["nodes"], node.labels)
-            for node in cluster.nodes
-        )
-    if egress and "domainNames" in peer:
-        return False
-    raise _NotUnderstood
+    if "nodes" in peer:
+        return remote in _node_addresses(cluster, peer["nodes"])
+    return False  # domainNames: cannot be matched at L4
 
 
-def _port_entry_matches(
-    entry: Mapping[str, Any], packet: Packet, destination: WorkloadEndpoint | None
-) -> bool:
+def _port_matches(entry: Mapping[str, Any], packet: Packet, destination: Pod | None) -> bool:
     """One v1alpha1 ``ports`` entry or v1alpha2 ``protocols`` entry."""
     number = packet.dst_port
     if "portNumber" in entry:
@@ -151,7 +102,7 @@ def _port_entry_matches(
     named = entry.get("namedPort", entry.get("destinationNamedPort"))
     if named is not None:
         return destination is not None and any(
-            p.name == named and p.protocol == packet.protocol and p.port == number
+            p.name == named and p.protocol == packet.protocol and p.number == number
             for p in destination.ports
         )
     for name, protocol in _V2_PROTOCOLS.items():
@@ -162,65 +113,65 @@ def _port_entry_matches(
             if "number" in port:
                 return bool(port["number"] == number)
             return bool(port["range"]["start"] <= number <= port["range"]["end"])
-    raise _NotUnderstood
+    raise AssertionError(f"unknown port entry {entry}")
 
 
-def _rule_decision(
-    cluster: Cluster,
-    rule: Mapping[str, Any],
-    packet: Packet,
-    endpoint: WorkloadEndpoint,
-    egress: bool,
-) -> str | None:
-    """The action a rule takes on the packet (Accept read as Allow), or None."""
+def _rule(rule: Mapping[str, Any], direction: str, label: str) -> RuleView:
+    """One rule as the reference evaluates it, with the API's fail-closed reading."""
+    egress = direction == EGRESS
     action = "Allow" if rule["action"] == "Accept" else rule["action"]
-    remote = packet.dst_ip if egress else packet.src_ip
-    destination = cluster.endpoint_with_address(packet.dst_ip) if egress else endpoint
+    peers = rule["to" if egress else "from"]
+    known_peers = [p for p in peers if any(k in p for k in (*_PEERS[direction], "domainNames"))]
     entries = rule.get("ports", rule.get("protocols"))
-    port_ok, port_unknown = entries is None, False
-    for entry in entries or []:
-        try:
-            port_ok = _port_entry_matches(entry, packet, destination) or port_ok
-        except _NotUnderstood:
-            port_unknown = True
-    peer_ok, peer_unknown = False, False
-    for peer in rule["to" if egress else "from"]:
-        try:
-            peer_ok = _peer_matches(cluster, peer, remote, egress) or peer_ok
-        except _NotUnderstood:
-            peer_unknown = True
-    if action == "Allow":
-        return action if port_ok and peer_ok else None
-    if port_unknown or peer_unknown:  # a Deny or Pass of everything it could match
-        return "Deny" if (port_ok or port_unknown) and (peer_ok or peer_unknown) else None
-    return action if port_ok and peer_ok else None
-
-
-def decide(
-    cluster: Cluster,
-    manifests: Iterable[Manifest],
-    tier: str,
-    egress: bool,
-    endpoint: WorkloadEndpoint,
-    packet: Packet,
-) -> tuple[bool, AdminDecision | None]:
-    """(whether any policy of ``tier`` selects ``endpoint`` for the direction, the first
-    matching rule's decision or None)."""
-    direction = "egress" if egress else "ingress"
-    selected = sorted(
-        (
-            m
-            for m in manifests
-            if tier_of(m)[0] == tier
-            and m["spec"].get(direction)
-            and subject_selects(cluster, m, endpoint)
-        ),
-        key=_order,
+    known_ports = None if entries is None else [e for e in entries if any(k in e for k in _PORTS)]
+    unknown = len(known_peers) < len(peers) or (
+        known_ports is not None and entries is not None and len(known_ports) < len(entries)
     )
-    for manifest in selected:
-        for index, rule in enumerate(manifest["spec"][direction]):
-            action = _rule_decision(cluster, rule, packet, endpoint, egress)
-            if action is not None:
-                name = f"{manifest['kind']} {manifest['metadata']['name']}"
-                return True, AdminDecision(action, f"{name} {direction} rule {index}: {action}")
-    return bool(selected), None
+
+    def matches(cluster: Cluster, packet: Packet) -> bool:
+        remote = packet.dst_ip if egress else packet.src_ip
+        destination = cluster.pod_with_address(packet.dst_ip)
+        ports_ok = known_ports is None or any(
+            _port_matches(e, packet, destination) for e in known_ports
+        )
+        if unknown and action != "Allow":
+            ports_ok = ports_ok or (known_ports is not None and len(known_ports) < len(entries))
+            peers_ok = len(known_peers) < len(peers) or any(
+                _peer_matches(cluster, p, remote) for p in known_peers
+            )
+            return ports_ok and peers_ok
+        return ports_ok and any(_peer_matches(cluster, p, remote) for p in known_peers)
+
+    return RuleView("Deny" if unknown and action != "Allow" else action, matches, label)
+
+
+def _view(manifest: Manifest) -> PolicyView:
+    _, kind, _, name = identity(manifest)
+    spec = manifest["spec"]
+    baseline = kind == "BaselineAdminNetworkPolicy" or spec.get("tier") == "Baseline"
+    priority = spec.get("priority")
+    label = f"{kind} {name}"
+
+    def rules(direction: str) -> tuple[RuleView, ...]:
+        key = "ingress" if direction == INGRESS else "egress"
+        return tuple(
+            _rule(rule, direction, f"{label} {key}[{index}]")
+            for index, rule in enumerate(spec.get(key) or ())
+        )
+
+    return PolicyView(
+        label,
+        "",
+        name,
+        BASELINE_TIER if baseline else ADMIN_TIER,
+        None if kind == "BaselineAdminNetworkPolicy" else float(priority),
+        frozenset(d for d, key in ((INGRESS, "ingress"), (EGRESS, "egress")) if spec.get(key)),
+        _selects(spec["subject"]),
+        rules(INGRESS),
+        rules(EGRESS),
+    )
+
+
+def admin_policies(cluster: Cluster) -> list[PolicyView]:
+    """Every cluster-admin policy of the cluster, as a policy of its tier."""
+    return [_view(m) for kind in KINDS for m in cluster.of_kind(GROUP, kind)]

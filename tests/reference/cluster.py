@@ -1,167 +1,248 @@
-"""The cluster state the reference evaluator reads: resources by key, plus their views."""
+"""The cluster the reference reads: raw Kubernetes and Calico manifests, and their views.
+
+The manifests are read here directly (SEMANTICS.md, the Kubernetes and Calico
+API references), not through ``dataplane.convert``: a conversion bug in the
+product shows up as a disagreement.
+"""
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any
 
-from dataplane.model import (
-    DEFAULT_TIER,
-    Action,
-    Delete,
-    InSync,
-    Namespace,
-    NetworkSet,
-    Node,
-    Policy,
-    Resource,
-    ResourceKey,
-    ServiceAccount,
-    Tier,
-    Update,
-    Upsert,
-    WorkloadEndpoint,
-)
-from dataplane.model.wellknown import (
-    K8S_ORCHESTRATOR,
-    NAMESPACE_LABEL,
-    NAMESPACE_LABEL_PREFIX,
-    ORCHESTRATOR_LABEL,
-    SERVICE_ACCOUNT_LABEL,
-    SERVICE_ACCOUNT_LABEL_PREFIX,
-)
+Manifest = Mapping[str, Any]
+Identity = tuple[str, str, str, str]  # (apiVersion group, kind, namespace, name)
 
-T = TypeVar("T")
-ADMIN_KINDS = ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy")
-ADMIN_API_GROUP = "policy.networking.k8s.io/"
-ADMIN_TIERS = {"adminnetworkpolicy": 1000.0, "baselineadminnetworkpolicy": 10_000_000.0}
+NAMESPACE_LABEL = "projectcalico.org/namespace"
+ORCHESTRATOR_LABEL = "projectcalico.org/orchestrator"
+SERVICE_ACCOUNT_LABEL = "projectcalico.org/serviceaccount"
+NAME_LABEL = "projectcalico.org/name"
+K8S_NAME_LABEL = "kubernetes.io/metadata.name"
+NAMESPACE_PREFIX = "pcns."
+SERVICE_ACCOUNT_PREFIX = "pcsa."
+PROTOCOLS = {"TCP": 6, "UDP": 17, "SCTP": 132, "ICMP": 1, "ICMPV6": 58, "UDPLITE": 136}
+NAMESPACED = frozenset({"Pod", "ServiceAccount", "NetworkPolicy", "NetworkSet"})
 
 
-def _frozen(mapping: dict[ResourceKey, Resource]) -> Mapping[ResourceKey, Resource]:
-    return MappingProxyType(mapping)
+def protocol_number(value: str | int) -> int:
+    """A protocol name (any case) or number as its IANA number."""
+    return value if isinstance(value, int) else PROTOCOLS[value.upper()]
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class Cluster:
-    """Every resource the policy semantics depend on, and the node's host addresses.
+def identity(manifest: Manifest) -> Identity:
+    """Which object a manifest is: its group, kind, namespace and name."""
+    metadata = manifest.get("metadata") or {}
+    kind = manifest["kind"]
+    namespace = (metadata.get("namespace") or "default") if kind in NAMESPACED else ""
+    group = manifest["apiVersion"].rpartition("/")[0]
+    if group == "crd.projectcalico.org":
+        group = "projectcalico.org"
+    return group, kind, namespace, metadata["name"]
 
-    Build one with :meth:`of` and evolve it with :meth:`apply`; both return new
-    clusters. Host addresses are the node's own IPs, whose traffic to a pod the
-    agent always allows.
-    """
 
-    resources: Mapping[ResourceKey, Resource] = field(default_factory=lambda: _frozen({}))
-    host_addresses: frozenset[str] = frozenset()
-    admin_manifests: Mapping[tuple[str, str], Mapping[str, Any]] = field(
-        default_factory=lambda: MappingProxyType({})
+@dataclass(frozen=True, slots=True)
+class NamedPort:
+    name: str
+    protocol: int
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
+class Pod:
+    """A running pod with addresses: the only thing policies select."""
+
+    namespace: str
+    name: str
+    addresses: tuple[str, ...]
+    labels: Mapping[str, str]
+    ports: tuple[NamedPort, ...]
+    service_account: str
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkSet:
+    """A (Global)NetworkSet: labelled nets; ``namespace`` "" when global."""
+
+    namespace: str
+    name: str
+    nets: tuple[str, ...]
+    labels: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    name: str
+    order: float | None
+    default_action: str
+
+
+DEFAULT_TIER = Tier("default", 1_000_000.0, "Deny")
+ADMIN_TIER, BASELINE_TIER = "adminnetworkpolicy", "baselineadminnetworkpolicy"
+ADMIN_TIERS = {
+    ADMIN_TIER: Tier(ADMIN_TIER, 1000.0, "Pass"),
+    BASELINE_TIER: Tier(BASELINE_TIER, 10_000_000.0, "Pass"),
+}
+"""The cluster-admin policies' tiers, where Calico places them, passing on what nothing
+matched."""
+
+
+def _labels(manifest: Manifest) -> dict[str, str]:
+    return dict((manifest.get("metadata") or {}).get("labels") or {})
+
+
+def _canonical(ip: str) -> str:
+    return str(ipaddress.ip_address(ip))
+
+
+def _pod(manifest: Manifest) -> Pod | None:
+    """A pod as an endpoint; None while it has no address, once finished, or on the host
+    network."""
+    spec, status = manifest.get("spec") or {}, manifest.get("status") or {}
+    if spec.get("hostNetwork") or status.get("phase") in ("Succeeded", "Failed"):
+        return None
+    ips = [entry["ip"] for entry in status.get("podIPs") or ()]
+    if not ips and status.get("podIP"):
+        ips = [status["podIP"]]
+    if not ips:
+        return None
+    ports = tuple(
+        NamedPort(port["name"], protocol_number(port.get("protocol", "TCP")), port["containerPort"])
+        for container in spec.get("containers") or ()
+        for port in container.get("ports") or ()
+        if port.get("name")
     )
-    """The cluster-admin policies as written, by (kind, name): the reference reads them
-    itself (tests/reference/admin.py), not through the pipeline's conversion."""
+    _, _, namespace, name = identity(manifest)
+    account = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
+    return Pod(
+        namespace,
+        name,
+        tuple(dict.fromkeys(_canonical(ip) for ip in ips)),
+        _labels(manifest),
+        tuple(dict.fromkeys(ports)),
+        account,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class Cluster:
+    """Manifests by identity, and the node's host addresses (whose traffic to a pod the
+    agent always allows). ``of`` builds one, ``apply`` evolves it: both return new
+    clusters."""
+
+    manifests: Mapping[Identity, Manifest] = field(default_factory=lambda: MappingProxyType({}))
+    host_addresses: frozenset[str] = frozenset()
 
     @classmethod
-    def of(cls, resources: Iterable[Resource], host_addresses: Iterable[str] = ()) -> Cluster:
-        """A cluster holding ``resources`` (a later resource with the same key wins)."""
-        return cls(_frozen({r.key: r for r in resources}), frozenset(host_addresses))
+    def of(cls, manifests: Iterable[Manifest], host_addresses: Iterable[str] = ()) -> Cluster:
+        """A cluster holding ``manifests`` (a later one with the same identity wins)."""
+        table = {identity(m): m for m in manifests}
+        return cls(MappingProxyType(table), frozenset(host_addresses))
 
-    def apply(self, update: Update) -> Cluster:
-        """The cluster after one update (deleting an unknown key changes nothing)."""
-        if isinstance(update, InSync):
-            return self
-        table = dict(self.resources)
-        admin = self.admin_manifests
-        if isinstance(update, Upsert):
-            table[update.key] = update.value
-        elif isinstance(update, Delete):
-            table.pop(update.key, None)
-            gone = (str(update.key.kind), update.key.name)
-            if gone in admin:
-                admin = MappingProxyType({k: v for k, v in admin.items() if k != gone})
-        return Cluster(_frozen(table), self.host_addresses, admin)
+    def apply(self, operation: str, manifest: Manifest) -> Cluster:
+        """The cluster after ``"upsert"`` or ``"delete"`` of one manifest."""
+        table = dict(self.manifests)
+        if operation == "delete":
+            table.pop(identity(manifest), None)
+        else:
+            table[identity(manifest)] = manifest
+        return Cluster(MappingProxyType(table), self.host_addresses)
 
-    def with_manifests(self, manifests: Iterable[Mapping[str, Any]]) -> Cluster:
-        """The cluster holding the cluster-admin policies among ``manifests`` as written
-        (other manifests reach the cluster as updates, through ``apply``)."""
-        admin = dict(self.admin_manifests)
-        for manifest in manifests:
-            kind = manifest.get("kind")
-            if kind in ADMIN_KINDS and str(manifest.get("apiVersion")).startswith(ADMIN_API_GROUP):
-                admin[(kind, manifest["metadata"]["name"])] = manifest
-        return Cluster(self.resources, self.host_addresses, MappingProxyType(admin))
+    def of_kind(self, group: str, kind: str) -> list[Manifest]:
+        return [m for (g, k, _, _), m in self.manifests.items() if (g, k) == (group, kind)]
 
-    def _of_type(self, kind: type[T]) -> tuple[T, ...]:
-        return tuple(r for r in self.resources.values() if isinstance(r, kind))
+    # -- views ---------------------------------------------------------------------
+
+    @cached_property
+    def pods(self) -> Mapping[tuple[str, str], Pod]:
+        found = (_pod(m) for m in self.of_kind("", "Pod"))
+        return {(p.namespace, p.name): p for p in found if p is not None}
 
     @property
-    def endpoints(self) -> tuple[WorkloadEndpoint, ...]:
-        return self._of_type(WorkloadEndpoint)
+    def endpoints(self) -> tuple[Pod, ...]:
+        return tuple(self.pods.values())
 
-    @property
+    def pod(self, namespace: str, name: str) -> Pod:
+        return self.pods[(namespace, name)]
+
+    @cached_property
     def network_sets(self) -> tuple[NetworkSet, ...]:
-        return self._of_type(NetworkSet)
+        found = []
+        for kind in ("NetworkSet", "GlobalNetworkSet"):
+            for m in self.of_kind("projectcalico.org", kind):
+                _, _, namespace, name = identity(m)
+                nets = tuple((m.get("spec") or {}).get("nets") or ())
+                found.append(NetworkSet(namespace, name, nets, _labels(m)))
+        return tuple(found)
 
-    @property
-    def nodes(self) -> tuple[Node, ...]:
-        return self._of_type(Node)
+    @cached_property
+    def _namespace_labels(self) -> Mapping[str, Mapping[str, str]]:
+        found: dict[str, Mapping[str, str]] = {}
+        for m in self.of_kind("", "Namespace"):
+            name = identity(m)[3]
+            found[name] = {K8S_NAME_LABEL: name, **_labels(m), NAME_LABEL: name}
+        return found
 
-    @property
-    def policies(self) -> tuple[Policy, ...]:
-        return self._of_type(Policy)
-
-    def tier(self, name: str) -> Tier:
-        """The named tier; the cluster-admin tiers exist at Calico's orders with a Pass
-        default; another undeclared tier sorts last and denies by default."""
-        for tier in self._of_type(Tier):
-            if tier.name == name:
-                return tier
-        if name in ADMIN_TIERS:
-            return Tier(name, ADMIN_TIERS[name], Action.PASS)
-        return DEFAULT_TIER if name == DEFAULT_TIER.name else Tier(name=name)
+    @cached_property
+    def _service_account_labels(self) -> Mapping[tuple[str, str], Mapping[str, str]]:
+        found: dict[tuple[str, str], Mapping[str, str]] = {}
+        for m in self.of_kind("", "ServiceAccount"):
+            _, _, namespace, name = identity(m)
+            found[(namespace, name)] = {**_labels(m), NAME_LABEL: name}
+        return found
 
     def namespace_labels(self, namespace: str) -> Mapping[str, str]:
-        """The labels of a namespace (empty when the namespace is unknown)."""
-        for ns in self._of_type(Namespace):
-            if ns.name == namespace:
-                return ns.labels
-        return {}
+        """A namespace's labels (with its name labels); empty when unknown."""
+        return self._namespace_labels.get(namespace, {})
 
     def service_account_labels(self, namespace: str, name: str) -> Mapping[str, str]:
-        """The labels of a service account (empty when unknown)."""
-        for sa in self._of_type(ServiceAccount):
-            if sa.namespace == namespace and sa.name == name:
-                return sa.labels
-        return {}
+        """A service account's labels (with its name label); empty when unknown."""
+        return self._service_account_labels.get((namespace, name), {})
 
-    def endpoint_labels(self, endpoint: WorkloadEndpoint) -> dict[str, str]:
-        """What a selector sees on an endpoint: own, inherited and well-known labels."""
-        labels: dict[str, str] = {}
-        for key, value in self.namespace_labels(endpoint.namespace).items():
-            labels[NAMESPACE_LABEL_PREFIX + key] = value
-        if endpoint.service_account:
-            sa_labels = self.service_account_labels(endpoint.namespace, endpoint.service_account)
-            for key, value in sa_labels.items():
-                labels[SERVICE_ACCOUNT_LABEL_PREFIX + key] = value
-            labels[SERVICE_ACCOUNT_LABEL] = endpoint.service_account
-        labels.update(endpoint.labels)
-        labels[NAMESPACE_LABEL] = endpoint.namespace
-        labels[ORCHESTRATOR_LABEL] = K8S_ORCHESTRATOR
+    def tier(self, name: str) -> Tier:
+        """A declared tier, or a cluster-admin one; another undeclared one sorts last and
+        denies by default."""
+        for m in self.of_kind("projectcalico.org", "Tier"):
+            if identity(m)[3] == name:
+                spec = m.get("spec") or {}
+                order = spec.get("order")
+                return Tier(
+                    name,
+                    None if order is None else float(order),
+                    spec.get("defaultAction") or "Deny",
+                )
+        if name in ADMIN_TIERS:
+            return ADMIN_TIERS[name]
+        return DEFAULT_TIER if name == DEFAULT_TIER.name else Tier(name, None, "Deny")
+
+    def pod_labels(self, pod: Pod) -> dict[str, str]:
+        """What a selector sees on a pod: inherited, own and well-known labels."""
+        labels = {NAMESPACE_PREFIX + k: v for k, v in self.namespace_labels(pod.namespace).items()}
+        account = self.service_account_labels(pod.namespace, pod.service_account)
+        labels.update((SERVICE_ACCOUNT_PREFIX + k, v) for k, v in account.items())
+        labels.update(pod.labels)
+        labels[NAMESPACE_LABEL] = pod.namespace
+        labels[ORCHESTRATOR_LABEL] = "k8s"
+        labels[SERVICE_ACCOUNT_LABEL] = pod.service_account
         return labels
 
     def network_set_labels(self, network_set: NetworkSet) -> dict[str, str]:
-        """What a selector sees on a network set (namespaced ones inherit namespace labels)."""
-        labels: dict[str, str] = {}
-        if network_set.namespace:
-            for key, value in self.namespace_labels(network_set.namespace).items():
-                labels[NAMESPACE_LABEL_PREFIX + key] = value
+        """What a selector sees on a network set (namespaced ones inherit)."""
+        if not network_set.namespace:
+            return dict(network_set.labels)
+        labels = {
+            NAMESPACE_PREFIX + k: v for k, v in self.namespace_labels(network_set.namespace).items()
+        }
         labels.update(network_set.labels)
-        if network_set.namespace:
-            labels[NAMESPACE_LABEL] = network_set.namespace
+        labels[NAMESPACE_LABEL] = network_set.namespace
         return labels
 
-    def endpoint_with_address(self, ip: str) -> WorkloadEndpoint | None:
-        """The endpoint that owns ``ip``, if any."""
-        for endpoint in self.endpoints:
-            if ip in endpoint.addresses:
-                return endpoint
+    def pod_with_address(self, ip: str) -> Pod | None:
+        """The pod that owns ``ip``, if any."""
+        for pod in self.pods.values():
+            if ip in pod.addresses:
+                return pod
         return None

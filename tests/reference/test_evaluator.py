@@ -2,369 +2,333 @@
 
 from __future__ import annotations
 
-from dataplane.model import (
-    Action,
-    Delete,
-    Direction,
-    EntityMatch,
-    IcmpMatch,
-    Kind,
-    Labels,
-    NamedPort,
-    NamedPortRef,
-    Namespace,
-    NetworkSet,
-    Policy,
-    PortRange,
-    Protocol,
-    Rule,
-    ServiceAccount,
-    Tier,
-    Upsert,
-    WorkloadEndpoint,
+from typing import Any, NamedTuple
+
+from tests.conformance.manifests import (
+    action,
+    calico_policy,
+    from_,
+    global_policy,
+    ip_block,
+    labels,
+    namespace_manifest,
+    netpol,
+    network_set,
+    peer,
+    port,
+    tier,
+    to,
 )
-from dataplane.selector import parse
-from tests.reference import Cluster, allowed, verdict
+from tests.reference import EGRESS, INGRESS, Cluster, Pod, allowed, verdict
+from tests.reference.selectors import SelectorSyntaxError, calico, label_selector
 
-TCP, UDP, ICMP = Protocol.TCP, Protocol.UDP, Protocol.ICMP
-IN, OUT = Direction.INGRESS, Direction.EGRESS
-ALLOW, DENY, PASS, LOG = Action.ALLOW, Action.DENY, Action.PASS, Action.LOG
-
-
-def pod(
-    ns: str,
-    name: str,
-    ip: str,
-    *,
-    ports: tuple[NamedPort, ...] = (),
-    sa: str = "",
-    **labels: str,
-) -> WorkloadEndpoint:
-    return WorkloadEndpoint(ns, name, "n1", (ip,), Labels(labels), ports, sa)
+TCP, UDP, ICMP = 6, 17, 1
+Doc = dict[str, Any]
 
 
-def namespace(name: str, **labels: str) -> Namespace:
-    return Namespace(name, Labels(labels))
+class Icmp(NamedTuple):
+    type: int
+    code: int | None = None
 
 
-def k8s(
-    ns: str,
-    name: str,
-    selector: str = "all()",
-    *,
-    ingress: tuple[Rule, ...] | None = None,
-    egress: tuple[Rule, ...] | None = None,
-) -> Policy:
-    types = {IN} if ingress is not None else set()
-    if egress is not None:
-        types.add(OUT)
-    return Policy(
-        Kind.K8S_NETWORK_POLICY,
-        ns,
-        name,
-        parse(selector),
-        frozenset(types),
-        ingress or (),
-        egress or (),
-        order=1000.0,
-    )
+def pod_doc(
+    ns: str, name: str, ip: str, *, ports: list[Doc] | None = None, sa: str = "", **lab: str
+) -> Doc:
+    spec: Doc = {"nodeName": "n1", "containers": [{"name": "c", "ports": ports or []}]}
+    if sa:
+        spec["serviceAccountName"] = sa
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": ns, "labels": lab},
+        "spec": spec,
+        "status": {"phase": "Running", "podIP": ip},
+    }
 
 
-def calico(
-    ns: str,
-    name: str,
-    selector: str = "all()",
-    *,
-    ingress: tuple[Rule, ...] | None = None,
-    egress: tuple[Rule, ...] | None = None,
-    tier: str = "default",
-    order: float | None = None,
-    namespace_selector: str | None = None,
-) -> Policy:
-    types = {IN} if ingress is not None else set()
-    if egress is not None:
-        types.add(OUT)
-    kind = Kind.NETWORK_POLICY if ns else Kind.GLOBAL_NETWORK_POLICY
-    return Policy(
-        kind,
-        ns,
-        name,
-        parse(selector),
-        frozenset(types),
-        ingress or (),
-        egress or (),
-        tier=tier,
-        order=order,
-        namespace_selector=parse(namespace_selector) if namespace_selector else None,
-    )
+BASE = (
+    namespace_manifest("x", env="prod"),
+    namespace_manifest("y", env="dev"),
+    pod_doc("x", "a", "10.0.0.1", app="a"),
+    pod_doc("x", "b", "10.0.0.2", app="b"),
+    pod_doc("y", "a", "10.0.1.1", app="a"),
+)
 
 
-def side(**fields: object) -> EntityMatch:
-    for key in ("selector", "not_selector", "namespace_selector", "service_account_selector"):
-        if isinstance(fields.get(key), str):
-            fields[key] = parse(str(fields[key]))
-    return EntityMatch(**fields)  # type: ignore[arg-type]
+def cluster(*extra: Doc, hosts: tuple[str, ...] = ()) -> Cluster:
+    return Cluster.of([*BASE, *extra], hosts)
 
 
-X, Y = namespace("x", env="prod"), namespace("y", env="dev")
-XA = pod("x", "a", "10.0.0.1", app="a")
-XB = pod("x", "b", "10.0.0.2", app="b")
-YA = pod("y", "a", "10.0.1.1", app="a")
-BASE = (X, Y, XA, XB, YA)
+def p(c: Cluster, name: str) -> Pod:
+    namespace, pod = name.split("/")
+    return c.pod(namespace, pod)
 
 
-def cluster(*extra: object, hosts: tuple[str, ...] = ()) -> Cluster:
-    return Cluster.of([*BASE, *extra], hosts)  # type: ignore[list-item]
+def ok(
+    c: Cluster, src: str, dst: str, protocol: int = TCP, dport: int | None = 80, **kw: Any
+) -> bool:
+    peer_src: Pod | str = p(c, src) if "/" in src else src
+    peer_dst: Pod | str = p(c, dst) if "/" in dst else dst
+    return allowed(c, peer_src, peer_dst, protocol, dport, **kw)
+
+
+def test_selector_language() -> None:
+    labels_ = {"app": "web", "tier": "front"}
+    truth = {
+        "app == 'web'": True,
+        "app != 'web'": False,
+        "missing != 'x'": True,
+        "app in {'a', 'web'}": True,
+        "missing not in {'a'}": True,
+        "has(app) && !has(missing)": True,
+        "app == 'x' || tier == \"front\"": True,
+        "!(app == 'web')": False,
+        "app contains 'e'": True,
+        "app starts with 'w' && tier ends with 't'": True,
+        "all()": True,
+    }
+    for text, expected in truth.items():
+        selector = calico(text)
+        assert selector is not None and selector.matches(labels_) is expected, text
+    global_ = calico("global()")
+    assert global_ is not None and global_.is_global
+    try:
+        calico("app ==")
+    except SelectorSyntaxError:
+        pass
+    else:
+        raise AssertionError("a broken selector must not parse")
+
+
+def test_label_selector() -> None:
+    spec = {
+        "matchLabels": {"app": "a"},
+        "matchExpressions": [{"key": "t", "operator": "NotIn", "values": ["x"]}],
+    }
+    assert label_selector(spec).matches({"app": "a"})
+    assert not label_selector(spec).matches({"app": "a", "t": "x"})
+    assert label_selector({}).matches({})
+    exists = {"matchExpressions": [{"key": "t", "operator": "DoesNotExist"}]}
+    assert label_selector(exists).matches({"app": "a"})
 
 
 def test_no_policy_allows_everything() -> None:
     c = cluster()
-    assert allowed(c, XA, XB, TCP, 80)
-    assert allowed(c, XA, "8.8.8.8", UDP, 53)
-    assert verdict(c, IN, XA, "8.8.8.8", TCP, 80).reason == "no policy"
+    assert ok(c, "x/a", "x/b") and ok(c, "x/a", "8.8.8.8", UDP, 53)
+    assert verdict(c, INGRESS, p(c, "x/a"), "8.8.8.8", TCP, 80).allowed
 
 
 def test_isolation_is_per_direction() -> None:
-    c = cluster(k8s("x", "deny-in", "app == 'a'", ingress=()))
-    assert not verdict(c, IN, XA, XB, TCP, 80).allowed
-    assert verdict(c, OUT, XA, XB, TCP, 80).allowed
-    assert verdict(c, IN, XB, XA, TCP, 80).allowed
-    assert not allowed(c, XB, XA, TCP, 80)
-    assert allowed(c, XA, XB, TCP, 80)
+    c = cluster(netpol("deny-in", labels(app="a"), ingress=[]))
+    assert not verdict(c, INGRESS, p(c, "x/a"), p(c, "x/b"), TCP, 80).allowed
+    assert verdict(c, EGRESS, p(c, "x/a"), p(c, "x/b"), TCP, 80).allowed
+    assert not ok(c, "x/b", "x/a") and ok(c, "x/a", "x/b")
 
 
 def test_policies_union_their_allows() -> None:
-    from_b = Rule(ALLOW, source=side(selector="app == 'b'"))
-    tcp80 = Rule(ALLOW, protocol=TCP, destination=side(ports=(PortRange(80, 80),)))
-    c = cluster(k8s("x", "p1", "app == 'a'", ingress=(from_b,)), k8s("x", "p2", ingress=(tcp80,)))
-    assert allowed(c, XB, XA, UDP, 53)
-    assert allowed(c, YA, XA, TCP, 80)
-    assert not allowed(c, YA, XA, TCP, 81)
+    from_b = netpol("p1", labels(app="a"), ingress=[from_(peer(pods=labels(app="b")))])
+    tcp80 = netpol("p2", ingress=[from_(ports=[port(80)])])
+    c = cluster(from_b, tcp80)
+    assert ok(c, "x/b", "x/a", UDP, 53)
+    assert ok(c, "y/a", "x/a", TCP, 80) and not ok(c, "y/a", "x/a", TCP, 81)
 
 
-def test_pod_selector_is_limited_to_the_policy_namespace() -> None:
-    from_app_a = Rule(ALLOW, source=side(selector="app == 'a'"))
-    c = cluster(k8s("x", "p", "app == 'b'", ingress=(from_app_a,)))
-    assert allowed(c, XA, XB, TCP, 80)
-    assert not allowed(c, YA, XB, TCP, 80)
+def test_pod_and_namespace_selectors() -> None:
+    c = cluster(netpol("p", labels(app="b"), ingress=[from_(peer(pods=labels(app="a")))]))
+    assert ok(c, "x/a", "x/b") and not ok(c, "y/a", "x/b")
+    c = cluster(netpol("p", labels(app="b"), ingress=[from_(peer(namespaces=labels(env="dev")))]))
+    assert ok(c, "y/a", "x/b") and not ok(c, "x/a", "x/b")
+    both = peer(pods=labels(app="b"), namespaces=labels(env="dev"))
+    c = cluster(netpol("p", labels(app="b"), ingress=[from_(both)]))
+    assert not ok(c, "y/a", "x/b")
 
 
-def test_namespace_selector_alone_and_with_pod_selector() -> None:
-    from_dev = Rule(ALLOW, source=side(namespace_selector="env == 'dev'"))
-    c = cluster(k8s("x", "p", "app == 'b'", ingress=(from_dev,)))
-    assert allowed(c, YA, XB, TCP, 80)
-    assert not allowed(c, XA, XB, TCP, 80)
-    both = Rule(ALLOW, source=side(namespace_selector="env == 'dev'", selector="app == 'b'"))
-    c = cluster(k8s("x", "p", "app == 'b'", ingress=(both,)))
-    assert not allowed(c, YA, XB, TCP, 80)
+def test_kubernetes_peers_select_pods_not_network_sets() -> None:
+    near = network_set("near", {"app": "a"}, ["172.16.0.0/12"], namespace="x")
+    c = cluster(near, netpol("p", labels(app="b"), ingress=[from_(peer(pods=labels(app="a")))]))
+    assert not ok(c, "172.16.0.1", "x/b")
 
 
 def test_ip_block_with_except_matches_pod_addresses() -> None:
-    block = Rule(ALLOW, source=side(nets=("10.0.0.0/16",), not_nets=("10.0.1.0/24",)))
-    c = cluster(k8s("x", "p", "app == 'a'", ingress=(block,)))
-    assert allowed(c, XB, XA, TCP, 80)
-    assert not allowed(c, YA, XA, TCP, 80)
-    assert allowed(c, "10.0.5.5", XA, TCP, 80)
-    assert not allowed(c, "192.168.0.1", XA, TCP, 80)
+    c = cluster(
+        netpol("p", labels(app="a"), ingress=[from_(ip_block("10.0.0.0/16", "10.0.1.0/24"))])
+    )
+    assert ok(c, "x/b", "x/a") and not ok(c, "y/a", "x/a")
+    assert ok(c, "10.0.5.5", "x/a") and not ok(c, "192.168.0.1", "x/a")
 
 
 def test_named_port_resolves_against_each_destination() -> None:
-    web1 = pod("x", "w1", "10.0.0.11", ports=(NamedPort("http", TCP, 80),), app="w")
-    web2 = pod("x", "w2", "10.0.0.12", ports=(NamedPort("http", TCP, 8080),), app="w")
-    bare = pod("x", "w3", "10.0.0.13", app="w")
-    to_http = Rule(ALLOW, protocol=TCP, destination=side(ports=(NamedPortRef("http"),)))
-    c = cluster(web1, web2, bare, k8s("x", "in", "app == 'w'", ingress=(to_http,)))
-    assert allowed(c, XA, web1, TCP, 80)
-    assert not allowed(c, XA, web1, TCP, 8080)
-    assert allowed(c, XA, web2, TCP, 8080)
-    assert not allowed(c, XA, web2, TCP, 80)
-    assert not allowed(c, XA, bare, TCP, 80)
-    egress = cluster(web1, k8s("x", "out", "app == 'a'", egress=(to_http,)))
-    assert allowed(egress, XA, web1, TCP, 80)
-    assert not allowed(egress, XA, "10.9.9.9", TCP, 80)
+    web1 = pod_doc("x", "w1", "10.0.0.11", ports=[{"name": "http", "containerPort": 80}], app="w")
+    web2 = pod_doc("x", "w2", "10.0.0.12", ports=[{"name": "http", "containerPort": 8080}], app="w")
+    bare = pod_doc("x", "w3", "10.0.0.13", app="w")
+    policy = netpol("in", labels(app="w"), ingress=[from_(ports=[port("http")])])
+    c = cluster(web1, web2, bare, policy)
+    assert ok(c, "x/a", "x/w1", TCP, 80) and not ok(c, "x/a", "x/w1", TCP, 8080)
+    assert ok(c, "x/a", "x/w2", TCP, 8080) and not ok(c, "x/a", "x/w2", TCP, 80)
+    assert not ok(c, "x/a", "x/w3", TCP, 80)
+    egress = cluster(web1, netpol("out", labels(app="a"), egress=[to(ports=[port("http")])]))
+    assert ok(egress, "x/a", "x/w1", TCP, 80) and not ok(egress, "x/a", "10.9.9.9", TCP, 80)
 
 
-def test_named_port_requires_matching_protocol() -> None:
-    dns = pod("x", "dns", "10.0.0.53", ports=(NamedPort("dns", UDP, 53),))
-    rule = Rule(ALLOW, protocol=TCP, destination=side(ports=(NamedPortRef("dns"),)))
-    c = cluster(dns, k8s("x", "p", ingress=(rule,)))
-    assert not allowed(c, XA, dns, TCP, 53)
-
-
-def test_port_ranges_are_inclusive() -> None:
-    rule = Rule(ALLOW, protocol=TCP, destination=side(ports=(PortRange(80, 90),)))
-    c = cluster(k8s("x", "p", "app == 'a'", ingress=(rule,)))
-    assert allowed(c, XB, XA, TCP, 80) and allowed(c, XB, XA, TCP, 90)
-    assert not allowed(c, XB, XA, TCP, 91)
-    assert not allowed(c, XB, XA, UDP, 85)
+def test_named_port_requires_matching_protocol_and_ranges_are_inclusive() -> None:
+    dns = pod_doc(
+        "x", "dns", "10.0.0.53", ports=[{"name": "dns", "containerPort": 53, "protocol": "UDP"}]
+    )
+    c = cluster(dns, netpol("p", ingress=[from_(ports=[port("dns", "TCP")])]))
+    assert not ok(c, "x/a", "x/dns", TCP, 53)
+    c = cluster(netpol("p", labels(app="a"), ingress=[from_(ports=[port(80, end_port=90)])]))
+    assert ok(c, "x/b", "x/a", TCP, 80) and ok(c, "x/b", "x/a", TCP, 90)
+    assert not ok(c, "x/b", "x/a", TCP, 91) and not ok(c, "x/b", "x/a", UDP, 85)
 
 
 def test_deny_before_allow_by_order_and_log_continues() -> None:
-    deny = calico("x", "deny", ingress=(Rule(LOG), Rule(DENY, protocol=TCP)), order=10)
-    allow = calico("x", "allow", ingress=(Rule(ALLOW),), order=20)
+    deny = calico_policy("deny", order=10, ingress=[action("Log"), action("Deny", protocol="TCP")])
+    allow = calico_policy("allow", order=20, ingress=[action("Allow")])
     c = cluster(deny, allow)
-    assert not allowed(c, XB, XA, TCP, 80)
-    assert allowed(c, XB, XA, UDP, 53)
-    reordered = cluster(calico("x", "deny", ingress=(Rule(DENY, protocol=TCP),), order=30), allow)
-    assert allowed(reordered, XB, XA, TCP, 80)
+    assert not ok(c, "x/b", "x/a") and ok(c, "x/b", "x/a", UDP, 53)
+    later = calico_policy("deny", order=30, ingress=[action("Deny", protocol="TCP")])
+    assert ok(cluster(later, allow), "x/b", "x/a")
 
 
 def test_missing_order_sorts_last_and_ties_break_by_name() -> None:
-    first = calico("x", "aaa", ingress=(Rule(DENY),), order=None)
-    second = calico("x", "bbb", ingress=(Rule(ALLOW),), order=5)
-    assert allowed(cluster(first, second), XB, XA, TCP, 80)
-    a = calico("x", "aaa", ingress=(Rule(DENY),), order=5)
-    assert not allowed(cluster(a, second), XB, XA, TCP, 80)
+    first = calico_policy("aaa", ingress=[action("Deny")])
+    second = calico_policy("bbb", order=5, ingress=[action("Allow")])
+    assert ok(cluster(first, second), "x/b", "x/a")
+    tied = calico_policy("aaa", order=5, ingress=[action("Deny")])
+    assert not ok(cluster(tied, second), "x/b", "x/a")
 
 
 def test_tier_default_deny_and_pass() -> None:
-    tier = Tier("security", order=10)
-    guard = calico("", "security.guard", ingress=(Rule(PASS, protocol=TCP),), tier="security")
-    c = cluster(tier, guard)
-    assert allowed(c, XB, XA, TCP, 80)
-    udp = verdict(c, IN, XA, XB, UDP, 53)
+    guard = global_policy(
+        "security.guard", tier="security", ingress=[action("Pass", protocol="TCP")]
+    )
+    c = cluster(tier("security", 10), guard)
+    assert ok(c, "x/b", "x/a")
+    udp = verdict(c, INGRESS, p(c, "x/a"), p(c, "x/b"), UDP, 53)
     assert not udp.allowed and "default deny" in udp.reason
-    passing = cluster(Tier("security", order=10, default_action=PASS), guard)
-    assert allowed(passing, XB, XA, UDP, 53)
+    assert ok(cluster(tier("security", 10, "Pass"), guard), "x/b", "x/a", UDP, 53)
 
 
-def test_pass_jumps_to_the_next_tier_in_order() -> None:
-    early = Tier("early", order=1)
-    late = Tier("late", order=2)
-    pass_all = calico("", "early.p", ingress=(Rule(PASS),), tier="early")
-    deny_tcp = calico("", "late.d", ingress=(Rule(DENY, protocol=TCP),), tier="late")
-    k8s_allow = k8s("x", "allow", ingress=(Rule(ALLOW),))
-    c = cluster(early, late, pass_all, deny_tcp, k8s_allow)
-    assert not allowed(c, XB, XA, TCP, 80)
-    udp = verdict(c, IN, XA, XB, UDP, 53)
+def test_pass_jumps_to_the_next_tier_and_out_of_the_last_to_the_profile() -> None:
+    pass_all = global_policy("early.p", tier="early", ingress=[action("Pass")])
+    deny_tcp = global_policy("late.d", tier="late", ingress=[action("Deny", protocol="TCP")])
+    allow = netpol("allow", ingress=[from_()])
+    c = cluster(tier("early", 1), tier("late", 2), pass_all, deny_tcp, allow)
+    assert not ok(c, "x/b", "x/a")
+    udp = verdict(c, INGRESS, p(c, "x/a"), p(c, "x/b"), UDP, 53)
     assert not udp.allowed and udp.reason == "tier late: default deny"
-    swapped = cluster(Tier("early", order=3), late, pass_all, deny_tcp)
-    assert not allowed(swapped, XB, XA, TCP, 80)
+    c = cluster(calico_policy("p", ingress=[action("Pass")]))
+    assert "profile" in verdict(c, INGRESS, p(c, "x/a"), p(c, "x/b"), TCP, 80).reason
 
 
-def test_pass_out_of_last_tier_falls_to_profile_allow() -> None:
-    c = cluster(calico("x", "p", ingress=(Rule(PASS),)))
-    assert verdict(c, IN, XA, XB, TCP, 80).reason == "passed to profile"
-    assert allowed(c, XB, XA, TCP, 80)
-
-
-def test_not_selector_in_namespaced_policy_stays_in_namespace() -> None:
-    rule = Rule(ALLOW, source=side(not_selector="app == 'b'"))
-    c = cluster(calico("x", "p", ingress=(rule,)))
-    assert not allowed(c, XB, XA, TCP, 80)
-    assert not allowed(c, YA, XB, TCP, 80)
-    assert allowed(c, XA, XB, TCP, 80)
-    assert not allowed(c, "192.168.1.1", XA, TCP, 80)
-
-
-def test_not_selector_in_global_policy_is_a_negation() -> None:
-    rule = Rule(ALLOW, source=side(not_selector="app == 'b'"))
-    c = cluster(calico("", "p", ingress=(rule,)))
-    assert allowed(c, YA, XA, TCP, 80)
-    assert allowed(c, "192.168.1.1", XA, TCP, 80)
-    assert not allowed(c, XB, XA, TCP, 80)
+def test_not_selector_in_namespaced_and_global_policies() -> None:
+    rule = action("Allow", source={"notSelector": "app == 'b'"})
+    c = cluster(calico_policy("p", ingress=[rule]))
+    assert not ok(c, "x/b", "x/a") and not ok(c, "y/a", "x/b")
+    assert ok(c, "x/a", "x/b") and not ok(c, "192.168.1.1", "x/a")
+    c = cluster(global_policy("p", ingress=[rule]))
+    assert ok(c, "y/a", "x/a") and ok(c, "192.168.1.1", "x/a") and not ok(c, "x/b", "x/a")
 
 
 def test_not_selector_excludes_addresses_any_matching_set_holds() -> None:
-    blocked = NetworkSet("", "blocked", ("10.0.0.0/24",), Labels({"app": "b"}))
-    rule = Rule(ALLOW, source=side(selector="has(app)", not_selector="app == 'b'"))
-    c = cluster(blocked, calico("", "p", "app == 'b'", ingress=(rule,)))
-    assert not allowed(c, XA, XB, TCP, 80)
-    assert allowed(c, YA, XB, TCP, 80)
+    blocked = network_set("blocked", {"app": "b"}, ["10.0.0.0/24"])
+    rule = action("Allow", source={"selector": "has(app)", "notSelector": "app == 'b'"})
+    c = cluster(blocked, global_policy("p", selector="app == 'b'", ingress=[rule]))
+    assert not ok(c, "x/a", "x/b") and ok(c, "y/a", "x/b")
 
 
 def test_selectors_match_network_sets_and_namespace_scoping() -> None:
-    ext = NetworkSet("", "ext", ("192.168.0.0/16",), Labels({"role": "ext"}))
-    local = NetworkSet("x", "near", ("172.16.0.0/12",), Labels({"role": "ext"}))
-    rule = Rule(ALLOW, source=side(selector="role == 'ext'"))
-    c_global = cluster(ext, local, calico("", "p", ingress=(rule,)))
-    assert allowed(c_global, "192.168.3.3", XA, TCP, 80)
-    assert allowed(c_global, "172.16.3.3", XA, TCP, 80)
-    c_ns = cluster(ext, local, calico("y", "p", ingress=(rule,)))
-    assert not allowed(c_ns, "192.168.3.3", YA, TCP, 80)
-    assert not allowed(c_ns, "172.16.3.3", YA, TCP, 80)
-    c_x = cluster(ext, local, calico("x", "p", ingress=(rule,)))
-    assert allowed(c_x, "172.16.3.3", XA, TCP, 80)
-    global_only = Rule(ALLOW, source=side(namespace_selector="global()"))
-    c_g = cluster(ext, local, calico("x", "g", ingress=(global_only,)))
-    assert allowed(c_g, "192.168.3.3", XA, TCP, 80)
-    assert not allowed(c_g, "172.16.3.3", XA, TCP, 80)
-    assert not allowed(c_g, XB, XA, TCP, 80)
+    ext = network_set("ext", {"role": "ext"}, ["192.168.0.0/16"])
+    near = network_set("near", {"role": "ext"}, ["172.16.0.0/12"], namespace="x")
+    rule = action("Allow", source={"selector": "role == 'ext'"})
+    c = cluster(ext, near, global_policy("p", ingress=[rule]))
+    assert ok(c, "192.168.3.3", "x/a") and ok(c, "172.16.3.3", "x/a")
+    c = cluster(ext, near, calico_policy("p", "y", ingress=[rule]))
+    assert not ok(c, "192.168.3.3", "y/a") and not ok(c, "172.16.3.3", "y/a")
+    c = cluster(ext, near, calico_policy("p", "x", ingress=[rule]))
+    assert ok(c, "172.16.3.3", "x/a")
+    only_global = action("Allow", source={"namespaceSelector": "global()"})
+    c = cluster(ext, near, calico_policy("g", "x", ingress=[only_global]))
+    assert ok(c, "192.168.3.3", "x/a") and not ok(c, "172.16.3.3", "x/a")
+    assert not ok(c, "x/b", "x/a")
 
 
 def test_not_ports_not_protocol_and_ip_version() -> None:
-    not80 = Rule(ALLOW, protocol=TCP, destination=side(not_ports=(PortRange(80, 80),)))
-    c = cluster(calico("x", "p", "app == 'a'", ingress=(not80,)))
-    assert not allowed(c, XB, XA, TCP, 80)
-    assert allowed(c, XB, XA, TCP, 81)
-    assert not allowed(c, XB, XA, UDP, 81)
-    not_udp = Rule(ALLOW, not_protocol=UDP)
-    c = cluster(calico("x", "p", "app == 'a'", ingress=(not_udp,)))
-    assert allowed(c, XB, XA, TCP, 53) and not allowed(c, XB, XA, UDP, 53)
-    v6 = pod("x", "v6", "fd00::1", app="a")
-    only6 = Rule(ALLOW, ip_version=6)
-    c = cluster(v6, calico("x", "p", "app == 'a'", ingress=(only6,)))
-    assert allowed(c, "fd00::9", v6, TCP, 80)
-    assert not allowed(c, XB, XA, TCP, 80)
+    not80 = action("Allow", protocol="TCP", destination={"notPorts": [80]})
+    c = cluster(calico_policy("p", selector="app == 'a'", ingress=[not80]))
+    assert not ok(c, "x/b", "x/a") and ok(c, "x/b", "x/a", TCP, 81)
+    assert not ok(c, "x/b", "x/a", UDP, 81)
+    not_udp = action("Allow", notProtocol="UDP")
+    c = cluster(calico_policy("p", selector="app == 'a'", ingress=[not_udp]))
+    assert ok(c, "x/b", "x/a", TCP, 53) and not ok(c, "x/b", "x/a", UDP, 53)
+    v6 = pod_doc("x", "v6", "fd00::1", app="a")
+    c = cluster(
+        v6, calico_policy("p", selector="app == 'a'", ingress=[action("Allow", ipVersion=6)])
+    )
+    assert ok(c, "fd00::9", "x/v6") and not ok(c, "x/b", "x/a")
+
+
+def test_calico_port_ranges_and_named_ports() -> None:
+    web = pod_doc("x", "w", "10.0.0.11", ports=[{"name": "http", "containerPort": 8080}], app="a")
+    rule = action("Allow", protocol="TCP", destination={"ports": ["80:81", "http"]})
+    c = cluster(web, calico_policy("p", selector="app == 'a'", ingress=[rule]))
+    assert ok(c, "x/b", "x/w", TCP, 81) and ok(c, "x/b", "x/w", TCP, 8080)
+    assert not ok(c, "x/b", "x/a", TCP, 8080) and not ok(c, "x/b", "x/w", TCP, 82)
 
 
 def test_icmp_type_and_code() -> None:
-    echo = IcmpMatch(8, 0)
-    ping = Rule(ALLOW, protocol=ICMP, icmp=IcmpMatch(8))
-    c = cluster(calico("x", "p", "app == 'a'", ingress=(ping,)))
-    assert allowed(c, XB, XA, ICMP, None, icmp=echo)
-    assert not allowed(c, XB, XA, ICMP, None, icmp=IcmpMatch(3, 1))
-    assert not allowed(c, XB, XA, ICMP, None)
-    not_echo = Rule(ALLOW, protocol=ICMP, not_icmp=IcmpMatch(8, 0))
-    c = cluster(calico("x", "p", "app == 'a'", ingress=(not_echo,)))
-    assert not allowed(c, XB, XA, ICMP, None, icmp=echo)
-    assert allowed(c, XB, XA, ICMP, None, icmp=IcmpMatch(8, 1))
+    ping = action("Allow", protocol="ICMP", icmp={"type": 8})
+    c = cluster(calico_policy("p", selector="app == 'a'", ingress=[ping]))
+    assert ok(c, "x/b", "x/a", ICMP, None, icmp=Icmp(8, 0))
+    assert not ok(c, "x/b", "x/a", ICMP, None, icmp=Icmp(3, 1))
+    assert not ok(c, "x/b", "x/a", ICMP, None)
+    not_echo = action("Allow", protocol="ICMP", notICMP={"type": 8, "code": 0})
+    c = cluster(calico_policy("p", selector="app == 'a'", ingress=[not_echo]))
+    assert not ok(c, "x/b", "x/a", ICMP, None, icmp=Icmp(8, 0))
+    assert ok(c, "x/b", "x/a", ICMP, None, icmp=Icmp(8, 1))
 
 
-def test_global_policy_namespace_selector() -> None:
-    gnp = calico("", "g", ingress=(), namespace_selector="env == 'dev'")
-    c = cluster(gnp)
-    assert not allowed(c, XA, YA, TCP, 80)
-    assert allowed(c, YA, XA, TCP, 80)
+def test_global_policy_namespace_selector_and_the_calico_name_label() -> None:
+    c = cluster(global_policy("g", namespaceSelector="env == 'dev'", ingress=[]))
+    assert not ok(c, "x/a", "y/a") and ok(c, "y/a", "x/a")
+    by_name = global_policy("g", namespaceSelector="projectcalico.org/name == 'x'", ingress=[])
+    c = cluster(by_name)
+    assert not ok(c, "y/a", "x/a") and ok(c, "x/a", "y/a")
 
 
 def test_service_accounts() -> None:
-    sa = ServiceAccount("x", "robot", Labels({"kind": "bot"}))
-    bot = pod("x", "bot", "10.0.0.9", sa="robot")
-    by_name = Rule(ALLOW, source=side(service_account_names=("robot",)))
-    c = cluster(sa, bot, calico("x", "p", "app == 'a'", ingress=(by_name,)))
-    assert allowed(c, bot, XA, TCP, 80) and not allowed(c, XB, XA, TCP, 80)
-    by_labels = Rule(ALLOW, source=side(service_account_selector="kind == 'bot'"))
-    c = cluster(sa, bot, calico("x", "p", "app == 'a'", ingress=(by_labels,)))
-    assert allowed(c, bot, XA, TCP, 80) and not allowed(c, XB, XA, TCP, 80)
+    sa = {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": {"name": "robot", "namespace": "x", "labels": {"kind": "bot"}},
+    }
+    bot = pod_doc("x", "bot", "10.0.0.9", sa="robot")
+    by_name = action("Allow", source={"serviceAccounts": {"names": ["robot"]}})
+    c = cluster(sa, bot, calico_policy("p", selector="app == 'a'", ingress=[by_name]))
+    assert ok(c, "x/bot", "x/a") and not ok(c, "x/b", "x/a")
+    by_labels = action("Allow", source={"serviceAccounts": {"selector": "kind == 'bot'"}})
+    c = cluster(sa, bot, calico_policy("p", selector="app == 'a'", ingress=[by_labels]))
+    assert ok(c, "x/bot", "x/a") and not ok(c, "x/b", "x/a")
 
 
-def test_host_traffic_reaches_isolated_pods() -> None:
-    c = cluster(k8s("x", "deny", ingress=()), hosts=("10.0.0.254",))
-    assert allowed(c, "10.0.0.254", XA, TCP, 10250)
-    assert not allowed(c, "10.0.0.253", XA, TCP, 10250)
-
-
-def test_both_ends_must_allow() -> None:
-    deny_out = k8s("x", "out", "app == 'b'", egress=())
-    deny_in = k8s("y", "in", ingress=())
+def test_host_traffic_reaches_isolated_pods_and_both_ends_must_allow() -> None:
+    c = cluster(netpol("deny", ingress=[]), hosts=("10.0.0.254",))
+    assert ok(c, "10.0.0.254", "x/a", TCP, 10250) and not ok(c, "10.0.0.253", "x/a", TCP, 10250)
+    deny_out = netpol("out", labels(app="b"), types=["Egress"])
+    deny_in = netpol("in", namespace="y", ingress=[])
     c = cluster(deny_out, deny_in)
-    assert not allowed(c, XB, XA, TCP, 80)
-    assert not allowed(c, XA, YA, TCP, 80)
-    assert allowed(c, XA, XB, TCP, 80)
+    assert not ok(c, "x/b", "x/a") and not ok(c, "x/a", "y/a") and ok(c, "x/a", "x/b")
 
 
 def test_inherited_namespace_labels_reach_policy_selectors() -> None:
-    gnp = calico("", "g", "pcns.env == 'prod'", ingress=())
-    c = cluster(gnp)
-    assert not allowed(c, YA, XA, TCP, 80)
-    assert allowed(c, XA, YA, TCP, 80)
+    c = cluster(global_policy("g", selector="pcns.env == 'prod'", ingress=[]))
+    assert not ok(c, "y/a", "x/a") and ok(c, "x/a", "y/a")
 
 
-def test_updates_evolve_the_cluster() -> None:
-    c = cluster(k8s("x", "deny", ingress=()))
-    relabelled = c.apply(Upsert(pod("x", "a", "10.0.0.1", app="z")))
-    assert not allowed(relabelled, XB, XA, TCP, 80)
-    cleared = relabelled.apply(Delete(k8s("x", "deny").key))
-    assert allowed(cleared, XB, XA, TCP, 80)
-    assert not allowed(c, XB, XA, TCP, 80)
+def test_edits_evolve_the_cluster() -> None:
+    deny = netpol("deny", ingress=[])
+    c = cluster(deny)
+    relabelled = c.apply("upsert", pod_doc("x", "a", "10.0.0.1", app="z"))
+    assert not ok(relabelled, "x/b", "x/a")
+    cleared = relabelled.apply("delete", deny)
+    assert ok(cleared, "x/b", "x/a") and not ok(c, "x/b", "x/a")

@@ -24,6 +24,7 @@ class RecordingSink:
         self.batches: list[list[Update]] = []
         self.state: dict[ResourceKey, Resource] = {}
         self.problems: list[tuple[str, Exception]] = []
+        self.cleared: list[str] = []
         self.in_sync = 0
         self.redundant = 0
 
@@ -40,6 +41,9 @@ class RecordingSink:
 
     def invalid(self, origin: str, error: Exception) -> None:
         self.problems.append((origin, error))
+
+    def valid(self, origin: str) -> None:
+        self.cleared.append(origin)
 
     @property
     def updates_seen(self) -> list[Update]:

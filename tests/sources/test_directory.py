@@ -40,14 +40,14 @@ async def test_initial_load_is_one_batch_ending_in_sync(tmp_path: Path) -> None:
     async with anyio.create_task_group() as tasks:
         tasks.start_soon(source.run, sink)
         await sink.wait_until(lambda: sink.in_sync == 1)
-        polls = source.status()[str(tmp_path)]["polls"]
-        await sink.wait_until(lambda: source.status()[str(tmp_path)]["polls"] >= polls + 3)
+        polls = source.status()["polls"]
+        await sink.wait_until(lambda: source.status()["polls"] >= polls + 3)
         tasks.cancel_scope.cancel()
     assert len(sink.batches) == 1, "unchanged polls emit nothing"
     assert sink.batches[0][-1] == InSync()
     assert sink.state == model_state(docs)
-    status = source.status()[str(tmp_path)]
-    assert status["listed"] is True
+    status = source.status()
+    assert status["state"] == "watching"
     assert (status["files"], status["objects"]) == (1, 3)
 
 
@@ -85,7 +85,7 @@ async def test_invalid_and_unparsable_files_are_reported_not_applied(tmp_path: P
         await sink.wait_until(lambda: len(sink.batches) == 2)
         tasks.cancel_scope.cancel()
     assert sorted(sink.origins()) == sorted(
-        [str(broken), f"{good}: document 2: NetworkPolicy shop/p"]
+        [f"{broken}: document 1", f"{good}: document 2: NetworkPolicy shop/p"]
     )
     assert sink.batches[1] == [Delete(ResourceKey(Kind.K8S_NETWORK_POLICY, "shop", "p"))]
 
@@ -103,14 +103,14 @@ async def test_vanished_root_is_reported_once_and_keeps_the_objects(tmp_path: Pa
         tasks.start_soon(source.run, sink)
         await sink.wait_until(lambda: sink.in_sync == 1)
         root.rename(tmp_path / "elsewhere")
-        await sink.wait_until(lambda: source.status()[str(root)]["errors"] >= 3)
+        await sink.wait_until(lambda: source.status()["errors"] >= 3)
         write(tmp_path / "elsewhere" / "a.yaml", namespace("shop"), namespace("web"))
         (tmp_path / "elsewhere").rename(root)
         await sink.wait_until(lambda: len(sink.batches) == 2)
         tasks.cancel_scope.cancel()
     assert sink.origins() == [str(root)]
     assert sink.state == model_state([namespace("shop"), namespace("web")])
-    assert source.status()[str(root)]["last_error"] is None
+    assert source.status()["last_error"] is None
 
 
 async def test_reads_cluster_admin_policies_and_nodes(tmp_path: Path) -> None:

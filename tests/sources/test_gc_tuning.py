@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from dataplane.sources.gc_tuning import collector_paused, freeze_survivors
+from dataplane.sources.gc_tuning import collector_paused, freeze_parsed, freeze_survivors
 
 
 @pytest.fixture
@@ -42,6 +42,7 @@ def test_turned_off_by_the_setting(collector: None) -> None:
         assert gc.isenabled()
     frozen = gc.get_freeze_count()
     freeze_survivors(enabled=False)
+    freeze_parsed(enabled=False)
     assert gc.get_freeze_count() == frozen
 
 
@@ -49,3 +50,13 @@ def test_survivors_are_frozen_out_of_later_collections(collector: None) -> None:
     synced = [[index] for index in range(1000)]  # tracked containers, like model values
     freeze_survivors()
     assert gc.get_freeze_count() >= len(synced)
+
+
+def test_a_parsed_page_is_frozen_young_without_a_collection(collector: None) -> None:
+    gc.enable()
+    with collector_paused():  # as the watcher parses
+        collections = gc.get_stats()[0]["collections"]
+        page = [{"metadata": {"name": str(index)}} for index in range(1000)]
+        freeze_parsed()
+        assert gc.get_stats()[0]["collections"] == collections
+    assert gc.get_freeze_count() >= 2 * len(page)

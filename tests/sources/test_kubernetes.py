@@ -122,15 +122,17 @@ async def test_initial_list_delivers_every_object_then_in_sync() -> None:
         "serviceaccounts",
         "pods",
         "networkpolicies.networking.k8s.io",
+        "nodes",
         "tiers.crd.projectcalico.org",
         "networkpolicies.crd.projectcalico.org",
         "globalnetworkpolicies.crd.projectcalico.org",
         "networksets.crd.projectcalico.org",
         "globalnetworksets.crd.projectcalico.org",
-        "nodes",
         "adminnetworkpolicies.policy.networking.k8s.io",
         "baselineadminnetworkpolicies.policy.networking.k8s.io",
         "clusternetworkpolicies.policy.networking.k8s.io",
+        "ippools.crd.projectcalico.org",
+        "ipamblocks.crd.projectcalico.org",
     }
     assert all(entry["listed"] and entry["present"] for entry in status.values())
     assert status["pods"]["objects"] == 5
@@ -386,6 +388,9 @@ async def test_invalid_objects_are_reported_and_the_previous_version_kept() -> N
             await sink.wait_until(lambda: len(sink.problems) == 2)
             assert sink.problems[1][0] == "networking.k8s.io/v1 NetworkPolicy shop/p"
             assert sink.state[policy_key] == valid
+            server.update(k8s_policy("shop", "p", port=443))
+            await sink.wait_until(lambda: bool(sink.cleared))
+            assert sink.cleared == ["networking.k8s.io/v1 NetworkPolicy shop/p"]
 
             server.delete("networking.k8s.io/v1", "NetworkPolicy", "p", "shop")
             server.delete("v1", "Pod", "bad-ip", "shop")

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from dataplane.convert import ManifestError, UnknownKindError
-from dataplane.errors import ValidationError
+from dataplane.convert import ManifestError
+from dataplane.errors import FailClosedError, UnreadableError
 from dataplane.model import Delete, Kind, ResourceKey, Upsert
 from dataplane.sources.manifest_tree import DuplicateResourceError, ManifestTree, TreeChanges
 from tests.sources.objects import global_network_set, k8s_policy, namespace, pod
@@ -161,7 +161,7 @@ def test_parse_error_is_reported_and_keeps_the_files_previous_objects(tmp_path: 
     path.write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: [unclosed\n")
     changes = poll_edited(tree)
     assert changes.updates == ()
-    assert [origin for origin, _ in changes.problems] == [str(path)]
+    assert [origin for origin, _ in changes.problems] == [f"{path}: document 1"]
     assert isinstance(changes.problems[0][1], ManifestError)
     assert tree.poll() == TreeChanges((), ()), "a broken file is reported once, not every poll"
 
@@ -174,20 +174,22 @@ def test_file_broken_from_the_start_loads_the_others(tmp_path: Path) -> None:
     write(tmp_path / "b.yaml", namespace("shop"))
     changes = ManifestTree(tmp_path).poll()
     assert upserted(changes) == {ns_key("shop")}
-    assert [origin for origin, _ in changes.problems] == [str(tmp_path / "a.yaml")]
+    assert [origin for origin, _ in changes.problems] == [f"{tmp_path / 'a.yaml'}: document 1"]
 
 
 def test_invalid_document_is_reported_with_its_origin_and_the_others_load(tmp_path: Path) -> None:
     path = tmp_path / "a.yaml"
     write(path, namespace("shop"), k8s_policy("shop", "bad", port=70000), namespace("web"))
     changes = ManifestTree(tmp_path).poll()
-    assert upserted(changes) == {ns_key("shop"), ns_key("web")}
+    bad = ResourceKey(Kind.K8S_NETWORK_POLICY, "shop", "bad")
+    assert upserted(changes) == {ns_key("shop"), ns_key("web"), bad}
     assert [origin for origin, _ in changes.problems] == [
         f"{path}: document 2: NetworkPolicy shop/bad"
     ]
     error = changes.problems[0][1]
-    assert isinstance(error, ValidationError)
-    assert error.field == "spec.ingress[0].ports[0].port"
+    assert isinstance(error, FailClosedError)
+    assert "spec.ingress[0].ports[0].port: out of range" in str(error)
+    assert "enforced fail-closed" in str(error)
 
 
 def test_invalid_edit_keeps_the_previous_version_and_deleting_it_emits_delete(
@@ -215,14 +217,34 @@ def test_invalid_edit_keeps_the_previous_version_and_deleting_it_emits_delete(
     assert deleted(poll_edited(tree)) == {key}
 
 
-def test_unknown_kind_is_reported_and_skipped(tmp_path: Path) -> None:
+def test_kind_outside_the_policy_groups_is_skipped_with_one_line(tmp_path: Path) -> None:
     path = tmp_path / "a.yaml"
     deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"}}
     write(path, deployment, namespace("shop"))
-    changes = ManifestTree(tmp_path).poll()
+    tree = ManifestTree(tmp_path)
+    changes = tree.poll()
     assert upserted(changes) == {ns_key("shop")}
-    assert [origin for origin, _ in changes.problems] == [f"{path}: document 1: Deployment d"]
-    assert isinstance(changes.problems[0][1], UnknownKindError)
+    assert changes.problems == ()
+    (line,) = changes.skipped
+    assert line.startswith(f"{path}: document 1: Deployment d: skipped")
+    assert tree.poll() == TreeChanges((), ()), "said once"
+
+
+def test_unknown_kind_of_a_policy_group_is_an_error_naming_file_and_document(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "a.yaml"
+    typo = {
+        "apiVersion": "projectcalico.org/v3",
+        "kind": "GlobalNetworkpolicy",
+        "metadata": {"name": "d"},
+    }
+    write(path, namespace("shop"), typo)
+    changes = ManifestTree(tmp_path).poll()
+    assert [origin for origin, _ in changes.problems] == [
+        f"{path}: document 2: GlobalNetworkpolicy d"
+    ]
+    assert isinstance(changes.problems[0][1], UnreadableError)
 
 
 def test_document_losing_its_name_mid_edit_keeps_the_objects_of_its_file(tmp_path: Path) -> None:
@@ -288,7 +310,8 @@ def test_unreadable_file_is_reported_once_and_keeps_its_objects(tmp_path: Path) 
     assert tree.poll() == TreeChanges((), ())
     path.unlink()
     write(path, namespace("one"))
-    assert poll_edited(tree) == TreeChanges((), ())
+    assert tree.poll() == TreeChanges((), (), cleared=(str(path),))
+    assert tree.poll() == TreeChanges((), ())
 
 
 def test_missing_root_raises(tmp_path: Path) -> None:

@@ -48,7 +48,7 @@ KUBERNETES_RESOURCES = (
         "networkpolicies", "networking.k8s.io/v1", "NetworkPolicy", required_for_policy=True
     ),
     # Labels and addresses for admin policies' node peers; the VTEPs of the VXLAN overlay.
-    WatchedResource("nodes", "v1", "Node"),
+    WatchedResource("nodes", "v1", "Node", optional=True),
 )
 
 _CALICO = CALICO_CRD_GROUP_VERSION

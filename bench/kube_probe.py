@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import resource
 import statistics
 import time
@@ -46,18 +47,20 @@ def current_rss_mb() -> float:
 
 
 class LagSink:
-    """Passes batches to the dataplane, noting the lag of churned pods."""
+    """Passes batches to the dataplane, noting the lag of the pods churned since
+    ``since`` (a server may still hold labels of an earlier run's churn)."""
 
     def __init__(self, dp: Dataplane) -> None:
         self.dp = dp
         self.lags: list[float] = []
+        self.since = math.inf
 
     async def updates(self, batch: Sequence[Update]) -> None:
         now = time.time()
         for update in batch:
             if isinstance(update, Upsert) and isinstance(update.value, WorkloadEndpoint):
                 sent = update.value.labels.get("bench-sent")
-                if sent is not None:
+                if sent is not None and float(sent) >= self.since:
                     self.lags.append(now - float(sent))
         await self.dp.updates(batch)
 
@@ -141,6 +144,7 @@ async def churn(
     url: str, sink: LagSink, rate: float, seconds: float, result: dict[str, Any]
 ) -> None:
     cpu_started = time.process_time()
+    sink.since = time.time()
     sent = await anyio.to_thread.run_sync(post, f"{url}/_bench/churn?rate={rate}&seconds={seconds}")
     await wait_for(lambda: len(sink.lags) >= sent["sent"], step=0.05)
     lags = sorted(sink.lags)

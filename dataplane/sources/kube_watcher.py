@@ -29,6 +29,7 @@ from dataplane.sources.kube_errors import ApiResponseError, ApiStatusError, Malf
 from dataplane.sources.kube_resources import WatchedResource
 from dataplane.sources.managed_fields import loads
 from dataplane.sources.mirror import Clearer, ObjectMirror, Observation, Reporter
+from dataplane.sources.pod_projection import load_pod_list
 from dataplane.sources.reflector import (
     INITIAL_EVENTS_END,
     Action,
@@ -42,7 +43,13 @@ from dataplane.sources.reflector import (
     Wait,
     WatchSettings,
 )
-from dataplane.sources.watch_events import LineSplitter, WatchEvent, parse_event, peek_added
+from dataplane.sources.watch_events import (
+    LineSplitter,
+    WatchEvent,
+    parse_event,
+    parse_pod_event,
+    peek_added,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -95,6 +102,10 @@ class ResourceWatcher:
         self._object_type = OBJECT_TYPES.get((resource.group_version, resource.kind))
         self._peek = False
         self._mirror = ObjectMirror(convert, self._invalid, clear)
+        # Pods, the bulk of the data, are decoded through the projection the converters read.
+        pods = (resource.group_version, resource.kind) == ("v1", "Pod")
+        self._parse_event = parse_pod_event if pods else parse_event
+        self._load_page = load_pod_list if pods else loads
 
     @property
     def unreadable(self) -> bool:
@@ -137,7 +148,7 @@ class ResourceWatcher:
         try:
             body = await self._fetch(path, action.params)
             with collector_paused(self._tune_gc):
-                page = loads(body)
+                page = self._load_page(body)
                 del body
                 metadata, items = _list_parts(path, page)
                 del page
@@ -315,7 +326,7 @@ class ResourceWatcher:
 
     def _parse(self, line: bytes) -> WatchEvent | None:
         try:
-            return parse_event(self.resource.name, line)
+            return self._parse_event(self.resource.name, line)
         except MalformedEventError as error:
             self._malformed(error)
             return None

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
 from dataplane.sources.kube_errors import MalformedEventError
 from dataplane.sources.managed_fields import loads
+from dataplane.sources.pod_projection import project_event
 
 EVENT_TYPES = frozenset({"ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"})
+OBJECT_EVENT_TYPES = EVENT_TYPES - {"ERROR"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,20 @@ def parse_event(resource: str, line: bytes) -> WatchEvent:
         if not isinstance(version, str) or not version:
             raise MalformedEventError(resource, "object without metadata.resourceVersion", line)
     return WatchEvent(kind, obj)
+
+
+def parse_pod_event(resource: str, line: bytes) -> WatchEvent:
+    """``parse_event`` of a pods watch line, decoding only the pod's projection
+    (``pod_projection``) when the line decodes into one that ``parse_event`` would
+    accept; any other line (an ``ERROR``, a malformed one) is parsed whole by it."""
+    event = project_event(line)
+    if event is not None:
+        kind, obj = event.get("type"), event.get("object")
+        metadata = None if obj is None else obj.get("metadata")
+        version = None if metadata is None else metadata.get("resourceVersion")
+        if kind in OBJECT_EVENT_TYPES and kind is not None and isinstance(version, str) and version:
+            return WatchEvent(kind, cast(dict[str, Any], obj))
+    return parse_event(resource, line)
 
 
 class LineSplitter:

@@ -91,11 +91,7 @@ class PodEvent(TypedDict, total=False):
 
 
 # ``continue`` is a Python keyword: the functional form names it.
-ListMeta = TypedDict(
-    "ListMeta",
-    {"continue": Scalar, "resourceVersion": Scalar, "remainingItemCount": Scalar},
-    total=False,
-)
+ListMeta = TypedDict("ListMeta", {"continue": Scalar, "resourceVersion": Scalar}, total=False)
 
 
 class PodList(TypedDict, total=False):

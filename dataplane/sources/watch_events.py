@@ -39,7 +39,7 @@ def parse_event(resource: str, line: bytes) -> WatchEvent:
     if not isinstance(data, dict):
         raise MalformedEventError(resource, "not a JSON object", line)
     kind, obj = data.get("type"), data.get("object")
-    if kind not in EVENT_TYPES:
+    if not isinstance(kind, str) or kind not in EVENT_TYPES:
         raise MalformedEventError(resource, f"unknown event type {kind!r}", line)
     if not isinstance(obj, dict):
         raise MalformedEventError(resource, "missing object", line)

@@ -27,7 +27,6 @@ from dataplane.sources.gc_tuning import collector_paused, freeze_parsed, freeze_
 from dataplane.sources.kube_api import KubeApi, error_of, status_from_object
 from dataplane.sources.kube_errors import ApiResponseError, ApiStatusError, MalformedEventError
 from dataplane.sources.kube_resources import WatchedResource
-from dataplane.sources.managed_fields import loads
 from dataplane.sources.mirror import Clearer, ObjectMirror, Observation, Reporter
 from dataplane.sources.pod_projection import load_pod_list
 from dataplane.sources.reflector import (
@@ -105,7 +104,7 @@ class ResourceWatcher:
         # Pods, the bulk of the data, are decoded through the projection the converters read.
         pods = (resource.group_version, resource.kind) == ("v1", "Pod")
         self._parse_event = parse_pod_event if pods else parse_event
-        self._load_page = load_pod_list if pods else loads
+        self._load_page = load_pod_list if pods else orjson.loads
 
     @property
     def unreadable(self) -> bool:

@@ -31,8 +31,7 @@ from __future__ import annotations
 from typing import Annotated, Any, TypedDict, cast
 
 import msgspec
-
-from dataplane.sources.managed_fields import loads
+import orjson
 
 Int64 = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
 Scalar = Int64 | float | str | bool | None
@@ -116,9 +115,9 @@ def project_event(line: bytes) -> PodEvent | None:
 
 
 def load_pod_list(body: bytes) -> Any:
-    """A pod list response as ``managed_fields.loads`` parses it, as far as the dataplane
-    reads it: its projection, else (it does not decode into one) the whole JSON."""
+    """A pod list response as ``orjson.loads`` parses it, as far as the dataplane reads
+    it: its projection, else (it does not decode into one) the whole JSON."""
     try:
         return cast(dict[str, Any], _LIST.decode(body))
     except _NOT_PROJECTED:
-        return loads(body)
+        return orjson.loads(body)

@@ -9,7 +9,6 @@ from typing import Any, cast
 import orjson
 
 from dataplane.sources.kube_errors import MalformedEventError
-from dataplane.sources.managed_fields import loads
 from dataplane.sources.pod_projection import project_event
 
 EVENT_TYPES = frozenset({"ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"})
@@ -33,7 +32,7 @@ class WatchEvent:
 def parse_event(resource: str, line: bytes) -> WatchEvent:
     """Decode one line; raises ``MalformedEventError`` if it is not a usable event."""
     try:
-        data = loads(line)
+        data = orjson.loads(line)
     except orjson.JSONDecodeError as error:
         raise MalformedEventError(resource, f"not JSON ({error})", line) from None
     if not isinstance(data, dict):

@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 from bench.kube_objects import ClusterLayout, pod
 from dataplane.convert import convert
 from dataplane.errors import ValidationError
+from dataplane.model import Kind, ResourceKey
+from dataplane.sources import kube_watcher
 from dataplane.sources.describe import describe
 from dataplane.sources.kube_api import status_from_object
 from dataplane.sources.kube_errors import ApiResponseError, MalformedEventError
@@ -25,6 +27,10 @@ from dataplane.sources.kube_watcher import _list_parts
 from dataplane.sources.pod_projection import load_pod_list
 from dataplane.sources.reflector import INITIAL_EVENTS_END
 from dataplane.sources.watch_events import WatchEvent, parse_event, parse_pod_event
+from tests.fakes.kube_apiserver import FakeKubeApiServer
+from tests.sources import objects
+from tests.sources.recording_sink import model_state
+from tests.sources.test_kubernetes import seed, watching
 
 Path = tuple[str | int, ...]
 _LAYOUT = ClusterLayout(pods=1000)
@@ -439,3 +445,51 @@ def test_an_unread_field_is_checked_for_syntax_only() -> None:
     assert event_outcome(parse_pod_event, line) == event_outcome(
         parse_event, dump(event("ADDED", realistic_pod(1)))
     )
+
+
+@pytest.mark.anyio
+async def test_the_watcher_decodes_pods_through_the_projection_and_other_kinds_whole() -> None:
+    """Through the real source: the same odd unread value is skipped in a pod (which
+    syncs) and makes a namespace's line malformed (parsed whole)."""
+    odd = raw(b'"bad \xff"', rejected=True)
+    pod_obj = objects.pod("shop", "odd", "10.0.9.9")
+    pod_obj["metadata"]["resourceVersion"] = "900"
+    pod_obj["status"]["qosClass"] = odd
+    namespace_obj = objects.namespace("odd")
+    namespace_obj["metadata"]["resourceVersion"] = "901"
+    namespace_obj["status"] = {"phase": odd}
+    async with FakeKubeApiServer() as server:
+        seed(server)
+        async with watching(server) as (source, sink):
+            server.inject(dump(event("ADDED", pod_obj)) + b"\n", "pods")
+            server.inject(dump(event("ADDED", namespace_obj)) + b"\n", "namespaces")
+            key = ResourceKey(Kind.WORKLOAD_ENDPOINT, "shop", "odd")
+            await sink.wait_until(lambda: key in sink.state)
+            await sink.wait_until(lambda: sink.origins(MalformedEventError) != [])
+            collections = source.status()["collections"]
+    assert sink.state[key].addresses == ("10.0.9.9",)  # type: ignore[union-attr]
+    assert collections["pods"]["malformed"] == 0
+    assert collections["namespaces"]["malformed"] == 1
+    assert sink.origins(MalformedEventError) == ["namespaces watch"]
+
+
+@pytest.mark.anyio
+async def test_the_watcher_lists_pods_through_the_projection(monkeypatch: Any) -> None:
+    """List pages of pods are decoded by ``load_pod_list`` (watched here, not replaced)."""
+    decoded: list[Any] = []
+
+    def watched(body: bytes) -> Any:
+        page = load_pod_list(body)
+        decoded.extend(copy.deepcopy(page["items"]))
+        return page
+
+    monkeypatch.setattr(kube_watcher, "load_pod_list", watched)
+    unread = objects.pod("shop", "with-volumes", "10.0.0.9")
+    unread["spec"]["volumes"] = [{"name": "config", "configMap": {"name": "web"}}]
+    async with FakeKubeApiServer() as server:
+        seed(server)
+        server.create(unread)
+        async with watching(server) as (_, sink):
+            assert sink.state == model_state(server.all_objects())
+    assert len(decoded) == 6  # every pod, in pages of 2
+    assert all("volumes" not in item["spec"] for item in decoded)

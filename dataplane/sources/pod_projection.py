@@ -17,8 +17,8 @@ test_pod_projection.py compares every conversion with the full parse.
 
 What the projection accepts, it decodes exactly as ``orjson.loads`` would
 (same keys, same values; absent keys stay absent): objects are ``TypedDict``s
-with ``total=False``, every leaf is a JSON scalar (integers within 64 bits,
-where orjson would make a float of a bigger one). Anything else, where the
+with ``total=False``, every leaf is a JSON scalar (an integer only within
+int64: orjson makes a float of one beyond 64 bits). Anything else, where the
 converters read, is a msgspec error and the caller parses the whole JSON as
 before, so an unexpected shape gets exactly today's result or error. Unread
 fields are checked for JSON syntax only (invalid UTF-8 inside a string or a
@@ -35,7 +35,8 @@ import orjson
 
 Int64 = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
 Scalar = Int64 | float | str | bool | None
-"""A JSON leaf as orjson decodes it; an integer beyond 64 bits fails (orjson: a float)."""
+"""A JSON leaf as orjson decodes it; an integer beyond int64 fails (orjson: a float past
+64 bits)."""
 
 
 class ObjectMeta(TypedDict, total=False):

@@ -59,7 +59,7 @@ def parse_pod_event(resource: str, line: bytes) -> WatchEvent:
         kind, obj = event.get("type"), event.get("object")
         metadata = None if obj is None else obj.get("metadata")
         version = None if metadata is None else metadata.get("resourceVersion")
-        if kind in OBJECT_EVENT_TYPES and kind is not None and isinstance(version, str) and version:
+        if kind is not None and kind in OBJECT_EVENT_TYPES and isinstance(version, str) and version:
             return WatchEvent(kind, cast(dict[str, Any], obj))
     return parse_event(resource, line)
 

@@ -65,10 +65,8 @@ class NodePeerGuard:
     def _current(self, policy: Policy) -> Policy:
         if not self._unreadable:
             return policy
-        reason = (
-            f"nodes peer: the Node objects cannot be read ({', '.join(sorted(self._unreadable))}),"
-            " so which addresses are nodes' is unknown"
-        )
+        unreadable = ", ".join(sorted(self._unreadable))
+        reason = f"nodes peer cannot be evaluated: the Node objects cannot be read ({unreadable})"
         return dataclasses.replace(
             policy,
             ingress=_blinded(policy.ingress, reason),

@@ -35,8 +35,8 @@ from dataplane.model import (
     ResourceKey,
     ServiceAccount,
     Tier,
-    Update,
     UnreadableNodes,
+    Update,
     Upsert,
     WorkloadEndpoint,
 )

@@ -621,13 +621,32 @@ def node_manifest(name: str) -> st.SearchStrategy[Manifest]:
     )
 
 
+def calico_node_manifest(name: str, index: int) -> Manifest:
+    """A Calico Node of the same name as a Kubernetes Node: a VTEP, and labels that no
+    ``nodes`` peer may read (they select Kubernetes Nodes)."""
+    return {
+        "apiVersion": "projectcalico.org/v3",
+        "kind": "Node",
+        "metadata": {"name": name, "labels": {"role": "infra", "zone": "a"}},
+        "spec": {
+            "bgp": {"ipv4Address": f"172.16.0.{index + 1}/24"},
+            "ipv4VXLANTunnelAddr": f"10.244.{index}.0",
+        },
+    }
+
+
 @st.composite
 def admin_objects(draw: st.DrawFn) -> list[Manifest]:
     """Up to two nodes and three cluster-admin policies; priorities may tie (ordered by
-    name; names differ across kinds, whose order on equal names is our choice)."""
-    manifests: list[Manifest] = [
-        draw(node_manifest(f"host-{i}")) for i in range(draw(st.integers(0, 2)))
-    ]
+    name; names differ across kinds, whose order on equal names is our choice). A node
+    may also have a Calico Node of its name, read before or after the Kubernetes one."""
+    manifests: list[Manifest] = []
+    for i in range(draw(st.integers(0, 2))):
+        pair = [draw(node_manifest(f"host-{i}"))]
+        if draw(st.booleans()):
+            calico = calico_node_manifest(f"host-{i}", i)
+            pair = [calico, *pair] if draw(st.booleans()) else [*pair, calico]
+        manifests += pair
     for i in range(draw(st.integers(0, 3))):
         kind = draw(
             st.sampled_from(
@@ -638,7 +657,7 @@ def admin_objects(draw: st.DrawFn) -> list[Manifest]:
         name = "default" if kind == "BaselineAdminNetworkPolicy" else f"{prefix}-{i}"
         priority = draw(st.sampled_from((0, 5, 5, 50, 1000)))
         manifests.append(draw(admin_policy(kind, name, priority)))
-    unique = {(m["kind"], m["metadata"]["name"]): m for m in manifests}
+    unique = {(m["apiVersion"], m["kind"], m["metadata"]["name"]): m for m in manifests}
     return list(unique.values())
 
 

@@ -18,12 +18,17 @@ from dataplane.model.routes import Vtep
 @dataclass(frozen=True, slots=True)
 class Node:
     """A Kubernetes Node: its labels, the IP addresses in ``status.addresses``
-    (canonical), and its VTEP from Calico's annotations when it has one."""
+    (canonical), and its VTEP from Calico's annotations when it has one.
+
+    ``problems``: what could not be read (an address entry, Calico's annotations) and
+    was left out, reported like a policy's unreadable parts; the rest still counts.
+    """
 
     name: str
     labels: Labels = EMPTY_LABELS
     addresses: tuple[str, ...] = ()
     vtep: Vtep | None = None
+    problems: tuple[str, ...] = ()
 
     @property
     def key(self) -> ResourceKey:

@@ -192,3 +192,23 @@ def test_an_allow_to_nodes_allows_nothing_while_nodes_are_unreadable() -> None:
     assert egress_allowed(node, "y/c", "10.0.1.3", "192.0.2.1")
     node.apply([Delete(UNREADABLE.key)])
     assert egress_allowed(node, "x/a", "10.0.0.1", "10.0.9.4")
+
+
+def test_a_node_with_unreadable_calico_annotations_still_counts_for_nodes_peers(
+    tmp_path: Path,
+) -> None:
+    """A bad annotation used to reject the whole Node, so a Deny to it stopped matching
+    its address. Now only its VTEP is left out, and that is reported."""
+    node = k8s_node("infra-1", "10.0.9.4", role="infra")
+    node["metadata"]["annotations"] = {
+        "projectcalico.org/IPv4Address": "not-an-address",
+        "projectcalico.org/IPv4VXLANTunnelAddr": "10.244.9.0",
+    }
+    (tmp_path / "cluster.yaml").write_text(yaml.safe_dump_all([*PODS, node, NO_INFRA]))
+    loaded = load_manifests([tmp_path])
+    (problem,) = loaded.problems
+    assert "enforced fail-closed" in problem.message and "IPv4Address" in problem.message
+    simulated = SimulatedNode("n1")
+    simulated.apply(loaded.updates)
+    assert not egress_allowed(simulated, "x/a", "10.0.0.1", "10.0.9.4")
+    assert egress_allowed(simulated, "x/a", "10.0.0.1", "10.0.0.2")

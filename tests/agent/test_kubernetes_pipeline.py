@@ -15,6 +15,7 @@ from dataplane.hns import HcnClient, simulator
 from dataplane.metrics import Metrics
 from dataplane.sources import BackoffPolicy, KubernetesSource, WatchSettings
 from tests.fakes.kube_apiserver import FakeKubeApiServer
+from tests.sources.objects import node
 
 pytestmark = pytest.mark.anyio
 
@@ -195,14 +196,7 @@ async def test_forbidden_nodes_make_a_deny_to_nodes_deny_all_egress_until_readab
         server.create(pod("db", "10.3.0.2", "db", node="win-1"))
         server.create(pod("api", "10.3.1.2", "api", node="win-2"))
         server.create(db_policy(5432))
-        server.create(
-            {
-                "apiVersion": "v1",
-                "kind": "Node",
-                "metadata": {"name": "infra-1", "labels": {"role": "infra"}},
-                "status": {"addresses": [{"type": "InternalIP", "address": "10.0.9.4"}]},
-            }
-        )
+        server.create(node("infra-1", "10.0.9.4", role="infra"))
         server.create(
             {
                 "apiVersion": "policy.networking.k8s.io/v1alpha1",

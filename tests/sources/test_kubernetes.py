@@ -24,6 +24,7 @@ from tests.sources.objects import (
     global_policy,
     k8s_policy,
     namespace,
+    node,
     pod,
     tier,
 )
@@ -356,14 +357,8 @@ async def test_admin_policy_crds_and_nodes_are_watched_once_installed() -> None:
             "ingress": [{"action": "Deny", "from": [{"namespaces": {}}]}],
         },
     }
-    node = {
-        "apiVersion": "v1",
-        "kind": "Node",
-        "metadata": {"name": "n1", "labels": {"role": "infra"}},
-        "status": {"addresses": [{"type": "InternalIP", "address": "10.0.0.4"}]},
-    }
     async with FakeKubeApiServer(crds_present=False) as server:
-        server.create(node)
+        server.create(node("n1", "10.0.0.4", role="infra"))
         async with watching(server) as (source, sink):
             name = "adminnetworkpolicies.policy.networking.k8s.io"
             assert collection(source, name)["present"] is False
@@ -557,14 +552,7 @@ async def test_forbidden_nodes_make_rules_with_nodes_peers_fail_closed_until_rea
     async with FakeKubeApiServer() as server:
         seed(server)
         server.create(NODES_DENY)
-        server.create(
-            {
-                "apiVersion": "v1",
-                "kind": "Node",
-                "metadata": {"name": "n1", "labels": {"role": "infra"}},
-                "status": {"addresses": [{"type": "InternalIP", "address": "10.0.0.4"}]},
-            }
-        )
+        server.create(node("n1", "10.0.0.4", role="infra"))
         server.forbid("nodes")
         async with watching(server) as (source, sink):
             assert marker in sink.state

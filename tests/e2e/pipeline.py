@@ -8,7 +8,8 @@ from dataplane.convert import convert, resource_key
 from dataplane.model import Delete, UnreadableNodes, Update, Upsert
 from dataplane.simulate import SimulatedNode
 from tests.reference import Cluster
-from tests.reference.strategies import HOST_ADDRESS, LOCAL_NODE, Edit, Manifest, identity
+from tests.reference.cluster import identity
+from tests.reference.strategies import HOST_ADDRESS, LOCAL_NODE, Edit, Manifest
 
 
 def to_updates(manifests: Iterable[Manifest]) -> list[Upsert | Delete]:

@@ -106,11 +106,6 @@ class ResourceWatcher:
         self._parse_event = parse_pod_event if pods else parse_event
         self._load_page = load_pod_list if pods else orjson.loads
 
-    @property
-    def unreadable(self) -> bool:
-        """A policy collection the agent may not read (fail closed while so)."""
-        return self.resource.required_for_policy and self.reflector.state is State.FORBIDDEN
-
     async def run(self) -> None:
         """Mirror the collection until cancelled."""
         action = self.reflector.start(self._clock())

@@ -18,7 +18,7 @@ import aiohttp
 import anyio
 import orjson
 
-from dataplane.convert import convert, resource_key
+from dataplane.convert import ObjectIdentity, convert_identified, identify
 from dataplane.convert.identity import OBJECT_TYPES
 from dataplane.errors import ValidationError
 from dataplane.model import ResourceKey, Update
@@ -94,7 +94,7 @@ class ResourceWatcher:
         self._tune_gc = settings.tune_gc
         self._object_type = OBJECT_TYPES.get((resource.group_version, resource.kind))
         self._peek = False
-        self._mirror = ObjectMirror(convert, self._invalid, clear)
+        self._mirror = ObjectMirror(convert_identified, self._invalid, clear)
 
     @property
     def unreadable(self) -> bool:
@@ -322,29 +322,30 @@ class ResourceWatcher:
 
     def _apply(self, event: WatchEvent) -> Update | None:
         if event.type == "DELETED":
-            key = self._key(event.obj)
-            return None if key is None else self._mirror.forget(key)
+            identity = self._identity(event.obj)
+            return None if identity is None else self._mirror.forget(identity.key)
         seen = self._observation(event.obj)
         return None if seen is None else self._mirror.observe(seen)
 
     # -- objects ------------------------------------------------------------------------------
 
     def _observation(self, obj: dict[str, Any]) -> Observation | None:
-        key = self._key(obj)
-        if key is None:
+        identity = self._identity(obj)
+        if identity is None:
             return None
         version = obj["metadata"].get("resourceVersion")
         if not isinstance(version, str) or not version:
             content = orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
             version = hashlib.blake2b(content, digest_size=16).hexdigest()
-        return Observation(key, version, obj, f"{self.resource.group_version} {describe(obj, key)}")
+        origin = f"{self.resource.group_version} {describe(obj, identity.key)}"
+        return Observation(identity, version, obj, origin)
 
-    def _key(self, obj: dict[str, Any]) -> ResourceKey | None:
+    def _identity(self, obj: dict[str, Any]) -> ObjectIdentity | None:
         # Items of a list carry no apiVersion/kind; watch events usually do.
         obj.setdefault("apiVersion", self.resource.group_version)
         obj.setdefault("kind", self.resource.kind)
         try:
-            return resource_key(obj)
+            return identify(obj)
         except ValidationError as error:
             self._invalid(f"{self.resource.group_version} {describe(obj)}", error)
             return None

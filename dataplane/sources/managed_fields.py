@@ -13,6 +13,7 @@ written in another order is parsed whole, as it is.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import orjson
@@ -21,13 +22,15 @@ _START = b',"managedFields":['
 _END = b']},"spec":'
 # Metadata keys the converters read: a region holding one of them is not managedFields alone.
 _READ_KEYS = (
-    b'"name":',
-    b'"namespace":',
-    b'"labels":',
-    b'"annotations":',
-    b'"resourceVersion":',
-    b'"deletionTimestamp":',
+    b"name",
+    b"namespace",
+    b"labels",
+    b"annotations",
+    b"resourceVersion",
+    b"deletionTimestamp",
 )
+# Any of them as a JSON key, found in one pass over a region.
+_READ_KEY = re.compile(b'"(?:' + b"|".join(map(re.escape, _READ_KEYS)) + b')":')
 
 
 def strip_managed_fields(data: bytes) -> bytes:
@@ -41,7 +44,7 @@ def strip_managed_fields(data: bytes) -> bytes:
         end = data.find(_END, start)
         if end < 0:
             break
-        if all(data.find(key, start, end) < 0 for key in _READ_KEYS):
+        if _READ_KEY.search(data, start, end) is None:
             pieces.append(data[kept:start])
             kept = end + 1
         start = data.find(_START, end)

@@ -75,3 +75,21 @@ def test_a_cut_that_would_break_the_document_falls_back_to_parsing_it_whole() ->
     data = b'{"metadata":{"name":"a","managedFields":[{"a":{"b":[1]},"spec":2}]},"spec":{}}'
     assert strip_managed_fields(data) != data
     assert loads(data) == orjson.loads(data)
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["name", "namespace", "labels", "annotations", "resourceVersion", "deletionTimestamp"],
+)
+def test_each_metadata_key_read_keeps_a_region_that_holds_it(key: str) -> None:
+    """A key after managedFields, then an array ending metadata: the would-be region
+    runs to that array's end and holds the key, so nothing is cut."""
+
+    def document(metadata_key: str) -> bytes:
+        metadata = {"uid": "u1", "managedFields": MANAGED, metadata_key: "x", "finalizers": ["f"]}
+        return orjson.dumps({"metadata": metadata, "spec": {}})
+
+    data = document(key)
+    assert strip_managed_fields(data) is data
+    near_miss = document(f"{key}Other")  # not a key read: the region is cut
+    assert strip_managed_fields(near_miss) != near_miss

@@ -389,8 +389,9 @@ class ResourceWatcher:
         if not isinstance(version, str) or not version:
             content = orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
             version = hashlib.blake2b(content, digest_size=16).hexdigest()
-        origin = f"{self.resource.group_version} {describe(obj, identity.key)}"
-        return Observation(identity, version, obj, origin)
+        return Observation(
+            identity, version, obj, f"{self.resource.group_version} {identity.label}"
+        )
 
     def _identity(self, obj: dict[str, Any]) -> ObjectIdentity | None:
         # Items of a list carry no apiVersion/kind; watch events usually do.

@@ -333,7 +333,7 @@ class ManifestTree:
                 reported.add(origin)
                 self._report(origin, error)
                 continue
-            origin = f"{where}: {describe(manifest.obj, identity.key)}"
+            origin = f"{where}: {identity.label}"
             observations.append(
                 Observation(identity, f"{digest}/{manifest.document}", manifest.obj, origin)
             )

@@ -19,11 +19,12 @@ import pytest
 from trio.testing import MockClock
 
 from dataplane.model import Delete, Kind, ResourceKey, Update, Upsert
-from dataplane.sources import BackoffPolicy, WatchSettings
+from dataplane.sources import BackoffPolicy, KubernetesSource, WatchSettings
 from dataplane.sources.kube_resources import KUBERNETES_RESOURCES
 from dataplane.sources.kube_watcher import ResourceWatcher
 from dataplane.sources.reflector import Action, Failure, Reflector
-from tests.sources.objects import pod
+from tests.fakes.kube_apiserver import FakeKubeApiServer
+from tests.sources.objects import namespace, pod
 from tests.sources.recording_sink import RecordingSink, model_state
 from tests.sources.scripted_api import Reply, ScriptedApi, page, status
 
@@ -259,3 +260,49 @@ async def test_a_last_page_without_resource_version_is_not_half_taken(prefetch: 
     # Its items were not taken into the mirror unpublished: the relist publishes them.
     assert run.sink.state == model_state(P[0:5])
     assert run.sink.redundant == 0
+
+
+class CompactingSink(RecordingSink):
+    """Compacts the server (expiring every continue token) and changes two pods while
+    the first page of pods is delivered: the list in progress is answered 410."""
+
+    def __init__(self, server: FakeKubeApiServer) -> None:
+        super().__init__()
+        self.server = server
+        self.compacted = False
+
+    async def updates(self, batch: Sequence[Update]) -> None:
+        pods = [u for u in batch if isinstance(u, Upsert) and u.key.kind is Kind.WORKLOAD_ENDPOINT]
+        if pods and not self.compacted:
+            self.compacted = True
+            self.server.delete("v1", "Pod", "p1", "shop")
+            self.server.create(pod("shop", "p9", "10.0.0.99"))
+            self.server.compact()
+        await super().updates(batch)
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+@pytest.mark.parametrize("prefetch", [True, False], ids=["ahead", "in-turn"])
+async def test_over_http_a_list_expired_mid_way_relists_and_converges(prefetch: bool) -> None:
+    settings = WatchSettings(
+        page_size=2,
+        watch_list=False,
+        list_prefetch=prefetch,
+        backoff=BackoffPolicy(base=0.005, max=0.05),
+    )
+    async with FakeKubeApiServer() as server:
+        server.create(namespace("shop"))
+        for index in range(7):
+            server.create(pod("shop", f"p{index}", f"10.0.0.{index + 1}"))
+        source = KubernetesSource(server=server.url, settings=settings, rng=random.Random(7))
+        sink = CompactingSink(server)
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(source.run, sink)
+            await sink.wait_until(lambda: sink.in_sync == 1)
+            await sink.wait_until(lambda: sink.state == model_state(server.all_objects()))
+            pods = source.status()["collections"]["pods"]
+            tasks.cancel_scope.cancel()
+    assert sink.compacted
+    assert pods["lists"] == 2, "the first listing, abandoned at 410, then a whole new one"
+    assert "410" in str(pods["last_error"])
+    assert sink.redundant == 0

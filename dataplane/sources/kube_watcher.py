@@ -77,6 +77,7 @@ class _Download:
         self._error: Exception | None = None
 
     async def fetch(self, request: Callable[[], Awaitable[bytes]]) -> None:
+        """Perform ``request``, keeping its body or what ended it (cancellation aside)."""
         try:
             self._body = await request()
         except Exception as error:  # kept for the page's own error handling (``take``)

@@ -291,7 +291,11 @@ class Dataplane:
 
     def _admin_status(self) -> dict[str, Any]:
         summary = self.engine.admin_summary()
-        return {"active": summary.counts, "priority_ties": list(summary.ties)}
+        return {
+            "active": summary.counts,
+            "priority_ties": list(summary.ties),
+            "unreadable_nodes": sorted(self.engine.graph.unreadable_nodes),
+        }
 
     def status(self) -> dict[str, Any]:
         """Per local endpoint: HNS id, policies, ACL count and fail-closed notes."""

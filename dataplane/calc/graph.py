@@ -11,12 +11,15 @@ from dataplane.calc.counters import CalcCounters
 from dataplane.calc.delta import Delta, EndpointPolicies
 from dataplane.calc.ipsets import IpSetCalculator
 from dataplane.calc.local_labels import LocalLabels
+from dataplane.calc.node_peers import NodePeerGuard
+from dataplane.calc.nodes import NodeVteps
 from dataplane.calc.routes import DEFAULT_VNI, RouteResolver
 from dataplane.calc.rule_scanner import RuleScanner
 from dataplane.calc.selector_labels import SelectorLabeler, changed_keys
 from dataplane.calc.sequencer import DeltaSequencer
 from dataplane.model import (
     POLICY_KINDS,
+    CalicoNode,
     Delete,
     InSync,
     IpamBlock,
@@ -32,6 +35,7 @@ from dataplane.model import (
     ResourceKey,
     ServiceAccount,
     Tier,
+    UnreadableNodes,
     Update,
     Upsert,
     WorkloadEndpoint,
@@ -59,6 +63,8 @@ class CalcGraph:
         self.node_name = node_name
         self.counters = CalcCounters()
         self.routes = RouteResolver(node_name, vni, self.counters)
+        self._vteps = NodeVteps()
+        self._node_peers = NodePeerGuard()
         self._labeler = SelectorLabeler()
         self._items: dict[ResourceKey, Item] = {}
         self._local_labels = LocalLabels()
@@ -143,9 +149,13 @@ class CalcGraph:
                 self._set_item(value.key, value)
             case Node():  # both a ``nodes`` peer address set and a route target
                 self._set_item(value.key, value)
-                self.routes.set_node(value.name, value)
+                self.routes.set_vtep(value.name, self._vteps.set_kubernetes(value.name, value))
+            case CalicoNode():
+                self.routes.set_vtep(value.name, self._vteps.set_calico(value.name, value))
             case Policy():
-                self._active.set_policy(value)
+                self._active.set_policy(self._node_peers.enforced(value))
+            case UnreadableNodes():
+                self._set_nodes_readable(value.collection, False)
             case Namespace():
                 self._set_namespace(value.name, value.labels)
             case ServiceAccount():
@@ -169,8 +179,11 @@ class CalcGraph:
             self._set_item(key, None)
         elif kind is Kind.NODE:
             self._set_item(key, None)
-            self.routes.set_node(key.name, None)
+            self.routes.set_vtep(key.name, self._vteps.set_kubernetes(key.name, None))
+        elif kind is Kind.CALICO_NODE:
+            self.routes.set_vtep(key.name, self._vteps.set_calico(key.name, None))
         elif kind in POLICY_KINDS:
+            self._node_peers.forget(key)
             self._active.delete_policy(key)
         elif kind is Kind.NAMESPACE:
             self._set_namespace(key.name, None)
@@ -182,6 +195,19 @@ class CalcGraph:
             self.routes.set_pool(key.name, None)
         elif kind is Kind.IPAM_BLOCK:
             self.routes.set_block(key.name, None)
+        elif kind is Kind.UNREADABLE_NODES:
+            self._set_nodes_readable(key.name, True)
+
+    def _set_nodes_readable(self, collection: str, readable: bool) -> None:
+        """While Node objects cannot be read, rules with ``nodes`` peers are enforced
+        fail-closed (``NodePeerGuard``): each affected policy is set anew."""
+        for policy in self._node_peers.set_unreadable(collection, not readable):
+            self._active.set_policy(policy)
+
+    @property
+    def unreadable_nodes(self) -> frozenset[str]:
+        """The Node collections that cannot be read now (``nodes`` peers fail closed)."""
+        return self._node_peers.unreadable
 
     # -- endpoints and network sets ------------------------------------------------------
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from dataplane.calc.counters import CalcCounters
-from dataplane.model import IpamBlock, IpPool, Node, Route, Vtep
+from dataplane.model import IpamBlock, IpPool, Route, Vtep
 
 DEFAULT_VNI = 4096
 
@@ -104,8 +104,8 @@ class RouteResolver:
                 self._nets[block.cidr] = _Net.parse(block.cidr)
             self._dirty.add(block.cidr)
 
-    def set_node(self, name: str, node: Node | None) -> None:
-        vtep = node.vtep if node is not None else None
+    def set_vtep(self, name: str, vtep: Vtep | None) -> None:
+        """A node's VTEP in force (None: it has none)."""
         if self._vteps.get(name) == vtep:
             return
         if vtep is None:

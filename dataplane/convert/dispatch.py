@@ -28,13 +28,6 @@ from dataplane.model import Delete, Kind, Resource, Upsert
 Converter = Callable[[ObjectIdentity, Field], Resource | Delete]
 
 
-def _convert_node(identity: ObjectIdentity, obj: Field) -> Resource:
-    """A Kubernetes Node (``apiVersion: v1``) or a Calico Node: the same node either way."""
-    if obj.get("apiVersion").text() == "v1":
-        return convert_node(identity, obj)
-    return convert_calico_node(identity, obj)
-
-
 CONVERTERS: Mapping[Kind, Converter] = MappingProxyType(
     {
         Kind.NAMESPACE: convert_namespace,
@@ -51,7 +44,8 @@ CONVERTERS: Mapping[Kind, Converter] = MappingProxyType(
         Kind.CLUSTER_NETWORK_POLICY: convert_cluster_network_policy,
         Kind.IP_POOL: convert_ip_pool,
         Kind.IPAM_BLOCK: convert_ipam_block,
-        Kind.NODE: _convert_node,
+        Kind.NODE: convert_node,
+        Kind.CALICO_NODE: convert_calico_node,
     }
 )
 

@@ -15,6 +15,7 @@ from typing import TypeVar
 from dataplane.convert.fields import Field
 from dataplane.errors import ValidationError
 from dataplane.model import Action, Rule
+from dataplane.model.policy import fail_closed_rule
 
 T = TypeVar("T")
 
@@ -23,9 +24,7 @@ _ACTIONS = tuple(Action)
 
 def invalid_rule(action: Action | None, error: ValidationError) -> Rule:
     """The fail-closed stand-in of a rule whose action is ``action`` (None: unreadable)."""
-    if action in (Action.ALLOW, Action.LOG):
-        return Rule(action=action, invalid=str(error))
-    return Rule(action=Action.DENY, invalid=str(error))
+    return fail_closed_rule(action, str(error))
 
 
 def readable_action(field: Field) -> Action | None:

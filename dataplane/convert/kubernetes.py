@@ -5,14 +5,17 @@ from __future__ import annotations
 import ipaddress
 import re
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
+from dataplane.convert.fail_closed import attempt
 from dataplane.convert.fields import Field
 from dataplane.convert.identity import ObjectIdentity
 from dataplane.convert.labels import read_labels, shared_labels, valid_labels
 from dataplane.convert.nets import read_ip
 from dataplane.convert.protocols import K8S_PROTOCOLS, read_k8s_protocol
 from dataplane.convert.routes import k8s_node_vtep
+from dataplane.errors import ValidationError
 from dataplane.model import Delete, NamedPort, Namespace, Node, ServiceAccount, WorkloadEndpoint
 from dataplane.model.labels import Labels
 from dataplane.model.wellknown import CALICO_NAME_LABEL, K8S_NAMESPACE_NAME_LABEL
@@ -35,20 +38,37 @@ def convert_namespace(identity: ObjectIdentity, obj: Field) -> Namespace:
 
 def convert_node(identity: ObjectIdentity, obj: Field) -> Node:
     """A Node: its labels, the IP addresses of ``status.addresses`` (host names skipped)
-    and its VTEP from Calico's annotations."""
+    and its VTEP from Calico's annotations.
+
+    Only the labels must be readable. An address entry that cannot be read is left
+    out, and Calico annotations that cannot be read leave the node without VTEP; each
+    is one of ``Node.problems`` (reported), and the node's other facts still count:
+    rejecting the whole node would let a Deny to ``nodes`` stop matching its addresses.
+    """
+    problems: list[ValidationError] = []
     addresses: list[str] = []
-    for entry in obj.get("status").get("addresses").items():
-        address = entry.get("address")
-        text = address.text("")
-        if not text or not _looks_like_ip(text):
-            continue
-        addresses.append(read_ip(address))
+    for entry in attempt(lambda: obj.get("status").get("addresses").items(), problems) or ():
+        address = attempt(partial(_node_address, entry), problems)
+        if address is not None:
+            addresses.append(address)
+    labels = read_labels(obj.get("metadata").get("labels"))
+    vtep = attempt(lambda: k8s_node_vtep(identity, obj), problems)
     return Node(
         name=identity.key.name,
-        labels=read_labels(obj.get("metadata").get("labels")),
+        labels=labels,
         addresses=tuple(dict.fromkeys(addresses)),
-        vtep=k8s_node_vtep(identity, obj),
+        vtep=vtep,
+        problems=tuple(f"{error} (left out)" for error in problems),
     )
+
+
+def _node_address(entry: Field) -> str | None:
+    """One ``status.addresses`` entry's IP (None for a host name)."""
+    address = entry.get("address")
+    text = address.text("")
+    if not text or not _looks_like_ip(text):
+        return None
+    return read_ip(address)
 
 
 def _looks_like_ip(text: str) -> bool:

@@ -9,7 +9,7 @@ import re
 from dataplane.convert.fields import Field
 from dataplane.convert.identity import ObjectIdentity
 from dataplane.convert.nets import read_cidr, read_ip
-from dataplane.model import BorrowedAddress, IpamBlock, IpPool, Node, Vtep, VxlanMode
+from dataplane.model import BorrowedAddress, CalicoNode, IpamBlock, IpPool, Vtep, VxlanMode
 
 _IP_POOL_FIELDS = (
     "allowedUses",
@@ -138,11 +138,11 @@ def _borrowed(spec: Field, cidr: str, node: str) -> tuple[BorrowedAddress, ...]:
     return tuple(borrowed)
 
 
-def convert_calico_node(identity: ObjectIdentity, obj: Field) -> Node:
+def convert_calico_node(identity: ObjectIdentity, obj: Field) -> CalicoNode:
     """A Calico Node: its VTEP from ``spec.bgp.ipv4Address``, ``spec.ipv4VXLANTunnelAddr``
     and ``spec.vxlanTunnelMACAddr``."""
     spec = obj.get("spec").known(_NODE_FIELDS)
-    return Node(
+    return CalicoNode(
         name=identity.key.name,
         vtep=_vtep(
             identity.key.name,

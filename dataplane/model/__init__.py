@@ -2,7 +2,7 @@
 
 from dataplane.model.keys import ADMIN_POLICY_KINDS, POLICY_KINDS, ROUTE_KINDS, Kind, ResourceKey
 from dataplane.model.labels import EMPTY_LABELS, LabelInterner, Labels
-from dataplane.model.node import Node
+from dataplane.model.node import CalicoNode, Node, UnreadableNodes
 from dataplane.model.policy import (
     ANY_ENTITY,
     Direction,
@@ -51,6 +51,7 @@ __all__ = [
     "ROUTE_KINDS",
     "Action",
     "BorrowedAddress",
+    "CalicoNode",
     "Delete",
     "Direction",
     "EntityMatch",
@@ -77,6 +78,7 @@ __all__ = [
     "Rule",
     "ServiceAccount",
     "Tier",
+    "UnreadableNodes",
     "Update",
     "Upsert",
     "Vtep",

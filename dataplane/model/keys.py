@@ -25,6 +25,8 @@ class Kind(StrEnum):
     BASELINE_ADMIN_NETWORK_POLICY = "BaselineAdminNetworkPolicy"
     CLUSTER_NETWORK_POLICY = "ClusterNetworkPolicy"
     NODE = "Node"
+    CALICO_NODE = "CalicoNode"
+    UNREADABLE_NODES = "UnreadableNodes"
 
 
 ADMIN_POLICY_KINDS = frozenset(
@@ -36,7 +38,7 @@ POLICY_KINDS = (
     frozenset({Kind.K8S_NETWORK_POLICY, Kind.NETWORK_POLICY, Kind.GLOBAL_NETWORK_POLICY})
     | ADMIN_POLICY_KINDS
 )
-ROUTE_KINDS = frozenset({Kind.IP_POOL, Kind.IPAM_BLOCK, Kind.NODE})
+ROUTE_KINDS = frozenset({Kind.IP_POOL, Kind.IPAM_BLOCK, Kind.NODE, Kind.CALICO_NODE})
 
 
 class ResourceKey(NamedTuple):

@@ -124,6 +124,14 @@ class Rule:
     invalid: str | None = None
 
 
+def fail_closed_rule(action: Action | None, reason: str, origin: str = "") -> Rule:
+    """The stand-in of a rule that cannot be enforced as written (``reason``): an Allow
+    or Log matches nothing; any other action (None: unreadable) is a Deny of everything
+    (a Pass might have skipped to a tier that denies)."""
+    kept = action if action in (Action.ALLOW, Action.LOG) else Action.DENY
+    return Rule(action=kept, origin=origin, invalid=reason)
+
+
 @dataclass(frozen=True, slots=True)
 class Policy:
     """A Kubernetes NetworkPolicy, Calico (Global)NetworkPolicy or cluster-admin policy.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dataplane.model.keys import ResourceKey
-from dataplane.model.node import Node
+from dataplane.model.node import CalicoNode, Node, UnreadableNodes
 from dataplane.model.policy import Policy
 from dataplane.model.resources import (
     Namespace,
@@ -28,6 +28,8 @@ Resource = (
     | IpPool
     | IpamBlock
     | Node
+    | CalicoNode
+    | UnreadableNodes
 )
 
 

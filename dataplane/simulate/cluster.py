@@ -6,16 +6,47 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from dataplane.model import Node, Update, Upsert, WorkloadEndpoint
+from dataplane.calc.nodes import NodeVteps
+from dataplane.model import (
+    CalicoNode,
+    Delete,
+    Kind,
+    Node,
+    ResourceKey,
+    Update,
+    Upsert,
+    Vtep,
+    WorkloadEndpoint,
+)
 from dataplane.simulate.node import SIMULATED_NODE, SimulatedNode
 from dataplane.simulate.verdicts import RouteHop, SideVerdict
 
 
 def node_names(updates: Iterable[Update]) -> list[str]:
-    """The nodes the updates hold a Node object of, sorted."""
+    """The nodes the updates hold a Node object of (Kubernetes or Calico), sorted."""
     return sorted(
-        {u.value.name for u in updates if isinstance(u, Upsert) and isinstance(u.value, Node)}
+        {
+            u.value.name
+            for u in updates
+            if isinstance(u, Upsert) and isinstance(u.value, Node | CalicoNode)
+        }
     )
+
+
+def node_vteps(updates: Iterable[Update]) -> dict[str, Vtep]:
+    """Each node's VTEP in force after the updates (as the calc graph combines them)."""
+    vteps = NodeVteps()
+    for update in updates:
+        match update:
+            case Upsert(value=Node() as node):
+                vteps.set_kubernetes(node.name, node)
+            case Upsert(value=CalicoNode() as node):
+                vteps.set_calico(node.name, node)
+            case Delete(key=ResourceKey(kind=Kind.NODE, name=name)):
+                vteps.set_kubernetes(name, None)
+            case Delete(key=ResourceKey(kind=Kind.CALICO_NODE, name=name)):
+                vteps.set_calico(name, None)
+    return vteps.vteps()
 
 
 class SimulatedCluster:
@@ -48,11 +79,7 @@ class SimulatedCluster:
             node = SimulatedNode(name, instance=name, network_type="Overlay", **options)
             node.apply(moved)
             self.nodes[name] = node
-        self._vteps = {
-            u.value.name: u.value.vtep.provider_address
-            for u in batch
-            if isinstance(u, Upsert) and isinstance(u.value, Node) and u.value.vtep is not None
-        }
+        self._vteps = {name: vtep.provider_address for name, vtep in node_vteps(batch).items()}
         self._any = next(iter(self.nodes.values()))
 
     @property

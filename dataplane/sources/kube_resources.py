@@ -14,6 +14,9 @@ class WatchedResource:
     rechecked periodically, and neither holds back ``InSync``.
     ``required_for_policy``: policy cannot be enforced faithfully without it,
     so while it cannot be read every local endpoint is denied (fail closed).
+    ``node_peers``: it holds the Nodes that ``nodes`` peers of cluster-admin
+    policies match, so while it cannot be read (403, or 404) the rules with
+    ``nodes`` peers are enforced fail-closed (other policies are not affected).
     """
 
     plural: str
@@ -21,6 +24,7 @@ class WatchedResource:
     kind: str
     optional: bool = False
     required_for_policy: bool = False
+    node_peers: bool = False
 
     @property
     def path(self) -> str:
@@ -48,7 +52,7 @@ KUBERNETES_RESOURCES = (
         "networkpolicies", "networking.k8s.io/v1", "NetworkPolicy", required_for_policy=True
     ),
     # Labels and addresses for admin policies' node peers; the VTEPs of the VXLAN overlay.
-    WatchedResource("nodes", "v1", "Node", optional=True),
+    WatchedResource("nodes", "v1", "Node", optional=True, node_peers=True),
 )
 
 _CALICO = CALICO_CRD_GROUP_VERSION

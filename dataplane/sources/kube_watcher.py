@@ -121,11 +121,6 @@ class ResourceWatcher:
         self._peek = False
         self._mirror = ObjectMirror(convert_identified, self._invalid, clear)
 
-    @property
-    def unreadable(self) -> bool:
-        """A policy collection the agent may not read (fail closed while so)."""
-        return self.resource.required_for_policy and self.reflector.state is State.FORBIDDEN
-
     async def run(self) -> None:
         """Mirror the collection until cancelled."""
         action = self.reflector.start(self._clock())

@@ -19,7 +19,7 @@ from dataplane.sources.kube_api import ClusterAccess, KubeApi, open_api_client
 from dataplane.sources.kube_resources import DEFAULT_RESOURCES, WatchedResource
 from dataplane.sources.kube_watcher import Clock, ResourceWatcher
 from dataplane.sources.reflector import Reflector, State, WatchSettings
-from dataplane.sources.unreadable import UnreadableCollections
+from dataplane.sources.unreadable import UnreadableCollections, consequence
 
 log = logging.getLogger(__name__)
 
@@ -48,16 +48,17 @@ class SnapshotPublisher:
         async with self._lock:
             batch = list(updates)
             was = name in self.unreadable.names
-            batch += self.unreadable.set(name, watcher.unreadable)
+            batch += self.unreadable.set(watcher.resource, watcher.reflector.state)
             if was != (name in self.unreadable.names):
                 level = logging.ERROR if not was else logging.INFO
                 log.log(
                     level,
                     "%s: %s",
                     name,
-                    "not readable (403): every local endpoint is denied until it is"
+                    f"not readable ({watcher.reflector.state}): "
+                    f"{consequence(watcher.resource)} until it is"
                     if not was
-                    else "readable again: its fail-closed deny-all is removed",
+                    else "readable again: its fail-closed stand-in is removed",
                 )
             in_sync = False
             if watcher.reflector.synced and not self._in_sync:

@@ -15,6 +15,7 @@ from dataplane.hns import HcnClient, simulator
 from dataplane.metrics import Metrics
 from dataplane.sources import BackoffPolicy, KubernetesSource, WatchSettings
 from tests.fakes.kube_apiserver import FakeKubeApiServer
+from tests.sources.objects import node
 
 pytestmark = pytest.mark.anyio
 
@@ -173,4 +174,70 @@ async def test_unreadable_policy_crd_denies_and_a_long_outage_is_not_ready() -> 
             server.drop_watches()
             await eventually(lambda: "kubernetes: no working watch of pods" in dp.not_ready())
             assert db_allows("10.3.1.2", 5432)
+            tg.cancel_scope.cancel()
+
+
+def egress_allows(dp: Dataplane, pod: str, destination: str, port: int) -> bool:
+    """Whether HNS lets TCP from ``pod`` reach ``destination`` on ``port``."""
+    endpoint = dp.status()["endpoints"][pod]["hns_endpoint"]
+    return bool(simulator.classify(endpoint, "Out", 6, None, 40000, destination, port).allowed)
+
+
+async def test_forbidden_nodes_make_a_deny_to_nodes_deny_all_egress_until_readable() -> None:
+    """An AdminNetworkPolicy denies egress to infra nodes. While the agent may not read
+    Nodes, which addresses those are is unknown: the rule denies all egress (not nothing),
+    reported; other policies are enforced as written; once readable, only the nodes."""
+    simulator.reset()
+    options = DataplaneOptions(create_network=True, manage_endpoints=True, applier=FAST)
+    settings = WatchSettings(crd_recheck_interval=0.05, backoff=BackoffPolicy(0.01, 0.05))
+    metrics = Metrics()
+    async with FakeKubeApiServer() as server:
+        server.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "prod"}})
+        server.create(pod("db", "10.3.0.2", "db", node="win-1"))
+        server.create(pod("api", "10.3.1.2", "api", node="win-2"))
+        server.create(db_policy(5432))
+        server.create(node("infra-1", "10.0.9.4", role="infra"))
+        server.create(
+            {
+                "apiVersion": "policy.networking.k8s.io/v1alpha1",
+                "kind": "AdminNetworkPolicy",
+                "metadata": {"name": "no-infra"},
+                "spec": {
+                    "priority": 10,
+                    "subject": {"namespaces": {}},
+                    "egress": [
+                        {"action": "Deny", "to": [{"nodes": {"matchLabels": {"role": "infra"}}}]}
+                    ],
+                },
+            }
+        )
+        server.forbid("nodes")
+        source = KubernetesSource(server=server.url, settings=settings, metrics=metrics)
+        async with (
+            HcnClient(backend="sim") as client,
+            Dataplane("win-1", client, options, metrics) as dp,
+            anyio.create_task_group() as tg,
+        ):
+            tg.start_soon(dp.run_source, source)
+            await eventually(lambda: dp.ready)
+            await dp.programmed(timeout=10)
+            assert not egress_allows(dp, "prod/db", "10.0.9.4", 80)
+            assert not egress_allows(dp, "prod/db", "10.3.1.2", 80)  # the whole direction
+            assert allows(dp, "prod/db", "10.3.1.2", 5432)  # the NetworkPolicy, as written
+            status = dp.status()
+            assert status["sources"]["kubernetes"]["unreadable"] == ["nodes"]
+            assert status["admin_policies"]["unreadable_nodes"] == ["nodes"]
+            (note,) = status["endpoints"]["prod/db"]["fail_closed"]
+            assert "nodes peer cannot be evaluated" in note and "denies everything" in note
+            scrape = metrics.render().decode()
+            assert "dataplane_fail_closed_rules 1.0" in scrape
+            assert 'dataplane_kube_state{collection="nodes",state="forbidden"} 1.0' in scrape
+
+            server.forbid("nodes", forbidden=False)
+            await eventually(lambda: egress_allows(dp, "prod/db", "10.3.1.2", 80))
+            await dp.programmed(timeout=10)
+            assert not egress_allows(dp, "prod/db", "10.0.9.4", 80)
+            status = dp.status()
+            assert status["endpoints"]["prod/db"]["fail_closed"] == []
+            assert status["admin_policies"]["unreadable_nodes"] == []
             tg.cancel_scope.cancel()

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from dataplane.calc import CalcGraph, IpSetKey
 from dataplane.model import (
     Action,
+    CalicoNode,
     Delete,
     Direction,
     EntityMatch,
@@ -150,7 +151,10 @@ BLOCKS = [
     for deleted in (False, False, False, True)
 ]
 NODES = [
-    Node(name, vtep=vtep) for name in (LOCAL, "n1", "n2") for vtep in (None, VTEP_A, VTEP_B, VTEP_A)
+    node(name, vtep=vtep)
+    for node in (Node, CalicoNode)
+    for name in (LOCAL, "n1", "n2")
+    for vtep in (None, VTEP_A, VTEP_B, VTEP_A)
 ]
 resources = st.sampled_from(POOLS) | st.sampled_from(BLOCKS) | st.sampled_from(NODES)
 ops = st.one_of(
@@ -164,7 +168,9 @@ ops = st.one_of(
 def _reference(objects: dict[ResourceKey, Resource]) -> dict[str, Route]:
     """Routes from the objects by the rules, written plainly (no resolver code)."""
     pool_list = [o for o in objects.values() if isinstance(o, IpPool)]
+    # A Calico Node's VTEP wins over the one a Kubernetes Node's annotations record.
     vteps = {o.name: o.vtep for o in objects.values() if isinstance(o, Node) and o.vtep}
+    vteps |= {o.name: o.vtep for o in objects.values() if isinstance(o, CalicoNode) and o.vtep}
     routes: dict[str, Route] = {}
     for block in sorted(
         (o for o in objects.values() if isinstance(o, IpamBlock)), key=lambda b: b.name

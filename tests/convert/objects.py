@@ -6,7 +6,7 @@ from typing import Any
 
 from dataplane.convert import convert
 from dataplane.errors import ValidationError
-from dataplane.model import Policy, Upsert
+from dataplane.model import Node, Policy, Upsert
 
 CALICO_V3 = "projectcalico.org/v3"
 
@@ -73,13 +73,14 @@ def converted_policy(obj: dict[str, Any]) -> Policy:
 
 def invalid(obj: Any, field: str, *fragments: str) -> ValidationError:
     """Assert that converting ``obj`` fails on ``field`` with a message holding ``fragments``:
-    a ValidationError, or (policies) a problem the policy is enforced fail-closed for."""
+    a ValidationError, or (policies, Kubernetes Nodes) a problem the object is converted
+    without (fail-closed)."""
     try:
         update = convert(obj)
     except ValidationError as raised:
         error = raised
     else:
-        assert isinstance(update, Upsert) and isinstance(update.value, Policy), update
+        assert isinstance(update, Upsert) and isinstance(update.value, Policy | Node), update
         problems = [p for p in update.value.problems if f": {field}: " in p]
         assert problems, update.value.problems
         resource, message = problems[0].split(f": {field}: ", 1)

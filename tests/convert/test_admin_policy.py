@@ -476,6 +476,9 @@ def test_node_keeps_labels_and_ip_addresses_only() -> None:
     assert convert(obj) == Upsert(Node("n1", {"role": "infra"}, ("10.0.0.4", "fd00::4")))
     obj["status"]["addresses"].append({"type": "InternalIP", "address": "10.0.0.400"})
     invalid(obj, "status.addresses[5].address", "bad IP address")
+    # The entry is left out and reported; the node's other addresses still count.
+    node = convert(obj).value
+    assert isinstance(node, Node) and node.addresses == ("10.0.0.4", "fd00::4")
 
 
 def test_protocol_matches_of_a_newer_version_fail_closed() -> None:

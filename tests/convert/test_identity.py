@@ -36,6 +36,10 @@ def obj(api_version: Any, kind: Any, metadata: Any) -> dict[str, Any]:
             "GlobalNetworkSet",
             ResourceKey(Kind.GLOBAL_NETWORK_SET, "", "n"),
         ),
+        # The two objects of one node have two keys: neither replaces the other.
+        ("v1", "Node", ResourceKey(Kind.NODE, "", "n")),
+        ("projectcalico.org/v3", "Node", ResourceKey(Kind.CALICO_NODE, "", "n")),
+        ("crd.projectcalico.org/v1", "Node", ResourceKey(Kind.CALICO_NODE, "", "n")),
     ],
 )
 def test_key_ignores_an_invalid_spec(api_version: str, kind: str, expected: ResourceKey) -> None:

@@ -220,7 +220,15 @@ def test_calico_node(api: str) -> None:
     ],
 )
 def test_k8s_node_errors(annotations: dict[str, Any], where: str) -> None:
-    assert f"Node n: {where}" in _error(_k8s_node("n", annotations))
+    """Unreadable annotations leave the node without VTEP, reported as a problem; its
+    labels and addresses still count (for ``nodes`` peers)."""
+    obj = _k8s_node("n", annotations)
+    obj["metadata"]["labels"] = {"role": "infra"}
+    obj["status"] = {"addresses": [{"type": "InternalIP", "address": "10.0.0.4"}]}
+    node = _value(obj)
+    assert (node.vtep, node.labels, node.addresses) == (None, {"role": "infra"}, ("10.0.0.4",))
+    (problem,) = node.problems
+    assert f"Node n: {where}" in problem
 
 
 def test_calico_node_errors() -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from dataplane.convert import convert, resource_key
-from dataplane.model import Delete, Update, Upsert
+from dataplane.model import Delete, UnreadableNodes, Update, Upsert
 from dataplane.simulate import SimulatedNode
 from tests.reference import Cluster
-from tests.reference.strategies import HOST_ADDRESS, LOCAL_NODE, Edit, Manifest, identity
+from tests.reference.cluster import identity
+from tests.reference.strategies import HOST_ADDRESS, LOCAL_NODE, Edit, Manifest
 
 
 def to_updates(manifests: Iterable[Manifest]) -> list[Upsert | Delete]:
@@ -31,13 +32,17 @@ def apply_edits(
     return list(by_id.values()), updates
 
 
-def programmed(manifests: Iterable[Manifest], set_policy: bool) -> tuple[SimulatedNode, Cluster]:
+def programmed(
+    manifests: Iterable[Manifest], set_policy: bool, nodes_unreadable: bool = False
+) -> tuple[SimulatedNode, Cluster]:
     """A node programmed from the manifests (through ``convert``), and the reference's
-    own reading of the same manifests."""
+    own reading of the same manifests. ``nodes_unreadable``: the agent may not read
+    Nodes (the Kubernetes source's marker joins the updates)."""
     manifests = list(manifests)
     node = SimulatedNode(LOCAL_NODE, set_policy=set_policy, host_addresses=(HOST_ADDRESS,))
-    node.apply(to_updates(manifests))
-    return node, Cluster.of(manifests, (HOST_ADDRESS,))
+    marker: list[Update] = [Upsert(UnreadableNodes("nodes"))] if nodes_unreadable else []
+    node.apply([*marker, *to_updates(manifests)])
+    return node, Cluster.of(manifests, (HOST_ADDRESS,), nodes_unreadable)
 
 
 def step(

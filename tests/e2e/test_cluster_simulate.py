@@ -156,3 +156,26 @@ def test_explain_names_the_route(capsys: pytest.CaptureFixture[str]) -> None:
     assert "route   win-node-2 -> win-node-1: delivered (route 10.244.1.0/26 via 172.16.0.11" in (
         capsys.readouterr().out
     )
+
+
+@pytest.mark.parametrize("calico_first", [True, False])
+def test_a_calico_node_vtep_wins_over_annotations_in_routes_and_delivery(
+    calico_first: bool,
+) -> None:
+    """win-node-2 has a Kubernetes Node with annotations (172.16.0.12) and, here, also a
+    Calico Node with another VTEP: routes lead to the Calico Node's, and the cluster's
+    delivery check agrees with the route resolver, in either order."""
+    calico = {
+        "apiVersion": "projectcalico.org/v3",
+        "kind": "Node",
+        "metadata": {"name": "win-node-2"},
+        "spec": {"bgp": {"ipv4Address": "172.16.0.99/24"}, "ipv4VXLANTunnelAddr": "10.244.2.0"},
+    }
+    updates = _updates()
+    converted = convert(calico)
+    cluster = simulate([converted, *updates] if calico_first else [*updates, converted])
+    assert isinstance(cluster, SimulatedCluster)
+    route = cluster.nodes["win-node-1"].route_to("10.244.2.10")
+    assert route is not None and route["ProviderAddress"] == "172.16.0.99"
+    verdict = connection(cluster, "shop/cart-1", "shop/web-2", Probe.parse("8080/TCP"))
+    assert verdict.hop is not None and verdict.hop.delivered, verdict.to_text()

@@ -11,7 +11,19 @@ from hypothesis import strategies as st
 
 from dataplane.convert import convert
 from dataplane.engine import Engine, EngineConfig
-from dataplane.model import Action, Delete, InSync, Kind, Labels, Policy, PortRange, Rule, Update
+from dataplane.model import (
+    Action,
+    Delete,
+    InSync,
+    Kind,
+    Labels,
+    Policy,
+    PortRange,
+    Rule,
+    UnreadableNodes,
+    Update,
+    Upsert,
+)
 from dataplane.plan import NetworkSetRequest, RequestType
 from dataplane.plan.requests import AclSpec, IpSetSpec
 from tests.compile.harness import (
@@ -276,6 +288,33 @@ def test_incremental_output_equals_a_fresh_compile(
         incremental.step(updates)
         fresh = Programmed(CONFIGS[config], [*(convert(m) for m in manifests), InSync()])
         assert incremental.state() == fresh.state(), f"after edit {number}"
+
+
+@settings(max_examples=max(10, settings().max_examples // 2))
+@given(cluster=random_clusters(calico=False), data=st.data())
+def test_nodes_readability_changes_equal_a_fresh_compile(
+    cluster: RandomCluster, data: st.DataObject
+) -> None:
+    """Edits interleaved with the Nodes becoming unreadable and readable again: the
+    incremental output equals a fresh compile of the same manifests, with the marker
+    when it stands."""
+    marker = UnreadableNodes("nodes")
+    config = CONFIGS["setpolicy"]
+    manifests = list(cluster.manifests)
+    unreadable = data.draw(st.booleans(), label="unreadable at start")
+    start: list[Update] = [Upsert(marker)] if unreadable else []
+    incremental = Programmed(config, [*start, *(convert(m) for m in manifests), InSync()])
+    for number in range(data.draw(st.integers(1, 4), label="steps")):
+        if data.draw(st.booleans(), label=f"toggle {number}"):
+            unreadable = not unreadable
+            updates: list[Update] = [Upsert(marker) if unreadable else Delete(marker.key)]
+        else:
+            edits = data.draw(cluster_edit(manifests), label=f"edit {number}")
+            manifests, updates = apply_edits(manifests, edits)
+        incremental.step(updates)
+        now: list[Update] = [Upsert(marker)] if unreadable else []
+        fresh = Programmed(config, [*now, *(convert(m) for m in manifests), InSync()])
+        assert incremental.state() == fresh.state(), f"after step {number}"
 
 
 def test_a_set_both_selected_and_excluded_is_released_once_when_the_pod_goes() -> None:

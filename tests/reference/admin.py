@@ -9,8 +9,10 @@ tiers pass on what nothing matched. Rules apply in list order, ``Accept`` is
 ``Allow``. A peer or port entry that sets nothing this module knows fails closed
 as the API says: in an Allow rule it matches nothing, a Deny or Pass rule holding
 one is a Deny of every peer (an unknown port entry: on every port).
-``domainNames`` match nothing; ``nodes`` match the addresses of the Nodes whose
-labels match.
+``domainNames`` match nothing; ``nodes`` match the addresses of the Kubernetes Nodes
+whose labels match (a Calico Node of the same name adds nothing to them). While the
+cluster's Nodes cannot be read (``Cluster.nodes_unreadable``) a ``nodes`` peer matches
+nothing in an Allow rule and denies every packet of the direction in a Deny or Pass rule.
 """
 
 from __future__ import annotations
@@ -116,36 +118,62 @@ def _port_matches(entry: Mapping[str, Any], packet: Packet, destination: Pod | N
     raise AssertionError(f"unknown port entry {entry}")
 
 
-def _rule(rule: Mapping[str, Any], direction: str, label: str) -> RuleView:
-    """One rule as the reference evaluates it, with the API's fail-closed reading."""
+def _rule(
+    rule: Mapping[str, Any], direction: str, label: str, nodes_unknown: bool
+) -> tuple[RuleView, ...]:
+    """One rule as the reference evaluates it, with the API's fail-closed reading.
+
+    ``nodes_unknown``: the Node objects cannot be read, so a ``nodes`` peer cannot be
+    evaluated: in an Allow rule it matches nothing; in a Deny or Pass rule it denies
+    every packet of the direction (the rule's earlier peers still apply first).
+    """
     egress = direction == EGRESS
     action = "Allow" if rule["action"] == "Accept" else rule["action"]
     peers = rule["to" if egress else "from"]
     known_peers = [p for p in peers if any(k in p for k in (*_PEERS[direction], "domainNames"))]
     entries = rule.get("ports", rule.get("protocols"))
     known_ports = None if entries is None else [e for e in entries if any(k in e for k in _PORTS)]
-    unknown = len(known_peers) < len(peers) or (
-        known_ports is not None and entries is not None and len(known_ports) < len(entries)
-    )
+    peers_unknown = len(known_peers) < len(peers)
+    ports_unknown = known_ports is not None and len(known_ports) < len(entries or ())
+    unknown = peers_unknown or ports_unknown
+    blind = nodes_unknown and any("nodes" in p for p in known_peers)
+    if blind and action == "Allow":
+        known_peers = [p for p in known_peers if "nodes" not in p]
 
-    def matches(cluster: Cluster, packet: Packet) -> bool:
-        remote = packet.dst_ip if egress else packet.src_ip
-        destination = cluster.pod_with_address(packet.dst_ip)
-        ports_ok = known_ports is None or any(
-            _port_matches(e, packet, destination) for e in known_ports
-        )
-        if unknown and action != "Allow":
-            ports_ok = ports_ok or (known_ports is not None and len(known_ports) < len(entries))
-            peers_ok = len(known_peers) < len(peers) or any(
-                _peer_matches(cluster, p, remote) for p in known_peers
+    def matching(chosen: list[Mapping[str, Any]]) -> Matcher:
+        def matches(cluster: Cluster, packet: Packet) -> bool:
+            remote = packet.dst_ip if egress else packet.src_ip
+            destination = cluster.pod_with_address(packet.dst_ip)
+            ports_ok = known_ports is None or any(
+                _port_matches(e, packet, destination) for e in known_ports
             )
-            return ports_ok and peers_ok
-        return ports_ok and any(_peer_matches(cluster, p, remote) for p in known_peers)
+            if unknown and action != "Allow":
+                ports_ok = ports_ok or ports_unknown
+                peers_ok = peers_unknown or any(_peer_matches(cluster, p, remote) for p in chosen)
+                return ports_ok and peers_ok
+            return ports_ok and any(_peer_matches(cluster, p, remote) for p in chosen)
 
-    return RuleView("Deny" if unknown and action != "Allow" else action, matches, label)
+        return matches
+
+    if not blind or action == "Allow" or peers_unknown:
+        final = "Deny" if unknown and action != "Allow" else action
+        return (RuleView(final, matching(known_peers), label),)
+    if unknown:  # a Deny on every port already; its nodes peer could be any address
+        return (RuleView("Deny", _anything, label),)
+    views: list[RuleView] = []
+    for peer in known_peers:
+        if "nodes" in peer:
+            views.append(RuleView("Deny", _anything, label))
+            break
+        views.append(RuleView(action, matching([peer]), label))
+    return tuple(views)
 
 
-def _view(manifest: Manifest) -> PolicyView:
+def _anything(cluster: Cluster, packet: Packet) -> bool:
+    return True
+
+
+def _view(manifest: Manifest, nodes_unknown: bool) -> PolicyView:
     _, kind, _, name = identity(manifest)
     spec = manifest["spec"]
     baseline = kind == "BaselineAdminNetworkPolicy" or spec.get("tier") == "Baseline"
@@ -155,8 +183,9 @@ def _view(manifest: Manifest) -> PolicyView:
     def rules(direction: str) -> tuple[RuleView, ...]:
         key = "ingress" if direction == INGRESS else "egress"
         return tuple(
-            _rule(rule, direction, f"{label} {key}[{index}]")
+            view
             for index, rule in enumerate(spec.get(key) or ())
+            for view in _rule(rule, direction, f"{label} {key}[{index}]", nodes_unknown)
         )
 
     return PolicyView(
@@ -174,4 +203,6 @@ def _view(manifest: Manifest) -> PolicyView:
 
 def admin_policies(cluster: Cluster) -> list[PolicyView]:
     """Every cluster-admin policy of the cluster, as a policy of its tier."""
-    return [_view(m) for kind in KINDS for m in cluster.of_kind(GROUP, kind)]
+    return [
+        _view(m, cluster.nodes_unreadable) for kind in KINDS for m in cluster.of_kind(GROUP, kind)
+    ]

@@ -129,18 +129,25 @@ def _pod(manifest: Manifest) -> Pod | None:
 
 @dataclass(frozen=True, eq=False)
 class Cluster:
-    """Manifests by identity, and the node's host addresses (whose traffic to a pod the
-    agent always allows). ``of`` builds one, ``apply`` evolves it: both return new
-    clusters."""
+    """Manifests by identity, the node's host addresses (whose traffic to a pod the
+    agent always allows), and whether the agent may not read the cluster's Nodes. ``of``
+    builds one, ``apply`` evolves it: both return new clusters."""
 
     manifests: Mapping[Identity, Manifest] = field(default_factory=lambda: MappingProxyType({}))
     host_addresses: frozenset[str] = frozenset()
+    nodes_unreadable: bool = False
 
     @classmethod
-    def of(cls, manifests: Iterable[Manifest], host_addresses: Iterable[str] = ()) -> Cluster:
-        """A cluster holding ``manifests`` (a later one with the same identity wins)."""
+    def of(
+        cls,
+        manifests: Iterable[Manifest],
+        host_addresses: Iterable[str] = (),
+        nodes_unreadable: bool = False,
+    ) -> Cluster:
+        """A cluster holding ``manifests`` (a later one with the same identity wins);
+        ``nodes_unreadable``: the agent may not read the cluster's Nodes."""
         table = {identity(m): m for m in manifests}
-        return cls(MappingProxyType(table), frozenset(host_addresses))
+        return cls(MappingProxyType(table), frozenset(host_addresses), nodes_unreadable)
 
     def apply(self, operation: str, manifest: Manifest) -> Cluster:
         """The cluster after ``"upsert"`` or ``"delete"`` of one manifest."""
@@ -149,7 +156,7 @@ class Cluster:
             table.pop(identity(manifest), None)
         else:
             table[identity(manifest)] = manifest
-        return Cluster(MappingProxyType(table), self.host_addresses)
+        return Cluster(MappingProxyType(table), self.host_addresses, self.nodes_unreadable)
 
     def of_kind(self, group: str, kind: str) -> list[Manifest]:
         return [m for (g, k, _, _), m in self.manifests.items() if (g, k) == (group, kind)]

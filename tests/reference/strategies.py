@@ -8,6 +8,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from tests.reference.cluster import Identity, identity
+
 Manifest = dict[str, Any]
 
 LOCAL_NODE = "node-1"
@@ -621,13 +623,32 @@ def node_manifest(name: str) -> st.SearchStrategy[Manifest]:
     )
 
 
+def calico_node_manifest(name: str, index: int) -> Manifest:
+    """A Calico Node of the same name as a Kubernetes Node: a VTEP, and labels that no
+    ``nodes`` peer may read (they select Kubernetes Nodes)."""
+    return {
+        "apiVersion": "projectcalico.org/v3",
+        "kind": "Node",
+        "metadata": {"name": name, "labels": {"role": "infra", "zone": "a"}},
+        "spec": {
+            "bgp": {"ipv4Address": f"172.16.0.{index + 1}/24"},
+            "ipv4VXLANTunnelAddr": f"10.244.{index}.0",
+        },
+    }
+
+
 @st.composite
 def admin_objects(draw: st.DrawFn) -> list[Manifest]:
     """Up to two nodes and three cluster-admin policies; priorities may tie (ordered by
-    name; names differ across kinds, whose order on equal names is our choice)."""
-    manifests: list[Manifest] = [
-        draw(node_manifest(f"host-{i}")) for i in range(draw(st.integers(0, 2)))
-    ]
+    name; names differ across kinds, whose order on equal names is our choice). A node
+    may also have a Calico Node of its name, read before or after the Kubernetes one."""
+    manifests: list[Manifest] = []
+    for i in range(draw(st.integers(0, 2))):
+        pair = [draw(node_manifest(f"host-{i}"))]
+        if draw(st.booleans()):
+            calico = calico_node_manifest(f"host-{i}", i)
+            pair = [calico, *pair] if draw(st.booleans()) else [*pair, calico]
+        manifests += pair
     for i in range(draw(st.integers(0, 3))):
         kind = draw(
             st.sampled_from(
@@ -638,7 +659,7 @@ def admin_objects(draw: st.DrawFn) -> list[Manifest]:
         name = "default" if kind == "BaselineAdminNetworkPolicy" else f"{prefix}-{i}"
         priority = draw(st.sampled_from((0, 5, 5, 50, 1000)))
         manifests.append(draw(admin_policy(kind, name, priority)))
-    unique = {(m["kind"], m["metadata"]["name"]): m for m in manifests}
+    unique = {(m["apiVersion"], m["kind"], m["metadata"]["name"]): m for m in manifests}
     return list(unique.values())
 
 
@@ -706,10 +727,11 @@ def calico_objects(draw: st.DrawFn, namespaces: list[str]) -> list[Manifest]:
 Edit = tuple[str, Manifest]  # ("upsert" | "delete", manifest)
 
 
-def identity(manifest: Manifest) -> tuple[str, str, str]:
-    """(kind, namespace, name) of a manifest."""
-    metadata = manifest["metadata"]
-    return manifest["kind"], metadata.get("namespace", ""), metadata["name"]
+CALICO_GROUP = "projectcalico.org"
+
+
+def _tier_id(name: str) -> Identity:
+    return CALICO_GROUP, "Tier", "", name
 
 
 def _calico_orders(state: list[Manifest]) -> set[float]:
@@ -720,13 +742,11 @@ def _calico_orders(state: list[Manifest]) -> set[float]:
     }
 
 
-def _with_free_tier_order(
-    tier: Manifest, present: dict[tuple[str, str, str], Manifest]
-) -> Manifest:
+def _with_free_tier_order(tier: Manifest, present: dict[Identity, Manifest]) -> Manifest:
     """The tier with its existing order (a replacement) or one no other tier uses."""
     name = tier["metadata"]["name"]
-    taken = {m["spec"]["order"] for k, m in present.items() if k[0] == "Tier" and k[2] != name}
-    existing = present.get(("Tier", "", name))
+    taken = {m["spec"]["order"] for k, m in present.items() if k[1] == "Tier" and k[3] != name}
+    existing = present.get(_tier_id(name))
     order = existing["spec"]["order"] if existing else tier["spec"]["order"]
     while order in taken:
         order += 1
@@ -747,13 +767,13 @@ def cluster_edit(draw: st.DrawFn, state: list[Manifest]) -> list[Edit]:
     donor = draw(random_clusters())
     manifest = draw(st.sampled_from(donor.manifests))
     edits: list[Edit] = []
-    kind, namespace, name = identity(manifest)
+    _, kind, namespace, name = identity(manifest)
     present = {identity(m): m for m in state}
     if kind == "Pod":
         edits += [
             ("delete", m)
             for key, m in present.items()
-            if key[0] == "Pod" and key[2] == name and key[1] != namespace
+            if key[1] == "Pod" and key[3] == name and key[2] != namespace
         ]
     elif kind == "Tier":
         manifest = _with_free_tier_order(manifest, present)
@@ -761,11 +781,11 @@ def cluster_edit(draw: st.DrawFn, state: list[Manifest]) -> list[Edit]:
         "projectcalico"
     ):
         tier = manifest["spec"]["tier"]
-        if tier != "default" and ("Tier", "", tier) not in present:
+        if tier != "default" and _tier_id(tier) not in present:
             edits += [
                 ("upsert", _with_free_tier_order(m, present))
                 for m in donor.manifests
-                if identity(m) == ("Tier", "", tier)
+                if identity(m) == _tier_id(tier)
             ]
         order = max(_calico_orders(state), default=0) + 1
         if order == 1000:  # the order of Kubernetes policies

@@ -11,6 +11,16 @@ def namespace(name: str, **labels: str) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
 
 
+def node(name: str, address: str, **labels: str) -> dict[str, Any]:
+    """A Kubernetes Node with one InternalIP."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": name, "labels": labels},
+        "status": {"addresses": [{"type": "InternalIP", "address": address}]},
+    }
+
+
 def pod(namespace: str, name: str, ip: str, node: str = "node-1", **labels: str) -> dict[str, Any]:
     return {
         "apiVersion": "v1",

@@ -24,6 +24,7 @@ from tests.sources.objects import (
     global_policy,
     k8s_policy,
     namespace,
+    node,
     pod,
     tier,
 )
@@ -356,14 +357,8 @@ async def test_admin_policy_crds_and_nodes_are_watched_once_installed() -> None:
             "ingress": [{"action": "Deny", "from": [{"namespaces": {}}]}],
         },
     }
-    node = {
-        "apiVersion": "v1",
-        "kind": "Node",
-        "metadata": {"name": "n1", "labels": {"role": "infra"}},
-        "status": {"addresses": [{"type": "InternalIP", "address": "10.0.0.4"}]},
-    }
     async with FakeKubeApiServer(crds_present=False) as server:
-        server.create(node)
+        server.create(node("n1", "10.0.0.4", role="infra"))
         async with watching(server) as (source, sink):
             name = "adminnetworkpolicies.policy.networking.k8s.io"
             assert collection(source, name)["present"] is False
@@ -534,6 +529,54 @@ async def test_a_forbidden_policy_crd_is_skipped_and_fails_closed_until_readable
             server.forbid("globalnetworkpolicies")  # RBAC revoked while watching
             server.end_watches("globalnetworkpolicies")
             await sink.wait_until(lambda: stand_in in sink.state)
+    assert sink.redundant == 0
+
+
+NODES_DENY = {
+    "apiVersion": "policy.networking.k8s.io/v1alpha1",
+    "kind": "AdminNetworkPolicy",
+    "metadata": {"name": "no-infra"},
+    "spec": {
+        "priority": 3,
+        "subject": {"namespaces": {}},
+        "egress": [
+            {"action": "Deny", "to": [{"nodes": {"matchLabels": {"role": "infra"}}}]},
+            {"action": "Deny", "to": [{"networks": ["10.9.0.0/16"]}]},
+        ],
+    },
+}
+
+
+async def test_forbidden_nodes_make_rules_with_nodes_peers_fail_closed_until_readable() -> None:
+    marker = ResourceKey(Kind.UNREADABLE_NODES, "", "nodes")
+    async with FakeKubeApiServer() as server:
+        seed(server)
+        server.create(NODES_DENY)
+        server.create(node("n1", "10.0.0.4", role="infra"))
+        server.forbid("nodes")
+        async with watching(server) as (source, sink):
+            assert marker in sink.state
+            # Only the Nodes' own stand-in: no deny-all policy, no unreadable tier.
+            assert ResourceKey(Kind.TIER, "", "hns-dataplane:unreadable") not in sink.state
+            assert collection(source, "nodes")["state"] == "forbidden"
+            assert source.status()["unreadable"] == ["nodes"]
+            engine = Engine("node-1")
+            engine.apply([*(Upsert(value) for value in sink.state.values()), InSync()])
+            engine.refresh()
+            endpoint = engine.endpoint_status(pod_key("p0"))
+            assert endpoint is not None
+            (note,) = [n for n in endpoint.notes if "nodes peer" in n]
+            assert "Egress rule 0 (Deny)" in note and note.endswith("denies everything")
+
+            server.forbid("nodes", forbidden=False)
+            await sink.wait_until(lambda: marker not in sink.state)
+            await sink.wait_until(mirrors(server, sink))
+            assert ResourceKey(Kind.NODE, "", "n1") in sink.state
+            assert source.status()["unreadable"] == []
+
+            server.forbid("nodes")  # RBAC revoked while watching
+            server.end_watches("nodes")
+            await sink.wait_until(lambda: marker in sink.state)
     assert sink.redundant == 0
 
 

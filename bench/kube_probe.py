@@ -162,8 +162,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--rate", type=float, default=1000)
     parser.add_argument("--seconds", type=float, default=3)
     parser.add_argument("--lists", action="store_true", help="paginated lists, not WatchList")
+    parser.add_argument(
+        "--no-list-prefetch", action="store_true", help="fetch each list page in turn"
+    )
     options = parser.parse_args(argv)
-    settings = WatchSettings(watch_list=not options.lists)
+    settings = WatchSettings(
+        watch_list=not options.lists, list_prefetch=not options.no_list_prefetch
+    )
     asyncio.run(measure(options.url, options.mode, options.rate, options.seconds, settings))
 
 

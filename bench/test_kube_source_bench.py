@@ -126,9 +126,16 @@ def measured(benchmark: Any, url: str, mode: str, *options: str) -> dict[str, An
     return result
 
 
-@pytest.mark.parametrize("transport", ["watch_list", "lists"])
+TRANSPORTS = {
+    "watch_list": (),
+    "lists": ("--lists",),
+    "lists_in_turn": ("--lists", "--no-list-prefetch"),  # baseline: no page fetched ahead
+}
+
+
+@pytest.mark.parametrize("transport", list(TRANSPORTS))
 def test_initial_sync(benchmark: Any, kube_server: str, transport: str) -> None:
-    options = ("--lists",) if transport == "lists" else ()
+    options = TRANSPORTS[transport]
     result = measured(benchmark, kube_server, "sync", *options)
     assert result["ready_s"] >= result["in_sync_s"] > 0
 

@@ -1,7 +1,7 @@
 """Kubernetes and Calico objects (JSON-like dicts) to the dataplane's model."""
 
-from dataplane.convert.dispatch import convert
-from dataplane.convert.identity import UnknownKindError, resource_key
+from dataplane.convert.dispatch import convert, convert_identified
+from dataplane.convert.identity import ObjectIdentity, UnknownKindError, identify, resource_key
 from dataplane.convert.manifests import (
     Manifest,
     ManifestError,
@@ -12,8 +12,11 @@ from dataplane.convert.manifests import (
 __all__ = [
     "Manifest",
     "ManifestError",
+    "ObjectIdentity",
     "UnknownKindError",
     "convert",
+    "convert_identified",
+    "identify",
     "iter_manifests",
     "parse_manifests",
     "resource_key",

@@ -56,6 +56,10 @@ def convert(obj: Mapping[str, Any]) -> Upsert | Delete:
     Raises UnknownKindError for kinds not handled and ValidationError (naming
     the resource and the field path) for anything invalid.
     """
-    identity = identify(obj)
+    return convert_identified(identify(obj), obj)
+
+
+def convert_identified(identity: ObjectIdentity, obj: Mapping[str, Any]) -> Upsert | Delete:
+    """``convert`` of an object whose ``identify(obj)`` is already known (``identity``)."""
     result = CONVERTERS[identity.key.kind](identity, Field(identity.label, obj))
     return result if isinstance(result, Delete) else Upsert(result)

@@ -12,13 +12,14 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from functools import partial
 from typing import Any, TypeVar
 
 import aiohttp
 import anyio
 import orjson
 
-from dataplane.convert import convert, resource_key
+from dataplane.convert import ObjectIdentity, convert_identified, identify
 from dataplane.convert.identity import OBJECT_TYPES
 from dataplane.errors import ValidationError
 from dataplane.model import ResourceKey, Update
@@ -67,12 +68,35 @@ ITEMS_PER_SLICE = 50
 TRANSPORT_ERRORS = (aiohttp.ClientError, OSError, ApiResponseError)
 
 
-class _Abandoned(Exception):
-    """The reflector gave up on the current request; ``action`` comes next."""
+class _DeadlinePassed(Exception):
+    """The current request's deadline passed: the reflector hears ``timed_out``."""
 
-    def __init__(self, action: Action) -> None:
-        super().__init__()
-        self.action = action
+
+class _Download:
+    """The response to one list page request: its body, or the exception that ended the
+    request, raised where the page is processed (``take``), as if it had just happened."""
+
+    __slots__ = ("_body", "_error")
+
+    def __init__(self) -> None:
+        self._body: bytes | None = None
+        self._error: Exception | None = None
+
+    async def fetch(self, request: Callable[[], Awaitable[bytes]]) -> None:
+        """Perform ``request``, keeping its body or what ended it (cancellation aside)."""
+        try:
+            self._body = await request()
+        except Exception as error:  # kept for the page's own error handling (``take``)
+            self._error = error
+
+    def take(self) -> bytes:
+        """The body (no longer referenced here), or raise what ended the request."""
+        body, error = self._body, self._error
+        self._body = self._error = None
+        if error is not None:
+            raise error
+        assert body is not None
+        return body
 
 
 class ResourceWatcher:
@@ -98,9 +122,10 @@ class ResourceWatcher:
         self._clock = clock
         self._observe_lag = observe_lag
         self._tune_gc = settings.tune_gc
+        self._prefetch = settings.list_prefetch
         self._object_type = OBJECT_TYPES.get((resource.group_version, resource.kind))
         self._peek = False
-        self._mirror = ObjectMirror(convert, self._invalid, clear)
+        self._mirror = ObjectMirror(convert_identified, self._invalid, clear)
         # Pods, the bulk of the data, are decoded through the projection the converters read.
         pods = (resource.group_version, resource.kind) == ("v1", "Pod")
         self._parse_event = parse_pod_event if pods else parse_event
@@ -136,34 +161,62 @@ class ResourceWatcher:
     # -- lists ------------------------------------------------------------------------
 
     async def _list_page(self, action: ListPage) -> Action:
+        """Perform ``action`` and the list pages that follow it; the first other action.
+
+        With ``list_prefetch`` the next page is requested as soon as a page's continue
+        token is known and fetched while that page is processed (one page ahead)."""
         if action.first:
             self._mirror.begin_listing(action.verify)
+        download = _Download()
+        await download.fetch(partial(self._fetch, self.resource.path, action.params))
+        while True:
+            following, ahead = await self._page(download)
+            if ahead is None:
+                return following
+            download = ahead
+
+    async def _page(self, download: _Download) -> tuple[Action, _Download | None]:
+        """Process one list page: the next action, and the next page's download when it
+        was fetched ahead (its failure, if any, raised when that page is processed)."""
         path = self.resource.path
         try:
-            body = await self._fetch(path, action.params)
+            body = download.take()
             with collector_paused(self._tune_gc):
                 page = self._load_page(body)
                 del body
                 metadata, items = _list_parts(path, page)
                 del page
                 freeze_parsed(self._tune_gc)
-            updates = await self._observe_items(items)
+            token = str(metadata.get("continue") or "")
+            version = metadata.get("resourceVersion")
+            if not token and (not isinstance(version, str) or not version):
+                failure = Failure(None, f"GET {path}: list response without resourceVersion")
+                return self.reflector.failed(failure, self._clock()), None
+            if token and self._prefetch:
+                following = self.reflector.page(token, str(version or ""), self._clock())
+                assert isinstance(following, ListPage)
+                ahead = _Download()
+                async with anyio.create_task_group() as tasks:
+                    tasks.start_soon(ahead.fetch, partial(self._fetch, path, following.params))
+                    await self._publish_items(items)
+                return following, ahead
+            await self._publish_items(items)
             del items
-            self._freeze_if_listing()
-        except _Abandoned as abandoned:
-            return abandoned.action
+        except _DeadlinePassed:
+            return self.reflector.timed_out(self._clock()), None
         except ApiStatusError as error:
-            return self.reflector.failed(Failure(error.status, str(error)), self._clock())
+            return self.reflector.failed(Failure(error.status, str(error)), self._clock()), None
         except (*TRANSPORT_ERRORS, orjson.JSONDecodeError) as error:
-            return self.reflector.failed(Failure(None, f"GET {path}: {error}"), self._clock())
-        token = metadata.get("continue") or ""
-        version = metadata.get("resourceVersion")
-        if not token and (not isinstance(version, str) or not version):
-            failure = Failure(None, f"GET {path}: list response without resourceVersion")
-            return self.reflector.failed(failure, self._clock())
+            failure = Failure(None, f"GET {path}: {error}")
+            return self.reflector.failed(failure, self._clock()), None
+        return self.reflector.page(token, str(version or ""), self._clock()), None
+
+    async def _publish_items(self, items: list[Any]) -> None:
+        """Convert a page's items and publish their updates."""
+        updates = await self._observe_items(items)
+        self._freeze_if_listing()
         if updates:
             await self._publish(updates, self)
-        return self.reflector.page(str(token), str(version or ""), self._clock())
 
     async def _fetch(self, path: str, params: Sequence[tuple[str, str]]) -> bytes:
         """A whole response body; raises ``ApiStatusError`` for a non-200 answer."""
@@ -219,8 +272,8 @@ class ResourceWatcher:
         path = self.resource.path
         try:
             response = await self._bounded(self._api.open(path, action.params))
-        except _Abandoned as abandoned:
-            return abandoned.action
+        except _DeadlinePassed:
+            return self.reflector.timed_out(self._clock())
         except TRANSPORT_ERRORS as error:
             return self.reflector.failed(Failure(None, f"GET {path}: {error}"), self._clock())
         try:
@@ -230,8 +283,8 @@ class ResourceWatcher:
                 return self.reflector.failed(Failure(refusal.status, str(refusal)), self._clock())
             self.reflector.headers(self._clock())
             return await self._read_stream(response.content)
-        except _Abandoned as abandoned:
-            return abandoned.action
+        except _DeadlinePassed:
+            return self.reflector.timed_out(self._clock())
         except TRANSPORT_ERRORS as error:
             return self.reflector.failed(Failure(None, f"GET {path}: {error}"), self._clock())
         finally:
@@ -327,29 +380,31 @@ class ResourceWatcher:
 
     def _apply(self, event: WatchEvent) -> Update | None:
         if event.type == "DELETED":
-            key = self._key(event.obj)
-            return None if key is None else self._mirror.forget(key)
+            identity = self._identity(event.obj)
+            return None if identity is None else self._mirror.forget(identity.key)
         seen = self._observation(event.obj)
         return None if seen is None else self._mirror.observe(seen)
 
     # -- objects ------------------------------------------------------------------------------
 
     def _observation(self, obj: dict[str, Any]) -> Observation | None:
-        key = self._key(obj)
-        if key is None:
+        identity = self._identity(obj)
+        if identity is None:
             return None
         version = obj["metadata"].get("resourceVersion")
         if not isinstance(version, str) or not version:
             content = orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
             version = hashlib.blake2b(content, digest_size=16).hexdigest()
-        return Observation(key, version, obj, f"{self.resource.group_version} {describe(obj, key)}")
+        return Observation(
+            identity, version, obj, f"{self.resource.group_version} {identity.label}"
+        )
 
-    def _key(self, obj: dict[str, Any]) -> ResourceKey | None:
+    def _identity(self, obj: dict[str, Any]) -> ObjectIdentity | None:
         # Items of a list carry no apiVersion/kind; watch events usually do.
         obj.setdefault("apiVersion", self.resource.group_version)
         obj.setdefault("kind", self.resource.kind)
         try:
-            return resource_key(obj)
+            return identify(obj)
         except ValidationError as error:
             self._invalid(f"{self.resource.group_version} {describe(obj)}", error)
             return None
@@ -367,10 +422,10 @@ class ResourceWatcher:
     # -- deadlines ----------------------------------------------------------------------------
 
     async def _bounded(self, awaitable: Coroutine[Any, Any, T]) -> T:
-        """Await I/O until the reflector's deadline; past it, raise ``_Abandoned``."""
+        """Await I/O until the reflector's deadline; past it, raise ``_DeadlinePassed``."""
         with anyio.move_on_after(max(0.0, self.reflector.deadline - self._clock())):
             return await awaitable
-        raise _Abandoned(self.reflector.timed_out(self._clock()))
+        raise _DeadlinePassed
 
 
 def _list_parts(path: str, page: Any) -> tuple[dict[str, Any], list[Any]]:

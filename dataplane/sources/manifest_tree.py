@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dataplane.convert import ManifestError, UnknownKindError, convert, resource_key
+from dataplane.convert import ManifestError, UnknownKindError, convert_identified, identify
 from dataplane.convert.manifests import parse_text
 from dataplane.errors import UnreadableError, ValidationError
 from dataplane.model import ResourceKey, Update
@@ -157,7 +157,7 @@ class ManifestTree:
         self._special: set[Path] = set()  # special files reported skipped
         self._poll = _Poll()
         self._polls = 0
-        self._mirror = ObjectMirror(convert, self._report, self._poll_cleared)
+        self._mirror = ObjectMirror(convert_identified, self._report, self._poll_cleared)
         self.reads = 0
 
     @property
@@ -324,7 +324,7 @@ class ManifestTree:
         for manifest in parsed.manifests:
             where = f"{path}: document {manifest.document}"
             try:
-                key = resource_key(manifest.obj)
+                identity = identify(manifest.obj)
             except UnknownKindError as error:
                 self._poll.skipped.append(f"{where}: {describe(manifest.obj)}: skipped: {error}")
                 continue
@@ -333,9 +333,9 @@ class ManifestTree:
                 reported.add(origin)
                 self._report(origin, error)
                 continue
-            origin = f"{where}: {describe(manifest.obj, key)}"
+            origin = f"{where}: {identity.label}"
             observations.append(
-                Observation(key, f"{digest}/{manifest.document}", manifest.obj, origin)
+                Observation(identity, f"{digest}/{manifest.document}", manifest.obj, origin)
             )
         if reported:
             # An unreadable document may be an object mid-edit: keep the file's

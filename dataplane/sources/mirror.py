@@ -6,10 +6,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dataplane.convert import ObjectIdentity
 from dataplane.errors import FailClosedError, ValidationError
 from dataplane.model import Delete, ResourceKey, Update, Upsert
 
-Converter = Callable[[Mapping[str, Any]], Upsert | Delete]
+Converter = Callable[[ObjectIdentity, Mapping[str, Any]], Upsert | Delete]
+"""``convert(identity, obj)``: an object whose identity is known, as a model update."""
 Reporter = Callable[[str, Exception], None]
 Clearer = Callable[[str], None]
 
@@ -18,14 +20,19 @@ Clearer = Callable[[str], None]
 class Observation:
     """One version of one datastore object, as a source read it.
 
+    ``identity``: its key and label, found once by the source (``identify``);
     ``fingerprint`` identifies the version (a resourceVersion or a content hash);
     ``origin`` names the object in error reports.
     """
 
-    key: ResourceKey
+    identity: ObjectIdentity
     fingerprint: str
     obj: Mapping[str, Any]
     origin: str
+
+    @property
+    def key(self) -> ResourceKey:
+        return self.identity.key
 
 
 @dataclass(slots=True)
@@ -84,7 +91,7 @@ class ObjectMirror:
             return None
         emitted = None if previous is None else previous.emitted
         try:
-            update = self._convert(seen.obj)
+            update = self._convert(seen.identity, seen.obj)
         except ValidationError as error:
             self._invalid(seen, emitted, error)
             return None

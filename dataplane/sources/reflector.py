@@ -44,6 +44,7 @@ class WatchSettings:
     down_grace: float = 60.0
     list_from_cache: bool = True
     watch_list: bool = True
+    list_prefetch: bool = True
     tune_gc: bool = True
     backoff: BackoffPolicy = dataclasses.field(default_factory=BackoffPolicy)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dataplane.convert import convert, resource_key
+from dataplane.convert import convert_identified, identify, resource_key
 from dataplane.errors import FailClosedError
 from dataplane.model import Policy, Upsert
 from dataplane.sources.mirror import ObjectMirror, Observation
@@ -12,7 +12,7 @@ from tests.conformance.manifests import from_, labels, netpol, port
 
 
 def _observe(mirror: ObjectMirror, obj: dict[str, Any], version: str) -> Any:
-    return mirror.observe(Observation(resource_key(obj), version, obj, "origin"))
+    return mirror.observe(Observation(identify(obj), version, obj, "origin"))
 
 
 GOOD = netpol("web", labels(app="a"), ingress=[from_(ports=[port(80)])])
@@ -25,7 +25,9 @@ class _Reports:
         self.cleared: list[str] = []
 
     def mirror(self) -> ObjectMirror:
-        return ObjectMirror(convert, lambda o, e: self.invalid.append((o, e)), self.cleared.append)
+        return ObjectMirror(
+            convert_identified, lambda o, e: self.invalid.append((o, e)), self.cleared.append
+        )
 
 
 def test_never_valid_policy_is_emitted_fail_closed_and_reported() -> None:

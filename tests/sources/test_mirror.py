@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dataplane.convert import convert, resource_key
+from dataplane.convert import ObjectIdentity, convert, convert_identified, identify, resource_key
 from dataplane.model import Delete, Kind, ResourceKey, Upsert
 from dataplane.sources.mirror import ObjectMirror, Observation
 from tests.sources.objects import k8s_policy, namespace, pod
@@ -16,25 +16,27 @@ class Reports(list[tuple[str, Exception]]):
 
 
 def seen(obj: dict[str, Any], version: str) -> Observation:
-    return Observation(resource_key(obj), version, obj, f"origin of {version}")
+    return Observation(identify(obj), version, obj, f"origin of {version}")
 
 
 def test_new_object_is_upserted_and_the_same_version_is_not_converted_again() -> None:
-    calls: list[dict[str, Any]] = []
+    calls: list[tuple[ObjectIdentity, Any]] = []
 
-    def counting_convert(obj: Any) -> Upsert | Delete:
-        calls.append(obj)
-        return convert(obj)
+    def counting_convert(identity: ObjectIdentity, obj: Any) -> Upsert | Delete:
+        calls.append((identity, obj))
+        return convert_identified(identity, obj)
 
     mirror = ObjectMirror(counting_convert, Reports())
     obj = namespace("shop")
-    assert mirror.observe(seen(obj, "1")) == convert(obj)
+    first = seen(obj, "1")
+    assert mirror.observe(first) == convert(obj)
     assert mirror.observe(seen(obj, "1")) is None
-    assert len(calls) == 1
+    assert calls == [(first.identity, obj)]
+    assert calls[0][0] is first.identity, "converted with the identity the source found"
 
 
 def test_new_version_with_the_same_model_emits_nothing() -> None:
-    mirror = ObjectMirror(convert, Reports())
+    mirror = ObjectMirror(convert_identified, Reports())
     annotated = pod("shop", "web", "10.0.0.1")
     mirror.observe(seen(annotated, "1"))
     annotated["metadata"]["annotations"] = {"status": "changed"}
@@ -43,7 +45,7 @@ def test_new_version_with_the_same_model_emits_nothing() -> None:
 
 def test_invalid_version_is_reported_and_keeps_the_last_valid_one() -> None:
     reports = Reports()
-    mirror = ObjectMirror(convert, reports)
+    mirror = ObjectMirror(convert_identified, reports)
     mirror.observe(seen(k8s_policy("shop", "p", port=80), "1"))
     assert mirror.observe(seen(k8s_policy("shop", "p", port=70000), "2")) is None
     assert [origin for origin, _ in reports] == ["origin of 2"]
@@ -53,7 +55,7 @@ def test_invalid_version_is_reported_and_keeps_the_last_valid_one() -> None:
 
 
 def test_deleting_an_invalid_object_emits_delete() -> None:
-    mirror = ObjectMirror(convert, Reports())
+    mirror = ObjectMirror(convert_identified, Reports())
     bad = k8s_policy("shop", "p", port=70000)
     mirror.observe(seen(bad, "1"))
     key = ResourceKey(Kind.K8S_NETWORK_POLICY, "shop", "p")
@@ -62,7 +64,7 @@ def test_deleting_an_invalid_object_emits_delete() -> None:
 
 
 def test_object_that_converts_to_delete_emits_delete_only_after_an_upsert() -> None:
-    mirror = ObjectMirror(convert, Reports())
+    mirror = ObjectMirror(convert_identified, Reports())
     pending = pod("shop", "web", "10.0.0.1")
     del pending["status"]["podIP"]
     key = ResourceKey(Kind.WORKLOAD_ENDPOINT, "shop", "web")
@@ -73,7 +75,7 @@ def test_object_that_converts_to_delete_emits_delete_only_after_an_upsert() -> N
 
 
 def test_resync_emits_deletes_for_vanished_and_updates_for_changed_only() -> None:
-    mirror = ObjectMirror(convert, Reports())
+    mirror = ObjectMirror(convert_identified, Reports())
     kept, changed, gone = namespace("kept"), namespace("changed"), namespace("gone")
     mirror.resync([seen(kept, "1"), seen(changed, "2"), seen(gone, "3")])
     renewed, added = namespace("changed", team="x"), namespace("added")
@@ -83,7 +85,7 @@ def test_resync_emits_deletes_for_vanished_and_updates_for_changed_only() -> Non
 
 
 def test_a_listing_in_pieces_deletes_what_it_did_not_name() -> None:
-    mirror = ObjectMirror(convert, Reports())
+    mirror = ObjectMirror(convert_identified, Reports())
     kept, dropped = namespace("kept"), namespace("dropped")
     mirror.resync([seen(kept, "1"), seen(dropped, "2")])
     mirror.begin_listing()
@@ -94,7 +96,7 @@ def test_a_listing_in_pieces_deletes_what_it_did_not_name() -> None:
 
 
 def test_a_verifying_listing_converts_objects_whose_version_looks_unchanged() -> None:
-    mirror = ObjectMirror(convert, Reports())
+    mirror = ObjectMirror(convert_identified, Reports())
     mirror.resync([seen(namespace("shop", team="a"), "7")])
     changed = namespace("shop", team="b")  # restored etcd: same version, other content
     mirror.begin_listing()
@@ -105,7 +107,7 @@ def test_a_verifying_listing_converts_objects_whose_version_looks_unchanged() ->
 
 
 def test_touch_counts_a_known_version_as_listed_without_converting() -> None:
-    mirror = ObjectMirror(convert, Reports())
+    mirror = ObjectMirror(convert_identified, Reports())
     kept, dropped = namespace("kept"), namespace("dropped")
     mirror.resync([seen(kept, "1"), seen(dropped, "2")])
     mirror.begin_listing()

@@ -51,6 +51,15 @@ def db_policy(port: int) -> dict:
     }
 
 
+def create_db_and_api(server: FakeKubeApiServer) -> None:
+    """Namespace prod: pod db on win-1 (the node under test), pod api on win-2, and the
+    policy that lets api reach db on 5432."""
+    server.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "prod"}})
+    server.create(pod("db", "10.3.0.2", "db", node="win-1"))
+    server.create(pod("api", "10.3.1.2", "api", node="win-2"))
+    server.create(db_policy(5432))
+
+
 async def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
     with anyio.fail_after(timeout):
         while not check():
@@ -138,10 +147,7 @@ async def test_unreadable_policy_crd_denies_and_a_long_outage_is_not_ready() -> 
     )
     metrics = Metrics()
     async with FakeKubeApiServer() as server:
-        server.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "prod"}})
-        server.create(pod("db", "10.3.0.2", "db", node="win-1"))
-        server.create(pod("api", "10.3.1.2", "api", node="win-2"))
-        server.create(db_policy(5432))
+        create_db_and_api(server)
         server.forbid("networkpolicies", "crd.projectcalico.org/v1")
         source = KubernetesSource(server=server.url, settings=settings, metrics=metrics)
         async with (
@@ -192,10 +198,7 @@ async def test_forbidden_nodes_make_a_deny_to_nodes_deny_all_egress_until_readab
     settings = WatchSettings(crd_recheck_interval=0.05, backoff=BackoffPolicy(0.01, 0.05))
     metrics = Metrics()
     async with FakeKubeApiServer() as server:
-        server.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "prod"}})
-        server.create(pod("db", "10.3.0.2", "db", node="win-1"))
-        server.create(pod("api", "10.3.1.2", "api", node="win-2"))
-        server.create(db_policy(5432))
+        create_db_and_api(server)
         server.create(node("infra-1", "10.0.9.4", role="infra"))
         server.create(
             {

@@ -10,17 +10,25 @@ line of measurements:
 - ``relist``: then ``/_bench/expire`` (410 on every watch): seconds until every
   collection relisted and watches again, CPU seconds of it, peak RSS after;
 - ``churn``: then ``/_bench/churn``: lag of each relabelled pod from the
-  server's send time to its update reaching the dataplane (p50, p99).
+  server's send time to its update reaching the dataplane (p50, p99); the
+  garbage collector's full collections during the churn (count, longest pause,
+  survivors frozen) and the RSS every 5 s. After that result line, a second one:
+  what freezing kept of cyclic garbage (``gc.unfreeze()``, then a full
+  collection: unreachable objects found, their shallow size and commonest types,
+  its CPU seconds).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
+import gc
 import json
 import math
 import resource
 import statistics
+import sys
 import time
 import urllib.request
 from collections.abc import Sequence
@@ -35,6 +43,11 @@ from dataplane.hns import HcnClient, simulator
 from dataplane.http import HttpServer
 from dataplane.model import Update, Upsert, WorkloadEndpoint
 from dataplane.sources import KubernetesSource, WatchSettings
+from dataplane.sources.gc_policy import FULL, CollectorPolicy
+from dataplane.sources.gc_tuning import observing_collector
+
+RSS_SAMPLE_INTERVAL = 5.0
+CATCH_UP = 60.0  # seconds, beyond the churn's, for the agent to catch up
 
 
 def peak_rss_mb() -> float:
@@ -114,8 +127,10 @@ async def measure(
         if mode == "relist":
             await relist(url, source, result)
         elif mode == "churn":
-            await churn(url, sink, rate, seconds, result)
+            await churn(url, sink, source, rate, seconds, result)
         print("RESULT " + json.dumps(result), flush=True)
+        if mode == "churn":
+            print("RESULT " + json.dumps(frozen_garbage()), flush=True)
         await anyio.sleep(0.5)  # the parent stops polling /healthz before it goes away
         tg.cancel_scope.cancel()
     return result
@@ -141,18 +156,75 @@ async def relist(url: str, source: KubernetesSource, result: dict[str, Any]) -> 
 
 
 async def churn(
-    url: str, sink: LagSink, rate: float, seconds: float, result: dict[str, Any]
+    url: str,
+    sink: LagSink,
+    source: KubernetesSource,
+    rate: float,
+    seconds: float,
+    result: dict[str, Any],
 ) -> None:
     cpu_started = time.process_time()
     sink.since = time.time()
-    sent = await anyio.to_thread.run_sync(post, f"{url}/_bench/churn?rate={rate}&seconds={seconds}")
-    await wait_for(lambda: len(sink.lags) >= sent["sent"], step=0.05)
+    # Measuring only: pauses in wall-clock seconds and in CPU seconds of the thread
+    # (the machine's other load stretches the former).
+    wall, cpu = CollectorPolicy(None), CollectorPolicy(None)
+    rss: list[float] = []
+    async with anyio.create_task_group() as sampling:
+        sampling.start_soon(sample_rss, rss)
+        with observing_collector(wall), observing_collector(cpu, time.thread_time):
+            freezes = source.collector.freezes
+            sent = await anyio.to_thread.run_sync(
+                post, f"{url}/_bench/churn?rate={rate}&seconds={seconds}"
+            )
+            # An agent more than the server's event window behind relists instead
+            # (fewer updates than events): stop waiting then.
+            with anyio.move_on_after(seconds + CATCH_UP):
+                await wait_for(lambda: len(sink.lags) >= sent["sent"], step=0.05)
+            result["gc_freezes"] = source.collector.freezes - freezes
+        sampling.cancel_scope.cancel()
+    result["gc_full_count"] = wall.pauses[FULL].count
+    for name, pauses in (("", wall.pauses), ("_cpu", cpu.pauses)):
+        result[f"gc_full_max{name}_ms"] = round(1000 * pauses[FULL].longest, 1)
+        result[f"gc_full_total{name}_ms"] = round(1000 * pauses[FULL].total, 1)
+        young = max(pauses[0].longest, pauses[1].longest)
+        result[f"gc_young_max{name}_ms"] = round(1000 * young, 1)
+    result["rss_mb"] = [round(mb, 1) for mb in [*rss, current_rss_mb()]]
     lags = sorted(sink.lags)
     result["churn_events"] = sent["sent"]
+    result["churn_updates"] = len(lags)
     result["churn_rate"] = sent["sent"] / sent["seconds"]
     result["lag_p50_ms"] = 1000 * statistics.median(lags)
     result["lag_p99_ms"] = 1000 * lags[min(len(lags) - 1, int(0.99 * len(lags)))]
     result["churn_cpu_s"] = time.process_time() - cpu_started
+
+
+async def sample_rss(samples: list[float]) -> None:
+    while True:
+        samples.append(current_rss_mb())
+        await anyio.sleep(RSS_SAMPLE_INTERVAL)
+
+
+def frozen_garbage() -> dict[str, Any]:
+    """Unfreeze and collect everything: the cyclic garbage that freezing kept (what a
+    full collection finds before unfreezing is not counted)."""
+    gc.collect()
+    frozen = gc.get_freeze_count()
+    gc.unfreeze()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    cpu_started = time.process_time()
+    found = gc.collect()
+    cpu = time.process_time() - cpu_started
+    kinds = collections.Counter(type(thing).__qualname__ for thing in gc.garbage)
+    size = sum(map(sys.getsizeof, gc.garbage))
+    gc.set_debug(0)
+    gc.garbage.clear()
+    return {
+        "gc_frozen_objects": frozen,
+        "gc_leak_unreachable": found,
+        "gc_leak_bytes": size,
+        "gc_leak_types": dict(kinds.most_common(12)),
+        "gc_unfrozen_full_cpu_s": round(cpu, 3),
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -165,9 +237,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--no-list-prefetch", action="store_true", help="fetch each list page in turn"
     )
+    parser.add_argument(
+        "--full-gc-interval",
+        type=float,
+        default=WatchSettings.full_gc_interval,
+        help="seconds between full collections whose survivors are frozen (0: off)",
+    )
     options = parser.parse_args(argv)
     settings = WatchSettings(
-        watch_list=not options.lists, list_prefetch=not options.no_list_prefetch
+        watch_list=not options.lists,
+        list_prefetch=not options.no_list_prefetch,
+        full_gc_interval=options.full_gc_interval,
     )
     asyncio.run(measure(options.url, options.mode, options.rate, options.seconds, settings))
 

@@ -1,5 +1,6 @@
-"""The Kubernetes source at cluster scale: initial sync, relist and churn, through the real
-``KubernetesSource`` and ``Dataplane`` (HNS simulator) against a fake API server process.
+"""The Kubernetes source at cluster scale: initial sync, relist, churn and the garbage
+collector under churn, through the real ``KubernetesSource`` and ``Dataplane`` (HNS
+simulator) against a fake API server process.
 
 Each run is its own agent process (``bench/kube_probe.py``), so its peak RSS and CPU
 time are its own; the API server is another process (``bench/kube_server.py``) serving
@@ -12,6 +13,7 @@ shows in wall-clock times: compare CPU seconds too. Measured numbers: docs/bench
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -23,6 +25,7 @@ from typing import Any
 import pytest
 
 HEALTH_POLL = 0.02
+GC_CHURN_SECONDS = os.environ.get("BENCH_GC_CHURN_SECONDS", "10")
 
 
 @pytest.fixture(scope="session")
@@ -104,9 +107,9 @@ def run_probe(url: str, mode: str, *options: str) -> dict[str, Any]:
             poller.start()
         elif line.startswith("RESULT "):
             assert poller is not None
-            poller.stopped.set()  # the agent stops after its result
+            poller.stopped.set()  # the agent stops (or measures without answering) after
             poller.join()
-            result = json.loads(line.removeprefix("RESULT "))
+            result.update(json.loads(line.removeprefix("RESULT ")))
     assert process.wait(timeout=60) == 0, "the probe failed"
     assert poller is not None
     result["healthz_max_ms"] = round(1000 * poller.slowest, 1)
@@ -151,3 +154,16 @@ def test_churn_lag(benchmark: Any, kube_server: str, rate: int) -> None:
     result = measured(benchmark, kube_server, "churn", "--rate", str(rate), "--seconds", "3")
     assert result["churn_events"] > 0
     assert result["lag_p99_ms"] >= result["lag_p50_ms"] > 0
+
+
+@pytest.mark.parametrize("interval", ["1", "0"], ids=["full-gc-every-1s", "no-full-gc-policy"])
+def test_full_collections_under_churn(benchmark: Any, kube_server: str, interval: str) -> None:
+    """5k events/s for ``BENCH_GC_CHURN_SECONDS`` (default 10) with and without a full
+    collection every second whose survivors are frozen: the full collections' count and
+    pauses (wall and CPU), the RSS every 5 s, and the cyclic garbage that freezing kept
+    (``gc_leak_*``)."""
+    churn = ("--rate", "5000", "--seconds", GC_CHURN_SECONDS)
+    result = measured(benchmark, kube_server, "churn", *churn, "--full-gc-interval", interval)
+    assert result["gc_freezes"] == (result["gc_full_count"] if interval != "0" else 0)
+    assert result["gc_full_max_ms"] * result["gc_full_count"] >= result["gc_full_total_ms"] >= 0
+    assert result["gc_leak_unreachable"] >= 0 and len(result["rss_mb"]) >= 2

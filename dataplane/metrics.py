@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import gc
+import itertools
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 from prometheus_client.registry import Collector
+
+if TYPE_CHECKING:  # the sources package imports this module
+    from dataplane.sources.gc_policy import PauseStats
 
 _LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10)
 
@@ -73,6 +83,44 @@ class _KubeCollections(Collector):
             objects.add_metric([name], entry["objects"])
             state.add_metric([name, entry["state"]], 1)
         yield from (down, objects, state)
+
+
+class _CollectorPauses(Collector):
+    """Python's garbage collections: pauses by generation, freezes, objects frozen."""
+
+    def __init__(self, pauses: Mapping[int, PauseStats], freezes: Callable[[], int]) -> None:
+        self._pauses = pauses
+        self._freezes = freezes
+
+    def collect(self) -> Iterator[Metric]:
+        histogram = HistogramMetricFamily(
+            "dataplane_gc_pause_seconds",
+            "Pauses of Python's cyclic garbage collector by generation (2: full collections)",
+            labels=["generation"],
+        )
+        longest = GaugeMetricFamily(
+            "dataplane_gc_pause_max_seconds",
+            "Longest pause of the garbage collector by generation",
+            labels=["generation"],
+        )
+        for generation, stats in sorted(self._pauses.items()):
+            bounds = [*map(str, stats.bounds), "+Inf"]
+            cumulative = map(float, itertools.accumulate(stats.counts))
+            buckets = list(zip(bounds, cumulative, strict=True))
+            histogram.add_metric([str(generation)], buckets, stats.total)
+            longest.add_metric([str(generation)], stats.longest)
+        yield histogram
+        yield longest
+        yield CounterMetricFamily(
+            "dataplane_gc_freezes",
+            "Full collections whose survivors were frozen (kubernetes.full_gc_interval)",
+            value=self._freezes(),
+        )
+        yield GaugeMetricFamily(
+            "dataplane_gc_frozen_objects",
+            "Objects frozen out of the garbage collector's view",
+            value=gc.get_freeze_count(),
+        )
 
 
 class Metrics:
@@ -163,6 +211,11 @@ class Metrics:
     def watch_kube(self, read: Callable[[], Mapping[str, Mapping[str, Any]]]) -> None:
         """Export the Kubernetes source's per-collection status, read at scrape time."""
         self.registry.register(_KubeCollections(read))
+
+    def watch_gc(self, pauses: Mapping[int, PauseStats], freezes: Callable[[], int]) -> None:
+        """Export the garbage collector's pauses (kept by a ``CollectorPolicy``) and freezes,
+        read at scrape time (never updated from inside a collection)."""
+        self.registry.register(_CollectorPauses(pauses, freezes))
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -13,13 +13,32 @@ A parsed list page is frozen as soon as it is parsed, so the collections
 between its slices do not traverse the items still waiting to be converted.
 Frozen objects are still freed by reference counting; only cyclic garbage
 among them would stay (bounded by what a sync creates).
+
+In the steady state, churn replaces synced objects by new ones that live on
+(mirrored objects, engine state); ``observing_collector`` reports every
+collection to a ``CollectorPolicy`` (``gc_policy.py``) and freezes the survivors
+of a full collection when it says so, and ``collect_when_due`` runs a full
+collection when the policy says one is due, so each full collection traverses
+only what survived since the previous one. The snapshot is then frozen after a full
+collection too (cheap: only what the listing left unfrozen is traversed): the
+collector starts a full collection once the objects promoted since the last one
+exceed a quarter of that one's survivors, so this makes the first full collection
+under churn come early and small, instead of waiting for a quarter of whatever a
+full collection before the sync found.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+import math
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
+
+import anyio
+
+from dataplane.sources.gc_policy import CollectorPolicy
 
 
 @contextmanager
@@ -35,10 +54,11 @@ def collector_paused(enabled: bool = True) -> Iterator[None]:
         gc.enable()
 
 
-def freeze_survivors(enabled: bool = True) -> None:
-    """Exclude every object alive now from future collections (after a snapshot)."""
+def freeze_survivors(enabled: bool = True, generation: int = 0) -> None:
+    """Exclude every object alive now from future collections (after a snapshot),
+    collecting ``generation`` and the younger ones first."""
     if enabled:
-        gc.collect(0)
+        gc.collect(generation)
         gc.freeze()
 
 
@@ -47,3 +67,32 @@ def freeze_parsed(enabled: bool = True) -> None:
     future collections, without collecting first."""
     if enabled:
         gc.freeze()
+
+
+@contextmanager
+def observing_collector(
+    policy: CollectorPolicy, clock: Callable[[], float] = time.perf_counter
+) -> Iterator[None]:
+    """Report every collection inside to ``policy``; freeze when it says so."""
+
+    def report(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            policy.started(info["generation"], clock())
+        elif policy.stopped(info["generation"], clock()):
+            gc.freeze()  # the younger generations were merged into the full one
+
+    gc.callbacks.append(report)
+    try:
+        yield
+    finally:
+        gc.callbacks.remove(report)
+
+
+async def collect_when_due(
+    policy: CollectorPolicy, clock: Callable[[], float] = time.perf_counter
+) -> None:
+    """Run full collections when ``policy`` says they are due, until cancelled."""
+    while (wait := policy.wait(clock())) < math.inf:
+        await anyio.sleep(wait)
+        if policy.due(clock()):
+            gc.collect()

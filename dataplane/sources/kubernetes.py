@@ -14,7 +14,8 @@ import anyio
 from dataplane.metrics import Metrics
 from dataplane.model import InSync, Update
 from dataplane.sources.base import UpdateSink
-from dataplane.sources.gc_tuning import freeze_survivors
+from dataplane.sources.gc_policy import FULL, CollectorPolicy
+from dataplane.sources.gc_tuning import collect_when_due, freeze_survivors, observing_collector
 from dataplane.sources.kube_api import ClusterAccess, KubeApi, open_api_client
 from dataplane.sources.kube_resources import DEFAULT_RESOURCES, WatchedResource
 from dataplane.sources.kube_watcher import Clock, ResourceWatcher
@@ -28,11 +29,26 @@ class SnapshotPublisher:
     """Delivers batches one at a time; adds fail-closed stand-ins for unreadable policy
     collections, and ``InSync()`` once every collection has been listed (or skipped)."""
 
-    __slots__ = ("_in_sync", "_lock", "_sink", "_tune_gc", "_unlisted", "unreadable")
+    __slots__ = (
+        "_freeze_full",
+        "_in_sync",
+        "_lock",
+        "_sink",
+        "_tune_gc",
+        "_unlisted",
+        "unreadable",
+    )
 
-    def __init__(self, sink: UpdateSink, names: Iterable[str], tune_gc: bool = True) -> None:
+    def __init__(
+        self,
+        sink: UpdateSink,
+        names: Iterable[str],
+        tune_gc: bool = True,
+        freeze_after_full: bool = False,
+    ) -> None:
         self._sink = sink
         self._tune_gc = tune_gc
+        self._freeze_full = freeze_after_full
         self._unlisted = set(names)
         self._lock = anyio.Lock()
         self._in_sync = False
@@ -69,7 +85,7 @@ class SnapshotPublisher:
             if batch:
                 await self._sink.updates(batch)
             if in_sync:
-                freeze_survivors(self._tune_gc)
+                freeze_survivors(self._tune_gc, FULL if self._freeze_full else 0)
 
 
 class KubernetesSource:
@@ -108,8 +124,11 @@ class KubernetesSource:
         self._reflectors: dict[str, Reflector] = {}
         self._publisher: SnapshotPublisher | None = None
         self._metrics = metrics
+        interval = self.settings.full_gc_interval
+        self.collector = CollectorPolicy(interval if self.settings.tune_gc and interval else None)
         if metrics is not None:
             metrics.watch_kube(lambda: self.status()["collections"])
+            metrics.watch_gc(self.collector.pauses, lambda: self.collector.freezes)
 
     async def run(self, sink: UpdateSink) -> None:
         """Mirror every collection into ``sink`` until cancelled."""
@@ -120,9 +139,19 @@ class KubernetesSource:
                 "KubernetesSource needs asyncio (kubernetes-asyncio is asyncio-only)"
             ) from None
         publisher = SnapshotPublisher(
-            sink, (resource.name for resource in self.resources), self.settings.tune_gc
+            sink,
+            (resource.name for resource in self.resources),
+            self.settings.tune_gc,
+            self.collector.freeze_after_full,
         )
         self._publisher = publisher
+        with observing_collector(self.collector):
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(collect_when_due, self.collector)
+                await self._watch_all(publisher, sink)
+                tasks.cancel_scope.cancel()
+
+    async def _watch_all(self, publisher: SnapshotPublisher, sink: UpdateSink) -> None:
         async with await open_api_client(self.access) as api_client:
             api = KubeApi(api_client, self.settings.header_timeout)
             async with anyio.create_task_group() as tasks:

@@ -46,6 +46,7 @@ class WatchSettings:
     watch_list: bool = True
     list_prefetch: bool = True
     tune_gc: bool = True
+    full_gc_interval: float = 1.0
     backoff: BackoffPolicy = dataclasses.field(default_factory=BackoffPolicy)
 
     def __post_init__(self) -> None:
@@ -59,7 +60,7 @@ class WatchSettings:
         ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"WatchSettings.{name} must be positive")
-        for name in ("healthy_watch", "down_grace"):
+        for name in ("healthy_watch", "down_grace", "full_gc_interval"):
             if getattr(self, name) < 0:
                 raise ValueError(f"WatchSettings.{name} must not be negative")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import random
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -104,6 +105,23 @@ def lists_of(server: FakeKubeApiServer, path: str) -> int:
 
 async def test_conforms_to_the_source_protocol() -> None:
     assert isinstance(KubernetesSource(server="http://127.0.0.1:1"), Source)
+
+
+@pytest.mark.parametrize("freeze", [True, False])
+async def test_full_collections_are_reported_while_running(freeze: bool) -> None:
+    """Their survivors are frozen unless ``full_gc_interval`` is 0; once the source
+    stops, collections are no longer reported to it."""
+    settings = replace(FAST, full_gc_interval=600.0 if freeze else 0.0)
+    async with FakeKubeApiServer() as server:
+        seed(server)
+        async with watching(server, settings) as (source, _):
+            full = source.collector.pauses[2]
+            count = full.count
+            gc.collect()
+            assert full.count == count + 1 and full.longest > 0
+            assert source.collector.freezes == (full.count if freeze else 0)
+    gc.collect()
+    assert full.count == count + 1
 
 
 async def test_initial_list_delivers_every_object_then_in_sync() -> None:

@@ -130,6 +130,7 @@ class FakeKubeApiServer:
         self.watch_list = watch_list
         self.expire_every_watch = False
         self.close_every_watch = False
+        self._cut_initial_events: dict[str, int] = {}
         self.requests: list[ApiRequest] = []
         self._forbidden: set[str] = set()
         self._hangs = 0
@@ -290,6 +291,15 @@ class FakeKubeApiServer:
             stream.injected.append(line)
         self._notify()
         return len(streams)
+
+    def cut_next_initial_events(
+        self, plural: str, count: int, group_version: str | None = None
+    ) -> None:
+        """Close the connection of one collection's next WatchList mid-body, after its
+        first ``count`` initial events (before the initial-events-end bookmark)."""
+        path = self._path(plural, group_version)
+        assert path is not None
+        self._cut_initial_events[path] = count
 
     def stall_watches(self, plural: str, group_version: str | None = None) -> int:
         """Make open streams of one collection go silent (no events, no bookmarks)."""
@@ -489,6 +499,12 @@ class FakeKubeApiServer:
                 _event("ADDED", obj) for _, obj in sorted(self._objects[resource.path].items())
             ]
             if params.get("sendInitialEvents") == "true":
+                cut = self._cut_initial_events.pop(resource.path, None)
+                if cut is not None:
+                    await response.write(b"".join(lines[:cut]))
+                    if stream.request.transport is not None:
+                        stream.request.transport.close()  # sends what was written first
+                    return
                 lines.append(
                     bookmark_line(resource.kind, resource.group_version, self._version, True)
                 )

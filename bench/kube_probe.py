@@ -16,7 +16,6 @@ line of measurements:
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import math
 import resource
@@ -169,7 +168,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     settings = WatchSettings(
         watch_list=not options.lists, list_prefetch=not options.no_list_prefetch
     )
-    asyncio.run(measure(options.url, options.mode, options.rate, options.seconds, settings))
+    # As the daemon starts (``anyio.run``): the loop backend is loaded before the clock starts.
+    anyio.run(measure, options.url, options.mode, options.rate, options.seconds, settings)
 
 
 if __name__ == "__main__":

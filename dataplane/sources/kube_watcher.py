@@ -44,6 +44,7 @@ from dataplane.sources.reflector import (
     WatchSettings,
 )
 from dataplane.sources.watch_events import (
+    Line,
     LineSplitter,
     WatchEvent,
     parse_event,
@@ -308,7 +309,7 @@ class ResourceWatcher:
             )
         return self.reflector.stream_ended(self._clock())
 
-    async def _handle(self, lines: list[bytes]) -> Action | None:
+    async def _handle(self, lines: list[Line]) -> Action | None:
         """Apply the events in ``lines`` and publish their updates; the action that ends
         the stream, if one of them does."""
         now = self._clock()
@@ -327,7 +328,7 @@ class ResourceWatcher:
         return following
 
     def _apply_all(
-        self, lines: list[bytes], now: float
+        self, lines: list[Line], now: float
     ) -> tuple[list[Update], tuple[ListingOp, int] | None, Action | None]:
         """The updates of ``lines``; where a listing operation falls among them (an
         initial-events-end bookmark); the action that ends the stream, if any."""
@@ -358,20 +359,20 @@ class ResourceWatcher:
                 listing = (step.listing, len(updates))
         return updates, listing, None
 
-    def _known(self, line: bytes) -> str | None:
+    def _known(self, line: Line) -> str | None:
         """The version of an initial event whose object the mirror has at that version
         (a relist through WatchList), read without parsing the line; else None."""
         if self._object_type is None or self._object_type.kind is None or not self._peek:
             return None
         kind = self._object_type.kind
-        peeked = peek_added(line, self._object_type.namespaced)
+        peeked = peek_added(bytes(line), self._object_type.namespaced)
         if peeked is None:
             return None
         namespace, name, version = peeked
         key = ResourceKey(kind, namespace, name)
         return version if self._mirror.touch(key, version) else None
 
-    def _parse(self, line: bytes) -> WatchEvent | None:
+    def _parse(self, line: Line) -> WatchEvent | None:
         try:
             return self._parse_event(self.resource.name, line)
         except MalformedEventError as error:

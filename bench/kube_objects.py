@@ -5,14 +5,20 @@ Deployment's pod: managedFields of two managers, probes, env, volume mounts,
 resources, tolerations, four conditions and a container status. 50 pods per
 namespace, one NetworkPolicy and one ServiceAccount per namespace, and
 ``local_pods`` of them (spread over the namespaces) on the measured node.
+Nodes (``bench/kube_nodes.py``): 100 pods per worker, the measured node among
+them, one worker in four on Windows, and three Linux control-plane nodes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 PODS_PER_NAMESPACE = 50
+PODS_PER_NODE = 100
+CONTROL_PLANE_NODES = 3
+WINDOWS_EVERY = 4  # one remote worker in four runs Windows
 LOCAL_NODE = "win-bench-local"
 _CREATED = "2026-11-30T08:15:42Z"
 _FIELDS_SPEC = {
@@ -107,28 +113,82 @@ _FIELDS_STATUS = {
 
 
 @dataclass(frozen=True, slots=True)
+class NodeSpec:
+    """A node of the layout: its name, its place (which gives its addresses) and role."""
+
+    name: str
+    ordinal: int
+    windows: bool
+    control_plane: bool = False
+
+    @property
+    def internal_ip(self) -> str:
+        return f"192.168.{self.ordinal // 250}.{self.ordinal % 250 + 1}"
+
+
+@dataclass(frozen=True, slots=True)
 class ClusterLayout:
-    """Where each pod lives: namespaces of 50, ``local_pods`` spread over them on the node."""
+    """Where each pod lives: namespaces of 50, ``local_pods`` spread over them on the
+    measured node, the others over the remote workers in turn."""
 
     pods: int
     local_pods: int = 100
-    nodes: int = 100
 
     @property
     def namespaces(self) -> int:
         return max(1, -(-self.pods // PODS_PER_NAMESPACE))
 
+    @property
+    def workers(self) -> int:
+        """Nodes running pods (``PODS_PER_NODE`` each), the measured node among them."""
+        return max(2, -(-self.pods // PODS_PER_NODE))
+
     def namespace_of(self, index: int) -> str:
         return f"ns-{index // PODS_PER_NAMESPACE:05d}"
 
+    def nodes(self) -> list[NodeSpec]:
+        """Every node: the control plane, the measured node, the remote workers."""
+        control_plane = [
+            NodeSpec(f"cp-bench-{i}", i, windows=False, control_plane=True)
+            for i in range(CONTROL_PLANE_NODES)
+        ]
+        remote = [self._remote(k) for k in range(self.workers - 1)]
+        return [*control_plane, self._local(), *remote]
+
+    def host_of(self, index: int) -> NodeSpec:
+        """The node of pod ``index``."""
+        if self.is_local(index):
+            return self._local()
+        return self._remote(index % (self.workers - 1))
+
     def node_of(self, index: int) -> str:
-        stride = max(1, self.pods // max(1, self.local_pods))
-        if index % stride == 0 and index // stride < self.local_pods:
-            return LOCAL_NODE
-        return f"win-bench-{index % self.nodes:03d}"
+        return self.host_of(index).name
 
     def is_local(self, index: int) -> bool:
-        return self.node_of(index) == LOCAL_NODE
+        return index % self._stride == 0 and index // self._stride < self.local_pods
+
+    def pods_on(self, node: NodeSpec) -> Iterator[int]:
+        """The indices of the pods on ``node``, in order."""
+        if node.control_plane:
+            return iter(())
+        if node.name == LOCAL_NODE:
+            return (i for i in range(0, self.pods, self._stride) if self.is_local(i))
+        first = node.ordinal - CONTROL_PLANE_NODES - 1
+        return (i for i in range(first, self.pods, self.workers - 1) if not self.is_local(i))
+
+    @property
+    def _stride(self) -> int:
+        return max(1, self.pods // max(1, self.local_pods))
+
+    @staticmethod
+    def _local() -> NodeSpec:
+        return NodeSpec(LOCAL_NODE, CONTROL_PLANE_NODES, windows=True)
+
+    @staticmethod
+    def _remote(worker: int) -> NodeSpec:
+        windows = worker % WINDOWS_EVERY == 0
+        name = f"{'win' if windows else 'lnx'}-bench-{worker:04d}"
+        return NodeSpec(name, CONTROL_PLANE_NODES + 1 + worker, windows)
 
 
 def pod_ip(index: int) -> str:
@@ -145,7 +205,8 @@ def pod(
     ip = pod_ip(index)
     labels = {"app": app, "pod-template-hash": "7d9f8b6c5", "team": f"team-{index % 7}"}
     labels |= extra_labels or {}
-    host_ip = f"192.168.{(index % layout.nodes) // 250}.{(index % layout.nodes) % 250 + 1}"
+    host = layout.host_of(index)
+    host_ip = host.internal_ip
     container = {
         "name": "app",
         "image": f"registry.example.com/{namespace}/{app}:1.24.{index % 13}",
@@ -263,10 +324,10 @@ def pod(
             "restartPolicy": "Always",
             "terminationGracePeriodSeconds": 30,
             "dnsPolicy": "ClusterFirst",
-            "nodeSelector": {"kubernetes.io/os": "windows"},
+            "nodeSelector": {"kubernetes.io/os": "windows" if host.windows else "linux"},
             "serviceAccountName": "default",
             "serviceAccount": "default",
-            "nodeName": layout.node_of(index),
+            "nodeName": host.name,
             "securityContext": {},
             "schedulerName": "default-scheduler",
             "tolerations": [

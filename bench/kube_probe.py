@@ -21,7 +21,6 @@ line of measurements:
 from __future__ import annotations
 
 import argparse
-import asyncio
 import collections
 import gc
 import json
@@ -249,7 +248,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         list_prefetch=not options.no_list_prefetch,
         full_gc_interval=options.full_gc_interval,
     )
-    asyncio.run(measure(options.url, options.mode, options.rate, options.seconds, settings))
+    # As the daemon starts (``anyio.run``): the loop backend is loaded before the clock starts.
+    anyio.run(measure, options.url, options.mode, options.rate, options.seconds, settings)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,10 @@
 Run as a process (``python -m bench.kube_server --pods N``; it prints its URL)
 so that serving costs nothing to the measured agent. It keeps the semantics
 the Kubernetes source relies on, as ``tests/fakes/kube_apiserver.py`` does
-for tests, at the cost of storing each object as bytes:
+for tests, at the cost of storing each object as bytes. It serves namespaces,
+service accounts, pods, NetworkPolicies (``bench/kube_objects.py``) and Nodes
+(``bench/kube_nodes.py``); other collections answer 404.
+
 
 - one global resourceVersion; lists are consistent snapshots sorted by
   namespace/name, paginated with ``limit``/``continue``; ``resourceVersion=0``
@@ -36,10 +39,16 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from bench.kube_nodes import node
 from bench.kube_objects import ClusterLayout, namespace, network_policy, pod, service_account
 from tests.fakes.kube_apiserver import bookmark_line, status_object, status_response
 
-_CORE = {"namespaces": "Namespace", "serviceaccounts": "ServiceAccount", "pods": "Pod"}
+_CORE = {
+    "namespaces": "Namespace",
+    "serviceaccounts": "ServiceAccount",
+    "pods": "Pod",
+    "nodes": "Node",
+}
 _NETWORKING = {"networkpolicies": "NetworkPolicy"}
 
 
@@ -93,6 +102,8 @@ class BenchApiServer:
             self._put(
                 "/apis/networking.k8s.io/v1/networkpolicies", (name, "np"), network_policy(name)
             )
+        for spec in layout.nodes():
+            self._put("/api/v1/nodes", ("", spec.name), node(layout, spec))
         for index in range(layout.pods):
             obj = pod(layout, index)
             self._put("/api/v1/pods", (obj["metadata"]["namespace"], obj["metadata"]["name"]), obj)
@@ -274,14 +285,19 @@ def _gone() -> bytes:
     )
 
 
-async def main(pods: int, bookmark_interval: float, window: int) -> None:
-    server = BenchApiServer(ClusterLayout(pods), bookmark_interval, window)
+def application(server: BenchApiServer) -> web.Application:
+    """The HTTP routes of ``server``: the API collections and the control calls."""
     app = web.Application()
     app.router.add_post("/_bench/churn", server.churn)
     app.router.add_post("/_bench/expire", server.expire)
     app.router.add_get("/api/{version}/{plural}", server.serve)
     app.router.add_get("/apis/{group}/{version}/{plural}", server.serve)
-    runner = web.AppRunner(app, shutdown_timeout=0.5, handler_cancellation=True)
+    return app
+
+
+async def main(pods: int, bookmark_interval: float, window: int) -> None:
+    server = BenchApiServer(ClusterLayout(pods), bookmark_interval, window)
+    runner = web.AppRunner(application(server), shutdown_timeout=0.5, handler_cancellation=True)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

@@ -4,8 +4,8 @@ simulator) against a fake API server process.
 
 Each run is its own agent process (``bench/kube_probe.py``), so its peak RSS and CPU
 time are its own; the API server is another process (``bench/kube_server.py``) serving
-realistic pods (~6.4 KB of JSON each). While the agent runs, this process polls its
-/healthz every 20 ms and records the slowest answer. Sizes come from ``BENCH_SCALE``
+realistic pods (~6.4 KB of JSON each) and Nodes. While the agent runs, this process
+polls its /healthz every 20 ms and records the slowest answer. Sizes come from ``BENCH_SCALE``
 (default 1k pods; ``medium`` 10k; ``large`` 10k and 100k). The machine's other load
 shows in wall-clock times: compare CPU seconds too. Measured numbers: docs/benchmarks.md.
 """

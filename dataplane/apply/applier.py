@@ -141,18 +141,19 @@ class Applier:
         """Logs, metrics and waiters after the reconciler's work so far."""
         rec = self.reconciler
         result = rec.last_result
-        if rec.cycles != self._cycles and result.requests:
-            log.info(
-                "programmed generation %d: %d HNS requests, %d failed, %d not sent yet",
-                rec.programmed_generation,
-                result.requests,
-                result.failures,
-                result.skipped,
-            )
+        if rec.cycles != self._cycles:
+            if result.requests:
+                log.info(
+                    "programmed generation %d: %d HNS requests, %d failed, %d not sent yet",
+                    rec.programmed_generation,
+                    result.requests,
+                    result.failures,
+                    result.skipped,
+                )
+            self._report_admin()  # what the cycle programmed (not on every wake-up)
         self._cycles = rec.cycles
         for note in self._engine.take_notes():
             log.warning("compiled fail-closed (denies more than the policy): %s", note)
-        self._report_admin()
         for key, count in rec.take_foreign():
             log.warning("removing %d foreign ACLs from %s (the agent owns its ACLs)", count, key)
             self._metrics.foreign_acls.inc(count)

@@ -43,11 +43,12 @@ class AddressConflict:
 class AddressClaims:
     """The local endpoints' addresses and, per address claimed twice, its owner."""
 
-    __slots__ = ("_by_address", "_endpoints")
+    __slots__ = ("_by_address", "_contested", "_endpoints")
 
     def __init__(self) -> None:
         self._endpoints: dict[ResourceKey, WorkloadEndpoint] = {}
         self._by_address: dict[str, set[ResourceKey]] = {}
+        self._contested: set[str] = set()  # addresses with more than one claimant
 
     def claim(self, key: ResourceKey, endpoint: WorkloadEndpoint | None) -> set[ResourceKey]:
         """Record a local endpoint (None: gone or not local); returns every key whose
@@ -58,6 +59,8 @@ class AddressClaims:
             claimants = self._by_address[address]
             claimants.discard(key)
             affected |= claimants
+            if len(claimants) < 2:
+                self._contested.discard(address)
             if not claimants:
                 del self._by_address[address]
         if endpoint is not None:
@@ -66,6 +69,8 @@ class AddressClaims:
                 claimants = self._by_address.setdefault(address, set())
                 affected |= claimants
                 claimants.add(key)
+                if len(claimants) > 1:
+                    self._contested.add(address)
         return affected
 
     def owns_all(self, key: ResourceKey) -> bool:
@@ -78,9 +83,8 @@ class AddressClaims:
     def conflicts(self) -> Mapping[str, AddressConflict]:
         """Every address claimed by more than one local endpoint."""
         return {
-            address: self._conflict(address, claimants)
-            for address, claimants in sorted(self._by_address.items())
-            if len(claimants) > 1
+            address: self._conflict(address, self._by_address[address])
+            for address in sorted(self._contested)
         }
 
     def _owner(self, address: str) -> ResourceKey:

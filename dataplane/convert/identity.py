@@ -128,6 +128,31 @@ def identify(obj: Any) -> ObjectIdentity:
         raise UnknownKindError(kind, "kind", message)
     if object_type.kind is None:
         raise UnknownKindError(kind, "kind", f"{api_version} {kind} is not used by this dataplane")
+    plain = _plain_identity(object_type.kind, object_type.namespaced, kind, obj.get("metadata"))
+    return _checked_identity(object_type, kind, obj) if plain is None else plain
+
+
+def _plain_identity(
+    model: Kind, namespaced: bool, kind: str, metadata: Any
+) -> ObjectIdentity | None:
+    """The identity of metadata with a non-empty string name (and namespace, when
+    namespaced), read without ``Field`` wrappers; None for anything else."""
+    if type(metadata) is not dict:
+        return None
+    name = metadata.get("name")
+    if type(name) is not str or not name:
+        return None
+    if not namespaced:
+        return _identity(model, kind, "", name)
+    namespace = metadata.get("namespace")
+    if type(namespace) is not str or not namespace:
+        return None
+    return _identity(model, kind, namespace, name)
+
+
+def _checked_identity(object_type: ObjectType, kind: str, obj: Mapping[str, Any]) -> ObjectIdentity:
+    """``identify``'s reading of metadata field by field, raising the error of a bad one."""
+    assert object_type.kind is not None
     metadata = Field(kind, obj).get("metadata")
     try:
         name = metadata.get("name").text()
@@ -140,11 +165,12 @@ def identify(obj: Any) -> ObjectIdentity:
         )
     except ValidationError as error:
         raise UnreadableResourceError(error.resource, error.field, error.message) from None
-    if not namespace:
-        return ObjectIdentity(ResourceKey(object_type.kind, "", name), f"{kind} {name}")
-    return ObjectIdentity(
-        ResourceKey(object_type.kind, namespace, name), f"{kind} {namespace}/{name}"
-    )
+    return _identity(object_type.kind, kind, namespace, name)
+
+
+def _identity(model: Kind, kind: str, namespace: str, name: str) -> ObjectIdentity:
+    label = f"{kind} {namespace}/{name}" if namespace else f"{kind} {name}"
+    return ObjectIdentity(ResourceKey(model, namespace, name), label)
 
 
 def resource_key(obj: Mapping[str, Any]) -> ResourceKey:

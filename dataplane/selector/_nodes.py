@@ -36,7 +36,7 @@ class GlobalNode(Selector):
         return "global()"
 
     def _source(self, source: MatcherSource, depth: int) -> str:
-        return f"{NAMESPACE_LABEL!r} not in labels"
+        return f"{source.constant(NAMESPACE_LABEL)} not in labels"
 
     def _restrict(self) -> RestrictionDict:
         return {}
@@ -55,7 +55,7 @@ class HasNode(Selector):
         return f"has({self.key})"
 
     def _source(self, source: MatcherSource, depth: int) -> str:
-        return f"{self.key!r} in labels"
+        return f"{source.constant(self.key)} in labels"
 
     def _restrict(self) -> RestrictionDict:
         return {self.key: None}
@@ -76,7 +76,8 @@ class EqualsNode(Selector):
         return f"{self.key} {'!=' if self.negated else '=='} {quote(self.value)}"
 
     def _source(self, source: MatcherSource, depth: int) -> str:
-        return f"{source.get(self.key)} {'!=' if self.negated else '=='} {self.value!r}"
+        operator = "!=" if self.negated else "=="
+        return f"{source.get(self.key)} {operator} {source.constant(self.value)}"
 
     def _restrict(self) -> RestrictionDict:
         return {} if self.negated else {self.key: frozenset((self.value,))}
@@ -100,9 +101,8 @@ class InNode(Selector):
     def _source(self, source: MatcherSource, depth: int) -> str:
         if not self.values:
             return "True" if self.negated else "False"
-        # A set display of constants compiles to one frozenset constant.
-        values = ", ".join(repr(value) for value in self.values)
-        return f"{source.get(self.key)} {'not in' if self.negated else 'in'} {{{values}}}"
+        values = source.constant(frozenset(self.values))
+        return f"{source.get(self.key)} {'not in' if self.negated else 'in'} {values}"
 
     def _restrict(self) -> RestrictionDict:
         return {} if self.negated else {self.key: frozenset(self.values)}
@@ -124,12 +124,13 @@ class SubstringNode(Selector):
 
     def _source(self, source: MatcherSource, depth: int) -> str:
         if not self.value:
-            return f"{self.key!r} in labels"
+            return f"{source.constant(self.key)} in labels"
         present = f"({source.get(self.key)} or '')"
+        value = source.constant(self.value)
         if self.operator == "contains":
-            return f"{self.value!r} in {present}"
+            return f"{value} in {present}"
         method = "startswith" if self.operator == "starts with" else "endswith"
-        return f"{present}.{method}({self.value!r})"
+        return f"{present}.{method}({value})"
 
     def _restrict(self) -> RestrictionDict:
         return {self.key: None}

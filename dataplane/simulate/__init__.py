@@ -19,6 +19,7 @@ from dataplane.simulate.probes import DEFAULT_PROBES, Probe, ProbeError
 from dataplane.simulate.verdicts import (
     SOURCE_PORT,
     ConnectionVerdict,
+    EndpointPacket,
     ProbeMatrix,
     Reachability,
     RouteHop,
@@ -32,6 +33,7 @@ __all__ = [
     "SIMULATED_NODE",
     "SOURCE_PORT",
     "ConnectionVerdict",
+    "EndpointPacket",
     "LoadedManifests",
     "ManifestProblem",
     "Probe",

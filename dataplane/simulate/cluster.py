@@ -19,7 +19,7 @@ from dataplane.model import (
     WorkloadEndpoint,
 )
 from dataplane.simulate.node import SIMULATED_NODE, SimulatedNode
-from dataplane.simulate.verdicts import RouteHop, SideVerdict
+from dataplane.simulate.verdicts import EndpointPacket, RouteHop, SideVerdict
 
 
 def node_names(updates: Iterable[Update]) -> list[str]:
@@ -90,19 +90,9 @@ class SimulatedCluster:
     def node_of(self, pod: str) -> str:
         return self.pods[pod].node
 
-    def side(
-        self,
-        pod: str,
-        direction: str,
-        protocol: int,
-        local_ip: str,
-        local_port: int,
-        remote_ip: str,
-        remote_port: int,
-    ) -> SideVerdict:
+    def side(self, pod: str, packet: EndpointPacket) -> SideVerdict:
         """The verdict of the pod's own node on one packet at its endpoint."""
-        node = self.nodes[self.node_of(pod)]
-        return node.side(pod, direction, protocol, local_ip, local_port, remote_ip, remote_port)
+        return self.nodes[self.node_of(pod)].side(pod, packet)
 
     def hop(self, source: str, destination: str, destination_ip: str) -> RouteHop | None:
         """The source node's route towards the destination's node (None on one node)."""

@@ -22,7 +22,7 @@ from dataplane.model import (
     WorkloadEndpoint,
 )
 from dataplane.simulate.origins import admin_rule
-from dataplane.simulate.verdicts import RouteHop, SideVerdict
+from dataplane.simulate.verdicts import EndpointPacket, RouteHop, SideVerdict
 
 SIMULATED_NODE = "simulated-node"
 _MAX_PLAN_ROUNDS = 4
@@ -198,25 +198,22 @@ class SimulatedNode:
         status = self.engine.endpoint_status(self._pods[pod].key)
         return tuple(status.notes) if status is not None else ()
 
-    def side(
-        self,
-        pod: str,
-        direction: str,
-        protocol: int,
-        local_ip: str,
-        local_port: int,
-        remote_ip: str,
-        remote_port: int,
-    ) -> SideVerdict:
-        """The simulator's verdict on one packet at ``pod``'s endpoint ("In" or "Out")."""
+    def side(self, pod: str, packet: EndpointPacket) -> SideVerdict:
+        """The simulator's verdict on one packet at ``pod``'s endpoint."""
         self._select()
-        label = "egress" if direction == "Out" else "ingress"
+        label = "egress" if packet.direction == "Out" else "ingress"
         key = self._pods[pod].key
         endpoint_id = self._endpoint_ids.get(key)
         if endpoint_id is None:
             return SideVerdict(pod, label, None, "", f"{pod} is not on node {self.node_name}")
         verdict = simulator.classify(
-            endpoint_id, direction, protocol, local_ip, local_port, remote_ip, remote_port
+            endpoint_id,
+            packet.direction,
+            packet.protocol,
+            packet.local_ip,
+            packet.local_port,
+            packet.remote_ip,
+            packet.remote_port,
         )
         rule = self.engine.acl_origin(key, verdict.acl_id) if verdict.acl_id else None
         origin = self._origin(key, verdict.acl_id) if verdict.acl_id else "no policy"

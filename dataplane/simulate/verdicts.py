@@ -25,6 +25,29 @@ def _shared_family(src: WorkloadEndpoint, dst: WorkloadEndpoint) -> tuple[str, s
 
 
 @dataclass(frozen=True, slots=True)
+class EndpointPacket:
+    """A packet as one endpoint's ACLs see it: ``direction`` "Out" (leaving the
+    endpoint, local = source) or "In" (arriving, local = destination)."""
+
+    direction: str
+    protocol: int
+    local_ip: str
+    local_port: int
+    remote_ip: str
+    remote_port: int
+
+    @classmethod
+    def at(
+        cls, direction: str, protocol: int, src_ip: str, src_port: int, dst_ip: str, dst_port: int
+    ) -> EndpointPacket:
+        """The packet ``src -> dst`` at the source's endpoint ("Out") or the
+        destination's ("In")."""
+        if direction == "Out":
+            return cls(direction, protocol, src_ip, src_port, dst_ip, dst_port)
+        return cls(direction, protocol, dst_ip, dst_port, src_ip, src_port)
+
+
+@dataclass(frozen=True, slots=True)
 class SideVerdict:
     """One pod's side of a connection: egress of the source or ingress of the destination.
 
@@ -64,16 +87,7 @@ class Network(Protocol):
     @property
     def pods(self) -> Mapping[str, WorkloadEndpoint]: ...
 
-    def side(
-        self,
-        pod: str,
-        direction: str,
-        protocol: int,
-        local_ip: str,
-        local_port: int,
-        remote_ip: str,
-        remote_port: int,
-    ) -> SideVerdict: ...
+    def side(self, pod: str, packet: EndpointPacket) -> SideVerdict: ...
 
     def hop(self, source: str, destination: str, destination_ip: str) -> RouteHop | None: ...
 
@@ -155,12 +169,15 @@ def connection(node: Network, source: str, destination: str, probe: Probe) -> Co
     protocol = probe.protocol_number(ipaddress.ip_address(src_ip).version)
     port = probe.port or 0
     source_port = SOURCE_PORT if probe.port is not None else 0
-    egress = node.side(source, "Out", protocol, src_ip, source_port, dst_ip, port)
+    egress = node.side(
+        source, EndpointPacket.at("Out", protocol, src_ip, source_port, dst_ip, port)
+    )
     hop = node.hop(source, destination, dst_ip)
     if hop is not None and not hop.delivered:
         ingress = SideVerdict(destination, "ingress", None, "", "not reached: not delivered")
     else:
-        ingress = node.side(destination, "In", protocol, dst_ip, port, src_ip, source_port)
+        packet = EndpointPacket.at("In", protocol, src_ip, source_port, dst_ip, port)
+        ingress = node.side(destination, packet)
     return ConnectionVerdict(source, destination, probe, egress, ingress, hop)
 
 

@@ -12,6 +12,7 @@ import orjson
 from kubernetes_asyncio import client, config
 
 from dataplane.sources.kube_errors import ApiStatusError
+from dataplane.sources.kube_http import auth_headers, open_session, request_options
 
 Params = Sequence[tuple[str, str]]
 
@@ -30,11 +31,12 @@ class ClusterAccess:
     context: str | None = None
 
 
-async def open_api_client(access: ClusterAccess) -> client.ApiClient:
-    """An ``ApiClient`` configured from ``access`` (close it when done)."""
+async def load_configuration(access: ClusterAccess) -> client.Configuration:
+    """The kubernetes-asyncio ``Configuration`` of ``access``: server, TLS files, proxy,
+    credentials (an in-cluster one re-reads its rotated token when it is due)."""
     configuration = client.Configuration()
     if access.server is not None:
-        configuration.host = access.server.rstrip("/")
+        configuration.host = access.server
     elif access.kubeconfig is not None or "KUBERNETES_SERVICE_HOST" not in os.environ:
         await config.load_kube_config(
             config_file=access.kubeconfig,
@@ -44,36 +46,41 @@ async def open_api_client(access: ClusterAccess) -> client.ApiClient:
         )
     else:
         config.load_incluster_config(client_configuration=configuration)
-    return client.ApiClient(configuration)
+    return configuration
 
 
 class KubeApi:
     """GET requests to the API server; the caller reads (and closes) each response.
 
-    No aiohttp timeout applies beyond ``connect_timeout``: the reflector's
-    header and idle deadlines bound every request.
+    Owns its aiohttp session (``open_session``): use it as an async context manager.
+    No aiohttp timeout applies beyond ``connect_timeout``: the reflector's header and
+    idle deadlines bound every request.
     """
 
-    __slots__ = ("_client", "_timeout")
+    __slots__ = ("_configuration", "_host", "_options", "_session")
 
-    def __init__(self, api_client: client.ApiClient, connect_timeout: float) -> None:
-        self._client = api_client
-        self._timeout = aiohttp.ClientTimeout(
-            total=None, connect=connect_timeout, sock_connect=connect_timeout
-        )
+    def __init__(
+        self, configuration: client.Configuration, connections: int, connect_timeout: float
+    ) -> None:
+        self._configuration = configuration
+        self._host = (configuration.host or "").rstrip("/")
+        self._options = request_options(configuration)
+        self._session = open_session(configuration, connections, connect_timeout)
+
+    async def __aenter__(self) -> KubeApi:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self._session.close()
 
     async def open(self, path: str, params: Params) -> aiohttp.ClientResponse:
         """Send a GET and return once the response headers arrived (any status)."""
-        response: aiohttp.ClientResponse = await self._client.call_api(
-            path,
-            "GET",
-            query_params=list(params),
-            header_params={"Accept": "application/json"},
-            auth_settings=["BearerToken"],
-            _preload_content=False,
-            _request_timeout=self._timeout,
+        return await self._session.get(
+            self._host + path,
+            params=params,
+            headers=await auth_headers(self._configuration),
+            **self._options,
         )
-        return response
 
 
 def error_of(path: str, status: int, reason: str | None, body: bytes) -> ApiStatusError:

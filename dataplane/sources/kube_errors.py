@@ -31,8 +31,8 @@ class ApiResponseError(Exception):
 class MalformedEventError(ValueError):
     """One line of a watch stream is not a valid watch event; it is skipped."""
 
-    def __init__(self, resource: str, message: str, line: bytes) -> None:
-        excerpt = line[:200].decode("utf-8", "replace")
+    def __init__(self, resource: str, message: str, line: bytes | memoryview) -> None:
+        excerpt = bytes(line[:200]).decode("utf-8", "replace")
         super().__init__(f"{resource} watch: {message}: {excerpt!r}")
         self.resource = resource
 

@@ -44,6 +44,7 @@ from dataplane.sources.reflector import (
     WatchSettings,
 )
 from dataplane.sources.watch_events import (
+    Line,
     LineSplitter,
     WatchEvent,
     parse_event,
@@ -64,12 +65,39 @@ LagObserver = Callable[[str, float], None]
 # Objects converted between two yields to the event loop (about 5 ms of work).
 ITEMS_PER_SLICE = 50
 
+# Updates of a watch's initial events delivered together: each delivery costs the
+# dataplane a flush, and nothing is programmed from a listing before it completes.
+INITIAL_EVENTS_BATCH = 500
+
 # A failed request: no usable answer (connection, unreadable body) or an error status.
 TRANSPORT_ERRORS = (aiohttp.ClientError, OSError, ApiResponseError)
 
 
 class _DeadlinePassed(Exception):
     """The current request's deadline passed: the reflector hears ``timed_out``."""
+
+
+class _Pending:
+    """Updates read from a watch stream and not yet published; ``since``: when the
+    first of them was read."""
+
+    __slots__ = ("since", "updates")
+
+    def __init__(self) -> None:
+        self.updates: list[Update] = []
+        self.since = 0.0
+
+    def add(self, updates: list[Update], now: float) -> None:
+        if updates and not self.updates:
+            self.since = now
+        self.updates += updates
+
+    def full(self) -> bool:
+        return len(self.updates) >= INITIAL_EVENTS_BATCH
+
+    def take(self) -> list[Update]:
+        taken, self.updates = self.updates, []
+        return taken
 
 
 class _Download:
@@ -292,42 +320,58 @@ class ResourceWatcher:
 
     async def _read_stream(self, content: aiohttp.StreamReader) -> Action:
         splitter = LineSplitter()
-        while chunk := await self._bounded(content.readany()):
-            self.reflector.progress(self._clock())
-            lines = splitter.feed(chunk)
-            # A chunk can hold megabytes (hundreds of objects): handle it in slices,
-            # letting other tasks (health checks) run between them.
-            for start in range(0, len(lines), ITEMS_PER_SLICE):
-                following = await self._handle(lines[start : start + ITEMS_PER_SLICE])
-                if following is not None:
-                    return following
-                await anyio.sleep(0)
+        pending = _Pending()
+        try:
+            while chunk := await self._bounded(content.readany()):
+                self.reflector.progress(self._clock())
+                lines = splitter.feed(chunk)
+                # A chunk can hold megabytes (hundreds of objects): handle it in slices,
+                # letting other tasks (health checks) run between them.
+                for start in range(0, len(lines), ITEMS_PER_SLICE):
+                    following = await self._handle(lines[start : start + ITEMS_PER_SLICE], pending)
+                    if following is not None:
+                        await self._deliver(pending)
+                        return following
+                    await anyio.sleep(0)
+                if pending.full() or not self.reflector.initial_events:
+                    await self._deliver(pending)
+        except Exception:
+            await self._deliver(pending)  # the mirror has seen them: so must the dataplane
+            raise
+        await self._deliver(pending)
         if splitter.pending.strip():
             self._malformed(
                 MalformedEventError(self.resource.name, "stream ended mid-event", splitter.pending)
             )
         return self.reflector.stream_ended(self._clock())
 
-    async def _handle(self, lines: list[bytes]) -> Action | None:
-        """Apply the events in ``lines`` and publish their updates; the action that ends
-        the stream, if one of them does."""
+    async def _handle(self, lines: list[Line], pending: _Pending) -> Action | None:
+        """Apply the events in ``lines``, adding their updates to ``pending`` (a listing
+        operation among them publishes what precedes it); the action that ends the
+        stream, if one of them does."""
         now = self._clock()
         with collector_paused(self._tune_gc):
             updates, listing, following = self._apply_all(lines, now)
         self._freeze_if_listing()
         if listing is not None:
             op, count = listing
-            await self._settle(op, updates[:count])
+            await self._settle(op, pending.take() + updates[:count])
             updates = updates[count:]
         self.reflector.stats.objects = len(self._mirror)
+        pending.add(updates, now)
+        return following
+
+    async def _deliver(self, pending: _Pending) -> None:
+        """Publish the pending updates, if any, and their lag since read."""
+        since = pending.since
+        updates = pending.take()
         if updates:
             await self._publish(updates, self)
             if self._observe_lag is not None:
-                self._observe_lag(self.resource.name, self._clock() - now)
-        return following
+                self._observe_lag(self.resource.name, self._clock() - since)
 
     def _apply_all(
-        self, lines: list[bytes], now: float
+        self, lines: list[Line], now: float
     ) -> tuple[list[Update], tuple[ListingOp, int] | None, Action | None]:
         """The updates of ``lines``; where a listing operation falls among them (an
         initial-events-end bookmark); the action that ends the stream, if any."""
@@ -358,20 +402,20 @@ class ResourceWatcher:
                 listing = (step.listing, len(updates))
         return updates, listing, None
 
-    def _known(self, line: bytes) -> str | None:
+    def _known(self, line: Line) -> str | None:
         """The version of an initial event whose object the mirror has at that version
         (a relist through WatchList), read without parsing the line; else None."""
         if self._object_type is None or self._object_type.kind is None or not self._peek:
             return None
         kind = self._object_type.kind
-        peeked = peek_added(line, self._object_type.namespaced)
+        peeked = peek_added(bytes(line), self._object_type.namespaced)
         if peeked is None:
             return None
         namespace, name, version = peeked
         key = ResourceKey(kind, namespace, name)
         return version if self._mirror.touch(key, version) else None
 
-    def _parse(self, line: bytes) -> WatchEvent | None:
+    def _parse(self, line: Line) -> WatchEvent | None:
         try:
             return self._parse_event(self.resource.name, line)
         except MalformedEventError as error:

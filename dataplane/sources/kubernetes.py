@@ -1,4 +1,4 @@
-"""The Kubernetes API server as an update source (kubernetes-asyncio: asyncio only)."""
+"""The Kubernetes API server as an update source (aiohttp: asyncio only)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from dataplane.model import InSync, Update
 from dataplane.sources.base import UpdateSink
 from dataplane.sources.gc_policy import FULL, CollectorPolicy
 from dataplane.sources.gc_tuning import collect_when_due, freeze_survivors, observing_collector
-from dataplane.sources.kube_api import ClusterAccess, KubeApi, open_api_client
+from dataplane.sources.kube_api import ClusterAccess, KubeApi, load_configuration
 from dataplane.sources.kube_resources import DEFAULT_RESOURCES, WatchedResource
 from dataplane.sources.kube_watcher import Clock, ResourceWatcher
 from dataplane.sources.reflector import Reflector, State, WatchSettings
@@ -97,8 +97,9 @@ class KubernetesSource:
     by a ``ResourceWatcher``. ``InSync()`` follows the first list of every
     collection (an absent or forbidden optional CRD counts as listed). The API
     server is reached through ``server`` (an URL), ``kubeconfig``/``context``,
-    or the in-cluster service account. Runs under asyncio only:
-    kubernetes-asyncio is built on aiohttp.
+    or the in-cluster service account (configuration read by kubernetes-asyncio;
+    requests sent by our own aiohttp session). Runs under asyncio only: both are
+    built on it.
     """
 
     def __init__(
@@ -136,7 +137,7 @@ class KubernetesSource:
             asyncio.get_running_loop()
         except RuntimeError:
             raise RuntimeError(
-                "KubernetesSource needs asyncio (kubernetes-asyncio is asyncio-only)"
+                "KubernetesSource needs asyncio (aiohttp and kubernetes-asyncio are asyncio-only)"
             ) from None
         publisher = SnapshotPublisher(
             sink,
@@ -145,30 +146,34 @@ class KubernetesSource:
             self.collector.freeze_after_full,
         )
         self._publisher = publisher
-        with observing_collector(self.collector):
-            async with anyio.create_task_group() as tasks:
-                tasks.start_soon(collect_when_due, self.collector)
-                await self._watch_all(publisher, sink)
-                tasks.cancel_scope.cancel()
+        configuration = await load_configuration(self.access)
+        # Per collection one watch or list page, and one list page fetched ahead.
+        connections = 2 * len(self.resources)
+        async with (
+            KubeApi(configuration, connections, self.settings.header_timeout) as api,
+            anyio.create_task_group() as tasks,
+        ):
+            tasks.start_soon(self._collect_garbage)
+            for resource in self.resources:
+                watcher = ResourceWatcher(
+                    resource,
+                    api,
+                    self.settings,
+                    publisher.publish,
+                    sink.invalid,
+                    random.Random(self._rng.random()),
+                    self._clock,
+                    self._observe_lag,
+                    sink.valid,
+                )
+                self._reflectors[resource.name] = watcher.reflector
+                tasks.start_soon(watcher.run, name=f"watch {resource.name}")
 
-    async def _watch_all(self, publisher: SnapshotPublisher, sink: UpdateSink) -> None:
-        async with await open_api_client(self.access) as api_client:
-            api = KubeApi(api_client, self.settings.header_timeout)
-            async with anyio.create_task_group() as tasks:
-                for resource in self.resources:
-                    watcher = ResourceWatcher(
-                        resource,
-                        api,
-                        self.settings,
-                        publisher.publish,
-                        sink.invalid,
-                        random.Random(self._rng.random()),
-                        self._clock,
-                        self._observe_lag,
-                        sink.valid,
-                    )
-                    self._reflectors[resource.name] = watcher.reflector
-                    tasks.start_soon(watcher.run, name=f"watch {resource.name}")
+    async def _collect_garbage(self) -> None:
+        """Report collections to the policy and run full ones when due, until cancelled."""
+        with observing_collector(self.collector):
+            await collect_when_due(self.collector)
+            await anyio.sleep_forever()  # the policy is off: collections are still reported
 
     def _observe_lag(self, collection: str, seconds: float) -> None:
         if self._metrics is not None:

@@ -107,7 +107,7 @@ _EVENT = msgspec.json.Decoder(PodEvent)
 _LIST = msgspec.json.Decoder(PodList)
 
 
-def project_event(line: bytes) -> PodEvent | None:
+def project_event(line: bytes | memoryview) -> PodEvent | None:
     """The projection of a pod watch event; None when ``line`` does not decode into it."""
     try:
         return _EVENT.decode(line)

@@ -11,6 +11,9 @@ import orjson
 from dataplane.sources.kube_errors import MalformedEventError
 from dataplane.sources.pod_projection import project_event
 
+Line = bytes | memoryview
+"""One line of a watch stream: usually a view into the chunk that holds it."""
+
 EVENT_TYPES = frozenset({"ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"})
 OBJECT_EVENT_TYPES = EVENT_TYPES - {"ERROR"}
 
@@ -29,7 +32,7 @@ class WatchEvent:
         return metadata["resourceVersion"] if isinstance(metadata, Mapping) else ""
 
 
-def parse_event(resource: str, line: bytes) -> WatchEvent:
+def parse_event(resource: str, line: Line) -> WatchEvent:
     """Decode one line; raises ``MalformedEventError`` if it is not a usable event."""
     try:
         data = orjson.loads(line)
@@ -50,7 +53,7 @@ def parse_event(resource: str, line: bytes) -> WatchEvent:
     return WatchEvent(kind, obj)
 
 
-def parse_pod_event(resource: str, line: bytes) -> WatchEvent:
+def parse_pod_event(resource: str, line: Line) -> WatchEvent:
     """``parse_event`` of a pods watch line, decoding only the pod's projection
     (``pod_projection``) when the line decodes into one that ``parse_event`` would
     accept; any other line (an ``ERROR``, a malformed one) is parsed whole by it."""
@@ -64,8 +67,17 @@ def parse_pod_event(resource: str, line: bytes) -> WatchEvent:
     return parse_event(resource, line)
 
 
+# What ``bytes.isspace`` counts as whitespace: a line of only these is blank.
+_WHITESPACE = frozenset(b" \t\n\r\x0b\x0c")
+
+
 class LineSplitter:
-    """Reassembles lines from the arbitrary chunks a streamed HTTP body arrives in."""
+    """Reassembles lines from the arbitrary chunks a streamed HTTP body arrives in.
+
+    A line that lies within one chunk is handed out as a view into it, not copied
+    (a chunk can hold megabytes); only a line that began in an earlier chunk is
+    joined into new bytes.
+    """
 
     __slots__ = ("_buffer",)
 
@@ -77,13 +89,28 @@ class LineSplitter:
         """Bytes received after the last newline."""
         return self._buffer
 
-    def feed(self, chunk: bytes) -> list[bytes]:
+    def feed(self, chunk: bytes) -> list[Line]:
         """The complete non-blank lines ``chunk`` finishes."""
-        if b"\n" not in chunk:
+        find = chunk.find
+        end = find(b"\n")
+        if end < 0:
             self._buffer += chunk
             return []
-        *lines, self._buffer = (self._buffer + chunk).split(b"\n")
-        return [line for line in lines if line and not line.isspace()]
+        lines: list[Line] = []
+        start = 0
+        if self._buffer:
+            first = self._buffer + chunk[:end]
+            if not first.isspace():
+                lines.append(first)
+            start, end = end + 1, find(b"\n", end + 1)
+        view = memoryview(chunk)
+        while end >= 0:
+            # Blank: empty or whitespace only (looked at whole only when it starts so).
+            if end > start and (chunk[start] not in _WHITESPACE or not chunk[start:end].isspace()):
+                lines.append(view[start:end])
+            start, end = end + 1, find(b"\n", end + 1)
+        self._buffer = chunk[start:]
+        return lines
 
 
 _ADDED = b'{"type":"ADDED","object":{'

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
 
 from dataplane.convert import UnknownKindError, convert, resource_key
+from dataplane.convert.identity import (
+    OBJECT_TYPES,
+    ObjectIdentity,
+    _checked_identity,
+    identify,
+)
 from dataplane.errors import UnreadableResourceError, ValidationError
 from dataplane.model import Kind, Policy, ResourceKey, Upsert
 
@@ -134,3 +141,33 @@ def test_error_text_names_resource_and_field() -> None:
     assert update.value.problems[0].startswith(
         "NetworkPolicy default/web: spec.ingress[0].ports[0].endPort: "
     )
+
+
+_ABSENT = object()
+_METADATA_VALUES = (_ABSENT, None, "", "n", 1, True, {})
+
+
+def _metadata_cases() -> list[Any]:
+    cases: list[Any] = [None, "n", [], {}]
+    for name, namespace in itertools.product(_METADATA_VALUES, repeat=2):
+        fields = {"name": name, "namespace": namespace}
+        cases.append({key: value for key, value in fields.items() if value is not _ABSENT})
+    return cases
+
+
+@pytest.mark.parametrize("kind", [("v1", "Pod"), ("v1", "Namespace")])
+@pytest.mark.parametrize("metadata", _metadata_cases())
+def test_the_plain_reading_agrees_with_the_checked_one(
+    kind: tuple[str, str], metadata: Any
+) -> None:
+    api_version, kind_name = kind
+    document = obj(api_version, kind_name, metadata)
+    expected: ObjectIdentity | str
+    try:
+        expected = _checked_identity(OBJECT_TYPES[kind], kind_name, document)
+    except ValidationError as error:
+        expected = f"{type(error).__name__}: {error}"
+    try:
+        assert identify(document) == expected
+    except ValidationError as error:
+        assert f"{type(error).__name__}: {error}" == expected

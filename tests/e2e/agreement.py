@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from dataplane.model import Direction, IcmpMatch, Protocol
-from dataplane.simulate import SOURCE_PORT, SimulatedNode
+from dataplane.simulate import SOURCE_PORT, EndpointPacket, SimulatedNode
 from tests.reference import Cluster, Packet, evaluate
 from tests.reference.strategies import EXTERNAL_ADDRESSES, ICMP_ECHO_V4, ICMP_ECHO_V6
 
@@ -102,26 +102,15 @@ def _check(
     notes: tuple[str, ...],
 ) -> list[Disagreement]:
     namespace, name = pod.split("/", 1)
-    if direction is Direction.INGRESS:
-        side = node.side(
-            pod,
-            "In",
-            packet.protocol,
-            packet.dst_ip,
-            packet.dst_port or 0,
-            packet.src_ip,
-            packet.src_port or 0,
-        )
-    else:
-        side = node.side(
-            pod,
-            "Out",
-            packet.protocol,
-            packet.src_ip,
-            packet.src_port or 0,
-            packet.dst_ip,
-            packet.dst_port or 0,
-        )
+    at = EndpointPacket.at(
+        "In" if direction is Direction.INGRESS else "Out",
+        packet.protocol,
+        packet.src_ip,
+        packet.src_port or 0,
+        packet.dst_ip,
+        packet.dst_port or 0,
+    )
+    side = node.side(pod, at)
     reference = evaluate(cluster, direction, cluster.pod(namespace, name), packet)
     simulator = bool(side.allowed)
     if simulator == reference.allowed or (not simulator and notes):

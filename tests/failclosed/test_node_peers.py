@@ -18,7 +18,13 @@ import pytest
 import yaml
 
 from dataplane.model import Delete, Kind, Protocol, ResourceKey, UnreadableNodes, Upsert
-from dataplane.simulate import SimulatedCluster, SimulatedNode, load_manifests, simulate
+from dataplane.simulate import (
+    EndpointPacket,
+    SimulatedCluster,
+    SimulatedNode,
+    load_manifests,
+    simulate,
+)
 from tests.failclosed.cluster import PODS, allowed, converted
 
 Doc = dict[str, Any]
@@ -54,7 +60,7 @@ NO_INFRA = admin("no-infra", 10, egress=[{"action": "Deny", "to": [INFRA]}])
 
 
 def egress_allowed(node: SimulatedNode, pod: str, local: str, remote: str) -> bool:
-    verdict = node.side(pod, "Out", TCP, local, 40000, remote, 80)
+    verdict = node.side(pod, EndpointPacket("Out", TCP, local, 40000, remote, 80))
     assert verdict.allowed is not None, verdict
     return verdict.allowed
 
@@ -150,13 +156,15 @@ def test_a_deny_to_nodes_denies_its_whole_direction_while_nodes_are_unreadable()
     assert not egress_allowed(node, "x/a", "10.0.0.1", "10.0.9.4")
     assert not egress_allowed(node, "x/a", "10.0.0.1", "10.0.0.2")
     assert not egress_allowed(node, "x/a", "10.0.0.1", "192.0.2.1")
-    verdict = node.side("x/a", "Out", TCP, "10.0.0.1", 40000, "192.0.2.1", 80)
+    verdict = node.side("x/a", EndpointPacket("Out", TCP, "10.0.0.1", 40000, "192.0.2.1", 80))
     assert any("nodes peer cannot be evaluated" in n for n in verdict.notes), verdict
     # Policies without nodes peers are enforced as before: ingress is not touched.
     assert allowed(node, "x/b", "x/a") is False  # egress of b is denied too (same policy)
-    ingress = node.side("x/a", "In", TCP, "10.0.0.1", 80, "10.0.0.2", 40000)
+    ingress = node.side("x/a", EndpointPacket("In", TCP, "10.0.0.1", 80, "10.0.0.2", 40000))
     assert ingress.allowed is True
-    assert not node.side("x/a", "In", TCP, "10.0.0.1", 80, "10.0.1.3", 40000).allowed
+    assert not node.side(
+        "x/a", EndpointPacket("In", TCP, "10.0.0.1", 80, "10.0.1.3", 40000)
+    ).allowed
 
     node.apply([Delete(UNREADABLE.key)])
     assert not egress_allowed(node, "x/a", "10.0.0.1", "10.0.9.4")

@@ -8,6 +8,7 @@ import bisect
 import contextlib
 import copy
 import itertools
+import ssl
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -76,12 +77,15 @@ class LoggedEvent:
 
 @dataclass(frozen=True, slots=True)
 class ApiRequest:
-    """A request the fake served (for assertions): ``list`` or ``watch``."""
+    """A request the fake served (for assertions): ``list`` or ``watch``; the client
+    certificate's subject (``((("commonName", ...),), ...)``) over TLS, when one was asked for."""
 
     verb: str
     path: str
     params: Mapping[str, str]
     authorization: str | None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    client_subject: tuple[Any, ...] | None = None
 
 
 @dataclass(slots=True)
@@ -113,7 +117,7 @@ class FakeKubeApiServer:
     resource version". ``watch_list``: watches with ``sendInitialEvents=true``
     start with the current objects and an ``k8s.io/initial-events-end``
     bookmark; without it the server refuses them (422), as servers without
-    the WatchList feature do.
+    the WatchList feature do. ``tls``: served over https with that context.
     """
 
     def __init__(
@@ -123,13 +127,16 @@ class FakeKubeApiServer:
         gone_as_event: bool = False,
         crds_present: bool = True,
         watch_list: bool = True,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.compaction_window = compaction_window
         self.bookmark_interval = bookmark_interval
         self.gone_as_event = gone_as_event
         self.watch_list = watch_list
+        self.tls = tls
         self.expire_every_watch = False
         self.close_every_watch = False
+        self._cut_initial_events: dict[str, int] = {}
         self.requests: list[ApiRequest] = []
         self._forbidden: set[str] = set()
         self._hangs = 0
@@ -158,10 +165,10 @@ class FakeKubeApiServer:
         app.router.add_get("/apis/{group}/{version}/{plural}", self._serve)
         self._runner = web.AppRunner(app, shutdown_timeout=0.5, handler_cancellation=True)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=self.tls)
         await site.start()
         host, port = self._runner.addresses[0][:2]
-        self.url = f"http://{host}:{port}"
+        self.url = f"{'http' if self.tls is None else 'https'}://{host}:{port}"
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -291,6 +298,15 @@ class FakeKubeApiServer:
         self._notify()
         return len(streams)
 
+    def cut_next_initial_events(
+        self, plural: str, count: int, group_version: str | None = None
+    ) -> None:
+        """Close the connection of one collection's next WatchList mid-body, after its
+        first ``count`` initial events (before the initial-events-end bookmark)."""
+        path = self._path(plural, group_version)
+        assert path is not None
+        self._cut_initial_events[path] = count
+
     def stall_watches(self, plural: str, group_version: str | None = None) -> int:
         """Make open streams of one collection go silent (no events, no bookmarks)."""
         streams = list(self._streams_of(self._path(plural, group_version)))
@@ -376,7 +392,12 @@ class FakeKubeApiServer:
         watching = params.get("watch") in ("true", "1")
         verb = "watch" if watching else "list"
         authorization = request.headers.get("Authorization")
-        self.requests.append(ApiRequest(verb, request.path, params, authorization))
+        assert request.transport is not None
+        peer = request.transport.get_extra_info("peercert")
+        subject = peer.get("subject") if peer else None
+        self.requests.append(
+            ApiRequest(verb, request.path, params, authorization, dict(request.headers), subject)
+        )
         if self._hangs:
             self._hangs -= 1
             await asyncio.Event().wait()
@@ -489,6 +510,12 @@ class FakeKubeApiServer:
                 _event("ADDED", obj) for _, obj in sorted(self._objects[resource.path].items())
             ]
             if params.get("sendInitialEvents") == "true":
+                cut = self._cut_initial_events.pop(resource.path, None)
+                if cut is not None:
+                    await response.write(b"".join(lines[:cut]))
+                    if stream.request.transport is not None:
+                        stream.request.transport.close()  # sends what was written first
+                    return
                 lines.append(
                     bookmark_line(resource.kind, resource.group_version, self._version, True)
                 )

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from dataplane.model import Labels
 from dataplane.selector import Selector, conjunction, disjunction, negation, parse
+from dataplane.selector._matcher import compiled_matcher
 from tests.selector.trees import KEYS, VALUES, Tree, evaluate, label_maps, selector_texts
 
 
@@ -89,3 +90,13 @@ def _deep(depth: int) -> tuple[Selector, Tree]:
 def test_deep_constructor_trees_match_correctly(labels: dict[str, str]) -> None:
     selector, tree = _deep(150)
     assert selector.matches(labels) is evaluate(tree, labels)
+
+
+def test_selectors_of_one_shape_share_compiled_code_but_not_values() -> None:
+    first = parse("app == 'a' && tier in {'x', 'y'} && version starts with '1'")
+    second = parse("app == 'b' && tier in {'x', 'z'} && version starts with '2'")
+    assert compiled_matcher(first).__code__ is compiled_matcher(second).__code__
+    assert first.matches({"app": "a", "tier": "y", "version": "1.0"})
+    assert not second.matches({"app": "a", "tier": "y", "version": "1.0"})
+    assert second.matches({"app": "b", "tier": "z", "version": "2.0"})
+    assert not first.matches({"app": "b", "tier": "z", "version": "2.0"})

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 import math
+
+import pytest
 
 from dataplane.sources.gc_policy import FULL, PAUSE_BUCKETS, CollectorPolicy, PauseStats
 

@@ -19,6 +19,7 @@ from dataplane.errors import ValidationError
 from dataplane.model import Delete, InSync, Kind, ResourceKey, Update, Upsert
 from dataplane.sources import BackoffPolicy, KubernetesSource, Source, WatchSettings
 from dataplane.sources.kube_errors import MalformedEventError
+from dataplane.sources.kube_watcher import INITIAL_EVENTS_BATCH
 from tests.fakes.kube_apiserver import FakeKubeApiServer
 from tests.sources.objects import (
     global_network_set,
@@ -576,7 +577,8 @@ async def test_forbidden_nodes_make_rules_with_nodes_peers_fail_closed_until_rea
             assert marker in sink.state
             # Only the Nodes' own stand-in: no deny-all policy, no unreadable tier.
             assert ResourceKey(Kind.TIER, "", "hns-dataplane:unreadable") not in sink.state
-            assert collection(source, "nodes")["state"] == "forbidden"
+            # Rechecked every crd_recheck_interval: a recheck may be listing right now.
+            await sink.wait_until(lambda: collection(source, "nodes")["state"] == "forbidden")
             assert source.status()["unreadable"] == ["nodes"]
             engine = Engine("node-1")
             engine.apply([*(Upsert(value) for value in sink.state.values()), InSync()])
@@ -633,4 +635,31 @@ async def test_watch_list_syncs_and_relists_or_falls_back_to_lists(server_watch_
     assert (lists == []) == server_watch_list
     assert pods["watch_list"] is server_watch_list
     assert pods["relists"] >= 1
+    assert sink.redundant == 0
+
+
+async def test_initial_events_are_delivered_in_large_batches() -> None:
+    settings = replace(FAST, watch_list=True)
+    async with FakeKubeApiServer() as server:
+        for index in range(1200):
+            server.create(pod("shop", f"p{index}", f"10.1.{index // 250}.{index % 250 + 1}"))
+        async with watching(server, settings) as (_, sink):
+            synced = next(i for i, batch in enumerate(sink.batches) if InSync() in batch)
+            sizes = [
+                sum(isinstance(u, Upsert) and u.key.kind is Kind.WORKLOAD_ENDPOINT for u in batch)
+                for batch in sink.batches[: synced + 1]
+            ]
+    pod_batches = [size for size in sizes if size]
+    assert sum(pod_batches) == 1200
+    assert all(size >= INITIAL_EVENTS_BATCH for size in pod_batches[:-1])
+
+
+async def test_initial_events_read_before_a_broken_watch_list_are_not_lost() -> None:
+    settings = replace(FAST, watch_list=True)
+    async with FakeKubeApiServer() as server:
+        seed(server, pods=30)
+        server.cut_next_initial_events("pods", 12)
+        async with watching(server, settings) as (source, sink):
+            assert sink.state == model_state(server.all_objects())
+            assert collection(source, "pods")["errors"] >= 1
     assert sink.redundant == 0

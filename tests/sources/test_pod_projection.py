@@ -26,11 +26,12 @@ from dataplane.sources.kube_resources import KUBERNETES_RESOURCES
 from dataplane.sources.kube_watcher import _list_parts
 from dataplane.sources.pod_projection import load_pod_list
 from dataplane.sources.reflector import INITIAL_EVENTS_END
-from dataplane.sources.watch_events import WatchEvent, parse_event, parse_pod_event
+from dataplane.sources.watch_events import LineSplitter, WatchEvent, parse_event, parse_pod_event
 from tests.fakes.kube_apiserver import FakeKubeApiServer
 from tests.sources import objects
 from tests.sources.recording_sink import model_state
 from tests.sources.test_kubernetes import seed, watching
+from tests.sources.test_watch_events import chunked
 
 Path = tuple[str | int, ...]
 _LAYOUT = ClusterLayout(pods=1000)
@@ -416,29 +417,62 @@ def test_an_error_event_keeps_its_whole_status() -> None:
     assert (error.status, error.reason, error.message) == (410, "Expired", status["message"])
 
 
-@pytest.mark.parametrize(
-    "line",
-    [
-        b"{not json",
-        b'{"type":"ADDED","object":{"metadata":{"resourceVersion":"7"}}',
-        b'{"type":"ADDED","object":{"metadata":{"resourceVersion":"7"}},}',
-        b'{"type":"ADDED","object":{"metadata":{"name":"\\ud800","resourceVersion":"7"}}}',
-        b'{"type":"ADDED","object":{"metadata":{"name":"\xff","resourceVersion":"7"}}}',
-        b"[1, 2]",
-        b'{"type": "ADDED"}',
-        b'{"type": "RENAMED", "object": {}}',
-        b'{"type": ["ADDED"], "object": {}}',
-        b'{"type": "DELETED", "object": {"metadata": {}}}',
-        b'{"type": "DELETED", "object": {"metadata": {"resourceVersion": ""}}}',
-        b'{"type": "MODIFIED", "object": {"metadata": {"resourceVersion": 5}}}',
-    ],
-)
+MALFORMED_LINES = [
+    b"{not json",
+    b'{"type":"ADDED","object":{"metadata":{"resourceVersion":"7"}}',
+    b'{"type":"ADDED","object":{"metadata":{"resourceVersion":"7"}},}',
+    b'{"type":"ADDED","object":{"metadata":{"name":"\\ud800","resourceVersion":"7"}}}',
+    b'{"type":"ADDED","object":{"metadata":{"name":"\xff","resourceVersion":"7"}}}',
+    b"[1, 2]",
+    b'{"type": "ADDED"}',
+    b'{"type": "RENAMED", "object": {}}',
+    b'{"type": ["ADDED"], "object": {}}',
+    b'{"type": "DELETED", "object": {"metadata": {}}}',
+    b'{"type": "DELETED", "object": {"metadata": {"resourceVersion": ""}}}',
+    b'{"type": "MODIFIED", "object": {"metadata": {"resourceVersion": 5}}}',
+]
+
+
+@pytest.mark.parametrize("line", MALFORMED_LINES)
 def test_a_malformed_line_is_reported_as_by_the_full_parse(line: bytes) -> None:
     with pytest.raises(MalformedEventError) as full:
         parse_event("pods", line)
     with pytest.raises(MalformedEventError) as projected:
         parse_pod_event("pods", line)
     assert str(projected.value) == str(full.value)
+
+
+ERROR_LINE = orjson.dumps(
+    event("ERROR", {"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": 410})
+)
+STREAM_LINES = st.one_of(
+    mutated(EVENTS).map(dump),
+    st.sampled_from([*MALFORMED_LINES, ERROR_LINE, b"", b" ", b"\r", b'\t{"type":"ADDED"}']),
+)
+
+
+@given(
+    lines=st.lists(STREAM_LINES, max_size=5),
+    ending=st.sampled_from([b"\n", b"\r\n"]),
+    tail=st.sampled_from([b"", b"\r", dump(EVENTS[0])[:100]]),
+    cuts=st.lists(st.integers(min_value=0, max_value=100_000)),
+)
+def test_a_watch_stream_in_any_chunks_gives_the_events_and_errors_of_its_lines(
+    lines: list[bytes], ending: bytes, tail: bytes, cuts: list[int]
+) -> None:
+    """Each line, a view into the chunk holding it or joined across chunks, parses as
+    the line alone: the same events, conversions and malformed-line errors, in order."""
+    stream = b"".join(line + ending for line in lines) + tail
+    *whole, rest = stream.split(b"\n")
+    for parse in (parse_event, parse_pod_event):
+        splitter = LineSplitter()
+        found = [
+            event_outcome(parse, line)
+            for chunk in chunked(stream, cuts)
+            for line in splitter.feed(chunk)
+        ]
+        assert found == [event_outcome(parse, line) for line in whole if line.strip()]
+        assert splitter.pending == rest
 
 
 def test_an_unread_field_is_checked_for_syntax_only() -> None:

@@ -13,21 +13,30 @@ from dataplane.sources.kube_errors import MalformedEventError
 from dataplane.sources.watch_events import LineSplitter, parse_event, peek_added
 
 
+def chunked(stream: bytes, cuts: list[int]) -> list[bytes]:
+    """``stream`` cut at the points ``cuts`` name (modulo its length)."""
+    points = sorted({cut % (len(stream) + 1) for cut in cuts} | {0, len(stream)})
+    return [stream[start:end] for start, end in itertools.pairwise(points)]
+
+
+_NO_NEWLINE = st.binary().filter(lambda b: b"\n" not in b)
+# Blank lines (empty or whitespace as bytes.isspace has it) and lines that only start so.
+_SPACED = st.sampled_from([b"", b" ", b"\r", b"\t \x0b\x0c", b" {}", b"\r{}\r", b"\x0c{"])
+
+
 @given(
-    lines=st.lists(st.binary(min_size=1).filter(lambda b: b"\n" not in b and b.strip())),
+    lines=st.lists(st.one_of(_NO_NEWLINE, _SPACED)),
+    tail=st.one_of(_NO_NEWLINE, _SPACED),
     cuts=st.lists(st.integers(min_value=0, max_value=10_000)),
 )
-def test_splitter_returns_every_line_whatever_the_chunking(
-    lines: list[bytes], cuts: list[int]
+def test_splitter_returns_every_non_blank_line_whatever_the_chunking(
+    lines: list[bytes], tail: bytes, cuts: list[int]
 ) -> None:
-    stream = b"".join(line + b"\n" for line in lines)
-    points = sorted({cut % (len(stream) + 1) for cut in cuts} | {0, len(stream)})
+    stream = b"".join(line + b"\n" for line in lines) + tail
     splitter = LineSplitter()
-    seen: list[bytes] = []
-    for start, end in itertools.pairwise(points):
-        seen.extend(splitter.feed(stream[start:end]))
-    assert seen == lines
-    assert splitter.pending == b""
+    seen = [bytes(line) for chunk in chunked(stream, cuts) for line in splitter.feed(chunk)]
+    assert seen == [line for line in lines if line and not line.isspace()]
+    assert splitter.pending == tail
 
 
 def test_splitter_keeps_a_partial_line_pending() -> None:
@@ -35,6 +44,15 @@ def test_splitter_keeps_a_partial_line_pending() -> None:
     assert splitter.feed(b'{"a":1}\n{"b"') == [b'{"a":1}']
     assert splitter.pending == b'{"b"'
     assert splitter.feed(b":2}\n\n") == [b'{"b":2}']
+    assert splitter.pending == b""
+
+
+def test_a_line_within_one_chunk_is_a_view_into_it() -> None:
+    splitter = LineSplitter()
+    chunk = b'{"a":1}\n{"b":2}\n{"c"'
+    first, second = splitter.feed(chunk)
+    assert isinstance(first, memoryview) and first.obj is chunk
+    assert (bytes(first), bytes(second)) == (b'{"a":1}', b'{"b":2}')
 
 
 def test_parse_event_reads_type_object_and_version() -> None:

@@ -128,9 +128,9 @@ async def measure(
         elif mode == "churn":
             await churn(url, sink, source, rate, seconds, result)
         print("RESULT " + json.dumps(result), flush=True)
+        await anyio.sleep(0.5)  # the parent stops polling /healthz at the first result
         if mode == "churn":
             print("RESULT " + json.dumps(frozen_garbage()), flush=True)
-        await anyio.sleep(0.5)  # the parent stops polling /healthz before it goes away
         tg.cancel_scope.cancel()
     return result
 
@@ -164,6 +164,7 @@ async def churn(
 ) -> None:
     cpu_started = time.process_time()
     sink.since = time.time()
+    print("CHURN", flush=True)  # the parent notes the slowest /healthz from now on too
     # Measuring only: pauses in wall-clock seconds and in CPU seconds of the thread
     # (the machine's other load stretches the former).
     wall, cpu = CollectorPolicy(None), CollectorPolicy(None)
@@ -239,7 +240,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--full-gc-interval",
         type=float,
-        default=WatchSettings.full_gc_interval,
+        default=WatchSettings().full_gc_interval,
         help="seconds between full collections whose survivors are frozen (0: off)",
     )
     options = parser.parse_args(argv)

@@ -46,7 +46,7 @@ class WatchSettings:
     watch_list: bool = True
     list_prefetch: bool = True
     tune_gc: bool = True
-    full_gc_interval: float = 1.0
+    full_gc_interval: float = 0.25
     backoff: BackoffPolicy = dataclasses.field(default_factory=BackoffPolicy)
 
     def __post_init__(self) -> None:

@@ -24,7 +24,7 @@ from dataplane.convert.identity import OBJECT_TYPES
 from dataplane.errors import ValidationError
 from dataplane.model import ResourceKey, Update
 from dataplane.sources.describe import describe
-from dataplane.sources.gc_tuning import collector_paused, freeze_parsed, freeze_survivors
+from dataplane.sources.gc_tuning import collector_paused, freeze_alive, freeze_survivors
 from dataplane.sources.kube_api import KubeApi, error_of, status_from_object
 from dataplane.sources.kube_errors import ApiResponseError, ApiStatusError, MalformedEventError
 from dataplane.sources.kube_resources import WatchedResource
@@ -214,7 +214,7 @@ class ResourceWatcher:
                 del body
                 metadata, items = _list_parts(path, page)
                 del page
-                freeze_parsed(self._tune_gc)
+                freeze_alive(self._tune_gc)
             token = str(metadata.get("continue") or "")
             version = metadata.get("resourceVersion")
             if not token and (not isinstance(version, str) or not version):

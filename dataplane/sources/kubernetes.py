@@ -15,7 +15,12 @@ from dataplane.metrics import Metrics
 from dataplane.model import InSync, Update
 from dataplane.sources.base import UpdateSink
 from dataplane.sources.gc_policy import FULL, CollectorPolicy
-from dataplane.sources.gc_tuning import collect_when_due, freeze_survivors, observing_collector
+from dataplane.sources.gc_tuning import (
+    collect_when_due,
+    freeze_alive,
+    freeze_survivors,
+    observing_collector,
+)
 from dataplane.sources.kube_api import ClusterAccess, KubeApi, load_configuration
 from dataplane.sources.kube_resources import DEFAULT_RESOURCES, WatchedResource
 from dataplane.sources.kube_watcher import Clock, ResourceWatcher
@@ -146,6 +151,7 @@ class KubernetesSource:
             self.collector.freeze_after_full,
         )
         self._publisher = publisher
+        freeze_alive(self.settings.tune_gc)
         configuration = await load_configuration(self.access)
         # Per collection one watch or list page, and one list page fetched ahead.
         connections = 2 * len(self.resources)

@@ -8,14 +8,16 @@ from collections.abc import Iterator
 import anyio
 import pytest
 
+from dataplane.sources import KubernetesSource, WatchSettings
 from dataplane.sources.gc_policy import FULL, CollectorPolicy
 from dataplane.sources.gc_tuning import (
     collect_when_due,
     collector_paused,
-    freeze_parsed,
+    freeze_alive,
     freeze_survivors,
     observing_collector,
 )
+from tests.sources.recording_sink import RecordingSink
 
 
 @pytest.fixture
@@ -50,7 +52,7 @@ def test_turned_off_by_the_setting(collector: None) -> None:
         assert gc.isenabled()
     frozen = gc.get_freeze_count()
     freeze_survivors(enabled=False)
-    freeze_parsed(enabled=False)
+    freeze_alive(enabled=False)
     assert gc.get_freeze_count() == frozen
 
 
@@ -65,7 +67,7 @@ def test_a_parsed_page_is_frozen_young_without_a_collection(collector: None) -> 
     with collector_paused():  # as the watcher parses
         collections = gc.get_stats()[0]["collections"]
         page = [{"metadata": {"name": str(index)}} for index in range(1000)]
-        freeze_parsed()
+        freeze_alive()
         assert gc.get_stats()[0]["collections"] == collections
     assert gc.get_freeze_count() >= 2 * len(page)
 
@@ -160,3 +162,20 @@ async def test_full_collections_are_run_when_due_and_none_when_off(collector: No
     assert policy.freezes >= 2
     with anyio.fail_after(10):  # returns at once
         await collect_when_due(CollectorPolicy(full_interval=None), clock)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("tune_gc", [True, False])
+async def test_a_source_freezes_what_is_alive_when_it_starts(
+    collector: None, tune_gc: bool
+) -> None:
+    gc.unfreeze()
+    alive = len(gc.get_objects())
+    settings = WatchSettings(tune_gc=tune_gc, full_gc_interval=0)
+    source = KubernetesSource(server="http://127.0.0.1:9", settings=settings)
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(source.run, RecordingSink())
+        await anyio.sleep(0.05)
+        frozen = gc.get_freeze_count()
+        tasks.cancel_scope.cancel()
+    assert (frozen >= alive) is tune_gc

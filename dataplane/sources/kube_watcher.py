@@ -141,8 +141,13 @@ class ResourceWatcher:
         clock: Clock = time.monotonic,
         observe_lag: LagObserver | None = None,
         clear: Clearer | None = None,
+        turns: anyio.Lock | None = None,
     ) -> None:
         self.resource = resource
+        # Held for each step of parsing, converting or publishing: the watchers of one
+        # source take turns, so an event loop iteration runs one watcher's step, not one
+        # of each, and a health check waits a few steps, not a few rounds of them all.
+        self._turns = turns or anyio.Lock()
         self.reflector = Reflector(resource, settings, rng)
         self._api = api
         self._publish = publish
@@ -209,12 +214,13 @@ class ResourceWatcher:
         path = self.resource.path
         try:
             body = download.take()
-            with collector_paused(self._tune_gc):
-                page = self._load_page(body)
-                del body
-                metadata, items = _list_parts(path, page)
-                del page
-                freeze_alive(self._tune_gc)
+            async with self._turns:
+                with collector_paused(self._tune_gc):
+                    page = self._load_page(body)
+                    del body
+                    metadata, items = _list_parts(path, page)
+                    del page
+                    freeze_alive(self._tune_gc)
             token = str(metadata.get("continue") or "")
             version = metadata.get("resourceVersion")
             if not token and (not isinstance(version, str) or not version):
@@ -244,7 +250,8 @@ class ResourceWatcher:
         updates = await self._observe_items(items)
         self._freeze_if_listing()
         if updates:
-            await self._publish(updates, self)
+            async with self._turns:
+                await self._publish(updates, self)
 
     async def _fetch(self, path: str, params: Sequence[tuple[str, str]]) -> bytes:
         """A whole response body; raises ``ApiStatusError`` for a non-200 answer."""
@@ -267,12 +274,13 @@ class ResourceWatcher:
         between slices; each item is released once converted."""
         updates: list[Update] = []
         for start in range(0, len(items), ITEMS_PER_SLICE):
-            with collector_paused(self._tune_gc):
-                for index in range(start, min(start + ITEMS_PER_SLICE, len(items))):
-                    update = self._observe_item(items[index])
-                    items[index] = None
-                    if update is not None:
-                        updates.append(update)
+            async with self._turns:
+                with collector_paused(self._tune_gc):
+                    for index in range(start, min(start + ITEMS_PER_SLICE, len(items))):
+                        update = self._observe_item(items[index])
+                        items[index] = None
+                        if update is not None:
+                            updates.append(update)
             await anyio.sleep(0)
         return updates
 
@@ -328,7 +336,10 @@ class ResourceWatcher:
                 # A chunk can hold megabytes (hundreds of objects): handle it in slices,
                 # letting other tasks (health checks) run between them.
                 for start in range(0, len(lines), ITEMS_PER_SLICE):
-                    following = await self._handle(lines[start : start + ITEMS_PER_SLICE], pending)
+                    async with self._turns:
+                        following = await self._handle(
+                            lines[start : start + ITEMS_PER_SLICE], pending
+                        )
                     if following is not None:
                         await self._deliver(pending)
                         return following
@@ -366,7 +377,8 @@ class ResourceWatcher:
         since = pending.since
         updates = pending.take()
         if updates:
-            await self._publish(updates, self)
+            async with self._turns:
+                await self._publish(updates, self)
             if self._observe_lag is not None:
                 self._observe_lag(self.resource.name, self._clock() - since)
 

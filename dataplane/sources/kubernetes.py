@@ -160,6 +160,7 @@ class KubernetesSource:
             anyio.create_task_group() as tasks,
         ):
             tasks.start_soon(self._collect_garbage)
+            turns = anyio.Lock()
             for resource in self.resources:
                 watcher = ResourceWatcher(
                     resource,
@@ -171,6 +172,7 @@ class KubernetesSource:
                     self._clock,
                     self._observe_lag,
                     sink.valid,
+                    turns,
                 )
                 self._reflectors[resource.name] = watcher.reflector
                 tasks.start_soon(watcher.run, name=f"watch {resource.name}")

@@ -78,7 +78,8 @@ class CollectorPolicy:
         if generation != FULL:
             return False
         self._last_full = now
-        self.freezes += self.freeze_after_full
+        if self.freeze_after_full:
+            self.freezes += 1
         return self.freeze_after_full
 
     def due(self, now: float) -> bool:
